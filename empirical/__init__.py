@@ -1,0 +1,1 @@
+"""Empirical harness (see README)."""
