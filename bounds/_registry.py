@@ -1,0 +1,179 @@
+"""The registry: every theorem of THEORY.md as one :class:`Theorem` instance.
+
+Each docstring-level statement lives in the instance (``Theorem.statement()``);
+the proofs of the project's own results [D-cvx] and [D-ncvx] are in
+``docs/theory.md``.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ._reference import REGATTI2019, THIS_PROJECT, hardt
+from ._symbols import B, L, T, beta, c, eta, gamma, n, tau
+from ._theorem import Assumption as A
+from ._theorem import Quantity, Theorem
+
+__all__ = ["THEOREMS", "get_theorem", "nonconvex_closed_form"]
+
+_BASE = frozenset({A.LIPSCHITZ, A.SMOOTH})
+
+
+def nonconvex_closed_form(q: sp.Expr, log_q: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    r"""Closed form of the nonconvex argument and its overflow-safe log.
+
+    For any burn-in ``t0``: ``eps <= t0 B / n + L E[delta_T | delta_t0 = 0]`` with
+    ``E[...] <= 2 L / (beta (tau+1) (n - 1)) (T / t0)^q``. Using ``1/n <= 1/(n-1)``
+    and minimising over real ``t0`` (minimiser
+    ``t0* = (2 c L^2 T^q / B)^{1/(q+1)}``) gives
+
+    .. math:: \frac{1 + 1/q}{n - 1} B^{q/(q+1)} (2 c L^2)^{1/(q+1)} T^{q/(q+1)},
+
+    which is Hardt et al. 2016, Theorem 3.12 at ``B = 1`` and ``q = beta c``.
+    """
+    expr = (
+        (1 + 1 / q) / (n - 1)
+        * B ** (q / (q + 1))
+        * (2 * c * L**2) ** (1 / (q + 1))
+        * T ** (q / (q + 1))
+    )
+    # log written term by term so that no power is formed: finite for T = 1e300,
+    # beta c = 1e-300 or c = 1e300 alike.
+    log_expr = (
+        sp.log(q + 1) - log_q - sp.log(n - 1)
+        + q / (q + 1) * sp.log(B)
+        + (sp.log(2) + sp.log(c) + 2 * sp.log(L)) / (q + 1)
+        + q / (q + 1) * sp.log(T)
+    )
+    return expr, log_expr
+
+
+_q_sync = beta * c
+_q_delay = beta * c * (tau + 1)
+_ncvx_sync, _ncvx_sync_log = nonconvex_closed_form(_q_sync, sp.log(beta) + sp.log(c))
+_ncvx_delay, _ncvx_delay_log = nonconvex_closed_form(
+    _q_delay, sp.log(beta) + sp.log(c) + sp.log(tau + 1)
+)
+
+HARDT_CVX = Theorem(
+    key="hardt-cvx",
+    registry_key="[H-cvx]",
+    title="SGD on a convex, smooth, Lipschitz loss (no delay)",
+    quantity=Quantity.UNIFORM_STABILITY,
+    assumptions=_BASE | {A.CONVEX, A.NO_DELAY, A.CONSTANT_STEP},
+    expr=2 * L**2 * eta * T / n,
+    conditions=(sp.Le(eta, 2 / beta), sp.Eq(tau, 0)),
+    reference=hardt("Theorem 3.8"),
+    schedule="constant",
+    recursion="convex",
+    monotone={"n_steps": 1, "step_size": 1, "n_samples": -1, "lipschitz": 1},
+    scaling="linear in eta T, inverse in n; general schedules: (2 L^2 / n) sum_t eta_t",
+)
+
+HARDT_SCVX = Theorem(
+    key="hardt-scvx",
+    registry_key="[H-scvx]",
+    title="Projected SGD on a strongly convex, smooth loss (no delay)",
+    quantity=Quantity.UNIFORM_STABILITY,
+    assumptions=_BASE | {A.CONVEX, A.STRONGLY_CONVEX, A.NO_DELAY, A.CONSTANT_STEP, A.PROJECTED},
+    expr=2 * L**2 / (gamma * n),
+    conditions=(sp.Le(eta, 1 / beta), sp.Eq(tau, 0)),
+    reference=hardt("Theorem 3.9"),
+    schedule="constant",
+    recursion="strongly_convex",
+    monotone={"n_samples": -1, "lipschitz": 1, "strong_convexity": -1, "n_steps": 0},
+    scaling="independent of T and eta, inverse in gamma n",
+)
+
+HARDT_NCVX = Theorem(
+    key="hardt-ncvx",
+    registry_key="[H-ncvx]",
+    title="SGD on a bounded nonconvex smooth loss, eta_t <= c/t (no delay)",
+    quantity=Quantity.UNIFORM_STABILITY,
+    assumptions=_BASE | {A.BOUNDED_LOSS, A.NO_DELAY, A.DECAYING_STEP},
+    expr=_ncvx_sync,
+    conditions=(sp.Eq(tau, 0),),
+    reference=hardt("Theorem 3.12"),
+    schedule="decaying",
+    recursion="nonconvex",
+    monotone={"n_steps": 1, "n_samples": -1},
+    scaling="T^(beta c / (beta c + 1)) / n",
+    log_expr=_ncvx_sync_log,
+)
+
+REGATTI_NCVX = Theorem(
+    key="regatti-ncvx",
+    registry_key="[R-ncvx]",
+    title="Delayed SGD, bounded delay tau, nonconvex (reconstructed form)",
+    quantity=Quantity.UNIFORM_STABILITY,
+    assumptions=_BASE
+    | {A.BOUNDED_LOSS, A.BOUNDED_DELAY, A.DATA_INDEPENDENT_DELAY, A.DECAYING_STEP},
+    expr=_ncvx_delay,
+    conditions=(),
+    reference=REGATTI2019,
+    schedule="decaying",
+    recursion="nonconvex_regatti",
+    synchronous="hardt-ncvx",
+    monotone={"n_steps": 1, "n_samples": -1, "max_delay": 1},
+    scaling="T^(q/(q+1)) / n with q = beta c (tau + 1): the delay multiplies the exponent",
+    log_expr=_ncvx_delay_log,
+)
+
+DELAYED_CVX = Theorem(
+    key="delayed-cvx",
+    registry_key="[D-cvx]",
+    title="Delayed SGD, convex smooth Lipschitz loss, delays tau_t <= tau",
+    quantity=Quantity.UNIFORM_STABILITY,
+    assumptions=_BASE | {A.CONVEX, A.BOUNDED_DELAY, A.DATA_INDEPENDENT_DELAY, A.CONSTANT_STEP},
+    expr=2 * L**2 * eta * T / n + 2 * beta * L**2 * (1 - 1 / n) * eta**2 * tau * T,
+    conditions=(sp.Le(eta, 2 / beta),),
+    reference=THIS_PROJECT,
+    schedule="constant",
+    recursion="convex",
+    synchronous="hardt-cvx",
+    monotone={"n_steps": 1, "step_size": 1, "max_delay": 1, "lipschitz": 1},
+    scaling="2 L^2 eta T / n plus a delay term 2 beta L^2 eta^2 tau T that does not vanish with n",
+)
+
+DELAYED_NCVX = Theorem(
+    key="delayed-ncvx",
+    registry_key="[D-ncvx]",
+    title="Delayed SGD, nonconvex: Hardt's bound holds verbatim for any data-independent delays",
+    quantity=Quantity.UNIFORM_STABILITY,
+    assumptions=_BASE | {A.BOUNDED_LOSS, A.DATA_INDEPENDENT_DELAY, A.DECAYING_STEP},
+    expr=_ncvx_sync,
+    conditions=(),
+    reference=THIS_PROJECT,
+    schedule="decaying",
+    recursion="nonconvex",
+    synchronous="hardt-ncvx",
+    monotone={"n_steps": 1, "n_samples": -1, "max_delay": 0},
+    scaling="T^(beta c / (beta c + 1)) / n, independent of the delay",
+    log_expr=_ncvx_sync_log,
+)
+
+#: Every theorem, by key.
+THEOREMS: dict[str, Theorem] = {
+    t.key: t
+    for t in (HARDT_CVX, HARDT_SCVX, HARDT_NCVX, REGATTI_NCVX, DELAYED_CVX, DELAYED_NCVX)
+}
+
+
+def get_theorem(key: str) -> Theorem:
+    """Look a theorem up by key (``"delayed-cvx"``) or registry key (``"[D-cvx]"``).
+
+    Raises:
+        InvalidParameterError: unknown key; the message lists the known ones.
+
+    Examples:
+        >>> get_theorem("[H-cvx]").key
+        'hardt-cvx'
+    """
+    from ._errors import InvalidParameterError
+
+    for t in THEOREMS.values():
+        if key in (t.key, t.registry_key, t.registry_key.strip("[]")):
+            return t
+    raise InvalidParameterError(
+        f"theorem={key!r} must be one of {', '.join(THEOREMS)}"
+    )

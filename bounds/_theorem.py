@@ -1,0 +1,415 @@
+"""A theorem is data: a frozen object holding a sympy expression and its conditions.
+
+New theorems are new *instances* (see ``_registry.py``), not subclasses (diffrax's
+``ButcherTableau``). Methods stay thin: validate, check the condition, call the
+cached ``lambdify``.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import sympy as sp
+from numpy.typing import NDArray
+
+from ._errors import InvalidParameterError, StepSizeConditionError
+from ._reference import Reference
+from ._symbols import API_NAME, SYMBOL
+from ._validation import check_array, check_finite, check_int
+
+__all__ = ["Assumption", "BoundValue", "Quantity", "Theorem"]
+
+Value = float | NDArray[np.float64]
+
+
+class Assumption(str, enum.Enum):
+    """A hypothesis a theorem needs; a problem declares which it satisfies."""
+
+    CONVEX = "convex loss"
+    STRONGLY_CONVEX = "strongly convex loss"
+    LIPSCHITZ = "L-Lipschitz loss"
+    SMOOTH = "beta-smooth loss"
+    BOUNDED_LOSS = "loss in [0, B]"
+    NO_DELAY = "no delay (tau = 0)"
+    BOUNDED_DELAY = "bounded delay tau_t <= tau"
+    DATA_INDEPENDENT_DELAY = "delays independent of the data"
+    CONSTANT_STEP = "constant step size"
+    DECAYING_STEP = "non-increasing step size eta_t <= c/t"
+    PROJECTED = "projected SGD onto a convex set"
+
+
+class Quantity(str, enum.Enum):
+    """What a bound bounds."""
+
+    UNIFORM_STABILITY = "uniform stability eps_stab (>= |expected generalization gap|)"
+
+
+#: Validation rule of every API name: (integer?, minimum).
+_RULES: dict[str, tuple[bool, float, bool]] = {
+    # name: (is_int, minimum, strict)
+    "n_samples": (True, 2, False),
+    "n_steps": (True, 1, False),
+    "step_size": (False, 0.0, True),
+    "c": (False, 0.0, True),
+    "max_delay": (True, 0, False),
+    "lipschitz": (False, 0.0, True),
+    "smoothness": (False, 0.0, True),
+    "strong_convexity": (False, 0.0, True),
+    "loss_bound": (False, 0.0, True),
+}
+
+#: Values used when an argument is omitted.
+DEFAULTS: dict[str, float] = {"max_delay": 0, "loss_bound": 1.0}
+
+
+def validate_parameter(name: str, value: Any) -> Value:
+    """Validate one named argument (scalar or array) against its rule.
+
+    Raises:
+        InvalidParameterError: wrong type, NaN/inf, non-integer count, out of range.
+    """
+    is_int, minimum, strict = _RULES[name]
+    if isinstance(value, np.ndarray | list | tuple):
+        arr = check_array(value, name)
+        if is_int and (arr != np.round(arr)).any():
+            bad = arr[arr != np.round(arr)].ravel()[0]
+            raise InvalidParameterError(f"{name}={bad!r} must be an integer")
+        low = arr <= minimum if strict else arr < minimum
+        if low.any():
+            rule = f"> {minimum:g}" if strict else f">= {minimum:g}"
+            raise InvalidParameterError(f"{name}={arr[low].ravel()[0]!r} must be {rule}")
+        return arr
+    if is_int:
+        return float(check_int(value, name, min_value=int(minimum)))
+    x = check_finite(value, name)
+    if (strict and x <= minimum) or (not strict and x < minimum):
+        rule = f"> {minimum:g}" if strict else f">= {minimum:g}"
+        raise InvalidParameterError(f"{name}={value!r} must be {rule}")
+    return x
+
+
+@dataclass(frozen=True)
+class BoundValue:
+    """A bound evaluated at one point.
+
+    Attributes:
+        value: the bound (``inf`` only if it exceeds the float range; see
+            ``log10_value``).
+        log10_value: ``log10`` of the bound, always finite.
+        vacuous: the bound is at or above the loss range ``B`` (so it says nothing).
+        theorem: key of the theorem.
+    """
+
+    value: float
+    log10_value: float
+    vacuous: bool
+    theorem: str
+
+    def __str__(self) -> str:
+        return format_value(self.log10_value)
+
+
+def format_value(log10_value: float) -> str:
+    """Format a positive number from its log10, even beyond the float range.
+
+    Examples:
+        >>> format_value(-1.3979400086720375)
+        '0.04'
+        >>> format_value(500.25)
+        '1.778e+500'
+    """
+    if -4 <= log10_value < 6:
+        return f"{10.0**log10_value:.4g}"
+    exponent = int(np.floor(log10_value))
+    mantissa = 10.0 ** (log10_value - exponent)
+    return f"{mantissa:.4g}e{exponent:+d}"
+
+
+@dataclass(frozen=True)
+class Theorem:
+    """One stability bound of the registry.
+
+    Attributes:
+        key: CLI/API key, e.g. ``"hardt-cvx"``.
+        registry_key: key of THEORY.md, e.g. ``"[H-cvx]"``.
+        title: one line.
+        quantity: what is bounded.
+        assumptions: hypotheses of the theorem.
+        expr: closed form, built only from the symbols of ``_symbols.py``.
+        conditions: step-size / delay conditions as sympy relations.
+        reference: the source, with its theorem locator.
+        schedule: ``"constant"`` (uses ``step_size``) or ``"decaying"`` (uses ``c``).
+        recursion: which recursion implements levels 2 and 3 (``_recursion.py``).
+        synchronous: key of the synchronous counterpart it reduces to at tau = 0.
+        monotone: API name -> +1 (non-decreasing), -1 (non-increasing), 0 (constant).
+        scaling: the claimed scaling, in words.
+        log_expr: log of ``expr`` written to avoid overflow (default ``log(expr)``).
+    """
+
+    key: str
+    registry_key: str
+    title: str
+    quantity: Quantity
+    assumptions: frozenset[Assumption]
+    expr: sp.Expr
+    conditions: tuple[sp.Rel, ...]
+    reference: Reference
+    schedule: Literal["constant", "decaying"]
+    recursion: Literal["convex", "strongly_convex", "nonconvex", "nonconvex_regatti"]
+    synchronous: str | None = None
+    monotone: Mapping[str, int] = field(default_factory=dict)
+    scaling: str = ""
+    log_expr: sp.Expr | None = None
+
+    def __post_init__(self) -> None:
+        known = set(SYMBOL.values())
+        assert self.expr.free_symbols <= known, self.expr.free_symbols - known
+        for cond in self.conditions:
+            assert isinstance(cond, sp.core.relational.Relational), cond
+            assert cond.free_symbols <= known
+        if self.log_expr is not None:
+            assert self.log_expr.free_symbols <= known
+        assert set(self.monotone) <= set(SYMBOL), self.monotone
+
+    # ----------------------------------------------------------------- names
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        """API names the closed form and its conditions use, in name-table order."""
+        used = self.expr.free_symbols.union(*(c.free_symbols for c in self.conditions))
+        return tuple(name for name, s in SYMBOL.items() if s in used)
+
+    @property
+    def accepted(self) -> tuple[str, ...]:
+        """Names :meth:`evaluate` accepts: ``parameters`` plus optional ones."""
+        extra = [k for k in DEFAULTS if k not in self.parameters]
+        return (*self.parameters, *extra)
+
+    @property
+    def step_parameter(self) -> str:
+        """``"step_size"`` or ``"c"``: the argument the inverse question solves for."""
+        return "step_size" if self.schedule == "constant" else "c"
+
+    @property
+    def is_reconstruction(self) -> bool:
+        """True when the statement is reconstructed rather than read from its source."""
+        return "Reconstruction" in self.reference.note
+
+    # ------------------------------------------------------------ validation
+    def validate(self, params: Mapping[str, Any]) -> dict[str, Value]:
+        """Check names, types, ranges and the theorem's conditions.
+
+        Returns:
+            the validated values (floats or arrays), defaults filled in.
+
+        Raises:
+            InvalidParameterError: unknown, missing or out-of-domain arguments.
+            StepSizeConditionError: a condition of the theorem is violated.
+        """
+        unknown = sorted(set(params) - set(self.accepted))
+        if unknown:
+            raise InvalidParameterError(
+                f"{unknown[0]}={params[unknown[0]]!r} is not a parameter of "
+                f"{self.key}; it takes {', '.join(self.accepted)}"
+            )
+        values = {k: validate_parameter(k, v) for k, v in params.items()}
+        for k, v in DEFAULTS.items():
+            values.setdefault(k, v)
+        missing = [k for k in self.parameters if k not in values]
+        if missing:
+            raise InvalidParameterError(
+                f"{self.key} needs {', '.join(missing)} (missing)"
+            )
+        if "n_steps" in values:
+            tau, T = np.asarray(values["max_delay"]), np.asarray(values["n_steps"])
+            bad = np.broadcast_to(tau > T, np.broadcast(tau, T).shape)
+            if bad.any():
+                raise InvalidParameterError(
+                    f"max_delay={_show(values['max_delay'])} must be <= n_steps="
+                    f"{_show(values['n_steps'])} (a delay cannot exceed the number of steps)"
+                )
+        self._check_conditions(values)
+        return values
+
+    def _check_conditions(self, values: Mapping[str, Value]) -> None:
+        for cond, (lhs, rhs) in zip(self.conditions, self._condition_fns, strict=True):
+            args = [values[API_NAME[s]] for s in self._condition_args]
+            left, right = np.asarray(lhs(*args)), np.asarray(rhs(*args))
+            ok = {"<=": left <= right, ">=": left >= right, "==": left == right}[
+                cond.rel_op
+            ]
+            if not np.all(ok):
+                name = API_NAME[sorted(cond.lhs.free_symbols, key=str)[0]]
+                i = np.unravel_index(np.argmin(ok), np.shape(ok)) if np.ndim(ok) else ()
+                val = np.broadcast_to(np.asarray(values[name]), np.shape(ok))[i]
+                limit = np.broadcast_to(right, np.shape(ok))[i]
+                shown = int(val) if name in ("max_delay", "n_steps") else float(val)
+                raise StepSizeConditionError(
+                    f"{name}={shown!r} violates {_cond_text(cond)} (= {float(limit):.6g}) "
+                    f"required by {self.reference.short} {self.registry_key}"
+                )
+
+    @functools.cached_property
+    def _condition_args(self) -> tuple[sp.Symbol, ...]:
+        return tuple(SYMBOL[k] for k in self.accepted)
+
+    @functools.cached_property
+    def _condition_fns(self) -> tuple[tuple[Callable[..., Any], Callable[..., Any]], ...]:
+        args = self._condition_args
+        return tuple(
+            (sp.lambdify(args, c.lhs, modules="numpy"), sp.lambdify(args, c.rhs, modules="numpy"))
+            for c in self.conditions
+        )
+
+    # ------------------------------------------------------------ evaluation
+    @functools.cached_property
+    def _log_fn(self) -> Callable[..., Any]:
+        log_expr = self.log_expr if self.log_expr is not None else sp.log(self.expr)
+        return sp.lambdify(self._condition_args, log_expr, modules="numpy")
+
+    def log_evaluate(self, **params: Any) -> Value:
+        """Natural log of the closed form; finite where the value itself overflows."""
+        values = self.validate(params)
+        args = [values[k] for k in self.accepted]
+        with np.errstate(over="ignore", divide="ignore"):
+            out = np.asarray(self._log_fn(*args), dtype=np.float64)
+        out = np.broadcast_to(out, np.broadcast(*[np.asarray(a) for a in args]).shape)
+        return float(out) if out.ndim == 0 else np.array(out)
+
+    def evaluate(self, **params: Any) -> Value:
+        """Closed form (level 1), vectorised: array arguments broadcast.
+
+        Returns a float for scalar arguments, an array otherwise.
+
+        Raises:
+            InvalidParameterError: bad argument.
+            StepSizeConditionError: the theorem's condition is violated.
+        """
+        log_value = self.log_evaluate(**params)
+        with np.errstate(over="ignore"):
+            out = np.exp(log_value)
+        return float(out) if np.ndim(out) == 0 else out
+
+    def compute(self, **params: Any) -> BoundValue:
+        """Closed form at one point, with ``log10`` and the vacuity flag.
+
+        A bound at or above the loss range ``B`` (``loss_bound``, default 1 for the
+        theorems that assume a bounded loss) is returned but flagged vacuous; for
+        an unbounded loss no flag is set unless ``loss_bound`` is given.
+        """
+        log_value = self.log_evaluate(**params)
+        if np.ndim(log_value) != 0:
+            raise InvalidParameterError("compute() takes scalar arguments; use evaluate()")
+        log_value = float(log_value)
+        bound = params.get("loss_bound")
+        if bound is None and Assumption.BOUNDED_LOSS in self.assumptions:
+            bound = DEFAULTS["loss_bound"]
+        vacuous = bound is not None and log_value >= np.log(float(bound))
+        with np.errstate(over="ignore"):
+            value = float(np.exp(log_value))
+        return BoundValue(value, log_value / np.log(10.0), bool(vacuous), self.key)
+
+    def evaluate_exact(self, **params: Any) -> sp.Expr:
+        """Exact evaluation in sympy: floats are read as the decimals they print as.
+
+        Examples:
+            >>> from bounds import THEOREMS
+            >>> THEOREMS["hardt-cvx"].evaluate_exact(
+            ...     n_samples=500, n_steps=1000, step_size=0.01, lipschitz=1, smoothness=1)
+            1/25
+        """
+        values = self.validate(params)
+        subs = {SYMBOL[k]: _exact(params.get(k, values[k])) for k in self.accepted}
+        return self.expr.subs(subs)
+
+    # ------------------------------------------------------------- rendering
+    def latex(self) -> str:
+        r"""LaTeX of the statement ``\epsilon_{stab} \le <expr>``."""
+        return r"\epsilon_{\mathrm{stab}} \le " + sp.latex(self.expr)
+
+    def statement(self) -> str:
+        """The theorem in plain text: bound, assumptions, conditions, source."""
+        conds = "; ".join(_cond_text(c) for c in self.conditions) or "none"
+        lines = [
+            f"{self.registry_key} {self.key}: {self.title}",
+            f"  eps_stab <= {sp.sstr(self.expr)}",
+            f"  assumptions: {', '.join(sorted(a.value for a in self.assumptions))}",
+            f"  conditions: {conds}",
+            f"  scaling: {self.scaling}",
+            f"  source: {self.reference.short} ({self.reference.arxiv or 'project result'})",
+        ]
+        if self.reference.note:
+            lines.append(f"  note: {self.reference.note}")
+        return "\n".join(lines)
+
+    # ---------------------------------------------------------- applicability
+    def applicability(
+        self,
+        *,
+        convex: bool,
+        strongly_convex: bool = False,
+        loss_bound: float | None = None,
+        max_delay: int = 0,
+    ) -> str | None:
+        """None if the theorem's assumptions hold for such a problem, else why not.
+
+        Examples:
+            >>> from bounds import THEOREMS
+            >>> THEOREMS["hardt-cvx"].applicability(convex=True, max_delay=4)
+            'requires no delay (tau = 0)'
+        """
+        a = self.assumptions
+        if Assumption.STRONGLY_CONVEX in a and not strongly_convex:
+            return "requires a strongly convex loss"
+        if Assumption.CONVEX in a and not (convex or strongly_convex):
+            return "requires a convex loss"
+        if Assumption.BOUNDED_LOSS in a and loss_bound is None:
+            return "requires a bounded loss"
+        if Assumption.NO_DELAY in a and max_delay != 0:
+            return "requires no delay (tau = 0)"
+        return None
+
+    # ------------------------------------------------- levels 2 and 3, inverse
+    def recursion_bound(self, **kwargs: Any) -> Value:
+        """Level 2: see :func:`bounds.recursion_bound`."""
+        from ._recursion import recursion_bound
+
+        return recursion_bound(self, **kwargs)
+
+    def max_step_size(self, target_gap: float, **params: Any) -> Any:
+        """Largest ``step_size`` (or ``c``) keeping the bound <= ``target_gap``.
+
+        See :func:`bounds.max_step_size`.
+        """
+        from ._inverse import max_step_size
+
+        return max_step_size(self, target_gap, **params)
+
+    def min_samples(self, target_gap: float, **params: Any) -> Any:
+        """Smallest ``n_samples`` keeping the bound <= ``target_gap``."""
+        from ._inverse import min_samples
+
+        return min_samples(self, target_gap, **params)
+
+
+def _show(value: Value) -> str:
+    """Print a validated count the way the user typed it (no trailing ``.0``)."""
+    if np.ndim(value) == 0:
+        return repr(int(value)) if float(value) == int(value) else repr(float(value))
+    return np.array2string(np.asarray(value))
+
+
+def _cond_text(cond: sp.Rel) -> str:
+    op = {"==": "=", "<=": "<=", ">=": ">="}[cond.rel_op]
+    return f"{sp.sstr(cond.lhs)} {op} {sp.sstr(cond.rhs)}"
+
+
+def _exact(value: Any) -> sp.Expr:
+    if isinstance(value, int | np.integer):
+        return sp.Integer(int(value))
+    x = float(value)
+    return sp.Integer(int(x)) if x == int(x) else sp.Rational(repr(x))

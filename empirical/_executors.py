@@ -1,0 +1,145 @@
+"""Executors: where the tasks of a sweep run.
+
+An executor is anything with ``map_unordered(fn, tasks) -> iterator of (task,
+result)``: results come back as tasks finish, in any order, so the caller can
+append each one to the results file at once. ``SerialExecutor`` runs in this
+process; ``LocalProcessExecutor`` runs on local worker processes. A distributed
+engine (Ray) plugs in by implementing the same protocol in its own module.
+
+This module imports no numerical library at import time on purpose: a spawned
+worker imports it to run :func:`_pin_threads` before numpy/numba are loaded, so
+that their thread pools start with one thread.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+__all__ = [
+    "THREAD_ENV_VARS",
+    "Executor",
+    "LocalProcessExecutor",
+    "SerialExecutor",
+    "make_executor",
+]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Thread-pool sizes pinned to 1 in every worker: with K workers on K cores, a
+#: BLAS/OpenMP/numba pool per worker would oversubscribe the machine K-fold.
+THREAD_ENV_VARS = (
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMBA_NUM_THREADS",
+)
+
+
+@runtime_checkable
+class Executor(Protocol):
+    """Runs ``fn(task)`` for every task and yields ``(task, result)`` as they finish."""
+
+    def map_unordered(
+        self, fn: Callable[[T], R], tasks: Iterable[T]
+    ) -> Iterator[tuple[T, R]]: ...
+
+
+class SerialExecutor:
+    """Runs the tasks one after the other in this process (the reference)."""
+
+    def map_unordered(
+        self, fn: Callable[[T], R], tasks: Iterable[T]
+    ) -> Iterator[tuple[T, R]]:
+        """Yield ``(task, fn(task))`` in task order."""
+        for task in tasks:
+            yield task, fn(task)
+
+
+def _pin_threads() -> None:
+    """Worker initializer: one thread per numerical library."""
+    for var in THREAD_ENV_VARS:
+        os.environ[var] = "1"
+    if "numba" in sys.modules:  # numba read NUMBA_NUM_THREADS at import
+        sys.modules["numba"].set_num_threads(1)
+    try:  # libraries already imported (none, with the spawn context)
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
+        pass
+
+
+class LocalProcessExecutor:
+    """Runs tasks on ``workers`` local processes (``spawn`` context, threads pinned).
+
+    ``spawn`` rather than ``fork``: forking a parent that has started numba or
+    OpenMP threads can deadlock, and a fresh interpreter lets :func:`_pin_threads`
+    run before numpy is imported. ``fn`` and the tasks must be picklable
+    (module-level function, plain-data tasks).
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        n = workers if workers is not None else (os.cpu_count() or 1)
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            from bounds import InvalidParameterError
+
+            raise InvalidParameterError(f"workers={workers!r} must be an integer >= 1")
+        self.workers = n
+
+    def map_unordered(
+        self, fn: Callable[[T], R], tasks: Iterable[T]
+    ) -> Iterator[tuple[T, R]]:
+        """Yield ``(task, result)`` as workers finish; errors propagate."""
+        todo = list(tasks)
+        if not todo:
+            return
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(
+            max_workers=min(self.workers, len(todo)),
+            mp_context=ctx,
+            initializer=_pin_threads,
+        ) as pool:
+            pending: dict[Future[R], T] = {pool.submit(fn, t): t for t in todo}
+            try:
+                while pending:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        task = pending.pop(fut)
+                        yield task, fut.result()
+            finally:
+                for fut in pending:
+                    fut.cancel()
+
+
+def make_executor(backend: str = "local", *, workers: int | None = None) -> Any:
+    """``"serial"`` or ``"local"`` (processes); ``"ray"`` when its module exists."""
+    if backend == "serial":
+        return SerialExecutor()
+    if backend == "local":
+        if workers == 1:
+            return SerialExecutor()
+        return LocalProcessExecutor(workers)
+    if backend == "ray":
+        try:
+            from ._ray import RayExecutor  # type: ignore[import-not-found]
+        except ImportError as exc:
+            from bounds import InvalidParameterError
+
+            raise InvalidParameterError(
+                "backend='ray' needs the Ray executor (empirical._ray) and "
+                "`pip install asyncstab[ray]`"
+            ) from exc
+        return RayExecutor(workers=workers)
+    from bounds import InvalidParameterError
+
+    raise InvalidParameterError(
+        f"backend={backend!r} must be one of 'local', 'serial', 'ray'"
+    )

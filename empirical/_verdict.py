@@ -1,0 +1,328 @@
+"""Verdicts: one theorem against one batch of coupled runs.
+
+Three checks, at the three levels of THEORY.md:
+
+1. **Closed form** (the theorem's statement) against the measured stability,
+   one-sided: the upper confidence limit below the bound is a pass ("holds"), the
+   lower limit above it is a violation, anything else is "inconclusive". The
+   generalization gap is checked the same way against ``|E gap| <= bound``.
+2. **Recursion** on the realised step sizes and delays of each pair (never looser
+   than the closed form); its mean over pairs is the bound on the measured mean
+   (conditionally on pair ``i``'s delays, ``E probe_diff_i <= recursion_i``).
+3. **Pathwise**: the recursion along each pair's realised index sequence is a
+   deterministic upper bound on that pair's ``delta_t``. It is checked on every
+   pair at every record step; an excess beyond rounding is a bug and is reported
+   loudly (a :class:`PathwiseViolationWarning`, a flag and ``pathwise.status``),
+   never hidden.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+import bounds
+from bounds import InvalidParameterError
+
+from ._measure import Estimate, Measurement, measure
+
+__all__ = [
+    "PATHWISE_ATOL",
+    "PATHWISE_RTOL",
+    "STATUSES",
+    "PathwiseCheck",
+    "PathwiseViolationWarning",
+    "Verdict",
+    "one_sided",
+    "theorem_params",
+    "verify",
+]
+
+STATUSES = ("holds", "inconclusive", "violated", "not applicable")
+
+#: Tolerance of the pathwise check. The pathwise bound and ``delta_t`` are both
+#: float64 results of ``T`` sequential updates; each step adds a relative rounding
+#: error of a few ulp (2.2e-16), so after ``T <= 1e5`` steps the accumulated
+#: relative error is below ``~1e-10``. ``1e-9`` leaves a margin of 10 over that
+#: and is still 7 orders of magnitude below any effect a wrong bound would have.
+PATHWISE_RTOL = 1e-9
+#: Absolute floor (parameter units, ``||w|| = O(1..100)`` here) for entries where
+#: the bound is ~0: before the differing index is drawn both runs compute the
+#: same operations, but a compiled kernel may still round them differently.
+PATHWISE_ATOL = 1e-12
+
+
+class PathwiseViolationWarning(UserWarning):
+    """A simulated pair exceeded its deterministic pathwise bound: a bug."""
+
+
+def one_sided(estimate: Estimate, bound: float) -> str:
+    """The one-sided verdict of THEORY.md for ``E[X] <= bound``.
+
+    Examples:
+        >>> e = Estimate(1.0, 0.8, 1.2, 50, "t")
+        >>> one_sided(e, 1.3), one_sided(e, 1.0), one_sided(e, 0.7)
+        ('holds', 'inconclusive', 'violated')
+    """
+    if estimate.high < bound:
+        return "holds"
+    if estimate.low > bound:
+        return "violated"
+    return "inconclusive"
+
+
+def _gap_status(gap: Estimate, bound: float) -> str:
+    """Two one-sided checks of ``|E gap| <= bound``."""
+    if gap.low > bound or gap.high < -bound:
+        return "violated"
+    if gap.high < bound and gap.low > -bound:
+        return "holds"
+    return "inconclusive"
+
+
+@dataclass(frozen=True)
+class PathwiseCheck:
+    """Result of the pathwise check on every pair and record step."""
+
+    status: str  # "ok" | "violated" | "not run"
+    n_pairs: int
+    n_checked: int
+    n_violations: int
+    max_excess: float  # max of delta - bound (negative when every entry is below)
+    worst_pair: int | None
+    worst_step: int | None
+    rtol: float = PATHWISE_RTOL
+    atol: float = PATHWISE_ATOL
+    mean_curve: tuple[float, ...] = ()
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        d = asdict(self)
+        d["mean_curve"] = list(self.mean_curve)
+        return d
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A theorem checked against one setting.
+
+    ``status`` compares the measured stability with the closed form (the theorem's
+    statement); ``recursion_status`` and ``gap_status`` are the same check against
+    the recursion bound and of the gap. ``ratio = stability.mean / bound``.
+    """
+
+    theorem: str
+    registry_key: str
+    reference: str
+    setting: dict[str, Any]
+    status: str
+    measured: Estimate | None
+    gap: Estimate | None
+    bound: float | None = None
+    recursion: float | None = None
+    ratio: float | None = None
+    recursion_status: str | None = None
+    gap_status: str | None = None
+    flags: tuple[str, ...] = ()
+    reason: str | None = None
+    pathwise: PathwiseCheck | None = None
+    recursion_curve: tuple[float, ...] = ()
+    params: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        for k in ("measured", "gap", "pathwise"):
+            v = getattr(self, k)
+            d[k] = None if v is None else v.to_dict()
+        d["flags"] = list(self.flags)
+        d["recursion_curve"] = list(self.recursion_curve)
+        return d
+
+    @property
+    def bug(self) -> bool:
+        """True when the pathwise check found an excess beyond rounding."""
+        return self.pathwise is not None and self.pathwise.status == "violated"
+
+
+def theorem_params(theorem: Any, run_stats: Any) -> dict[str, float]:
+    """The closed form's parameters, read off a run (an upper envelope of its schedule).
+
+    ``step_size`` is the largest realised ``eta_t`` and ``c`` the largest
+    ``t * eta_t``: every closed form is non-decreasing in them, so this is a valid
+    bound for the realised (possibly non-constant) schedule.
+    """
+    p = run_stats.problem
+    eta = np.asarray(run_stats.step_sizes, dtype=np.float64)
+    t = np.arange(1, eta.shape[-1] + 1, dtype=np.float64)
+    available: dict[str, Any] = {
+        "n_samples": int(p.n_samples),
+        "n_steps": int(run_stats.n_steps),
+        "step_size": float(eta.max()),
+        "c": float((eta * t).max()),
+        "max_delay": int(run_stats.max_delay),
+        "lipschitz": float(p.lipschitz),
+        "smoothness": float(p.smoothness),
+        "strong_convexity": getattr(p, "strong_convexity", None),
+        "loss_bound": p.loss_bound,
+    }
+    return {k: available[k] for k in theorem.parameters}
+
+
+def _pathwise(
+    theorem: Any, run_stats: Any, strong_convexity: float | None
+) -> PathwiseCheck:
+    p = run_stats.problem
+    delta = np.asarray(run_stats.delta, dtype=np.float64)
+    try:
+        pb = np.asarray(
+            bounds.pathwise_bound(  # type: ignore[attr-defined]
+                theorem,
+                step_sizes=run_stats.step_sizes,
+                delays=run_stats.delays,
+                hits=run_stats.hits,
+                lipschitz=p.lipschitz,
+                smoothness=p.smoothness,
+                record_steps=run_stats.record_steps,
+                strong_convexity=strong_convexity,
+            ),
+            dtype=np.float64,
+        )
+    except InvalidParameterError as exc:
+        return PathwiseCheck("not run", delta.shape[0], 0, 0, math.nan, None, None,
+                             note=str(exc))
+    excess = delta - pb
+    bad: NDArray[np.bool_] = excess > PATHWISE_RTOL * np.abs(pb) + PATHWISE_ATOL
+    i, j = np.unravel_index(int(np.argmax(excess)), excess.shape)
+    n_bad = int(bad.sum())
+    check = PathwiseCheck(
+        "violated" if n_bad else "ok",
+        delta.shape[0],
+        int(delta.size),
+        n_bad,
+        float(excess[i, j]),
+        int(i),
+        int(np.asarray(run_stats.record_steps)[j]),
+        mean_curve=tuple(float(v) for v in pb.mean(axis=0)),
+    )
+    if n_bad:
+        hint = (
+            " (L and beta are estimated for this loss: they may be underestimated)"
+            if p.constants_estimated
+            else ""
+        )
+        warnings.warn(
+            f"BUG: pathwise bound of {theorem.key} exceeded on {n_bad} of "
+            f"{delta.size} (pair, step) entries; worst pair {i} at t={check.worst_step}:"
+            f" delta={delta[i, j]!r} > bound={pb[i, j]!r}{hint}",
+            PathwiseViolationWarning,
+            stacklevel=3,
+        )
+    return check
+
+
+def _recursion(
+    theorem: Any, run_stats: Any, n_steps: int | None, strong_convexity: float | None
+) -> float:
+    p = run_stats.problem
+    eta = np.asarray(run_stats.step_sizes)
+    tau = np.asarray(run_stats.delays)
+    if n_steps is not None:
+        eta, tau = eta[:, :n_steps], tau[:, :n_steps]
+    kw: dict[str, Any] = {}
+    if p.loss_bound is not None:
+        kw["loss_bound"] = p.loss_bound
+    r = theorem.recursion_bound(
+        step_sizes=eta,
+        delays=tau,
+        n_samples=p.n_samples,
+        lipschitz=p.lipschitz,
+        smoothness=p.smoothness,
+        strong_convexity=strong_convexity,
+        **kw,
+    )
+    return float(np.mean(r))
+
+
+def verify(
+    run_stats: Any,
+    theorem: Any,
+    *,
+    measurement: Measurement | None = None,
+    setting: dict[str, Any] | None = None,
+    curves: bool = False,
+    confidence: float = 0.95,
+) -> Verdict:
+    """Check ``theorem`` against a batch of coupled runs.
+
+    Args:
+        run_stats: a :class:`~empirical._simulate.RunStats`.
+        theorem: a :class:`bounds.Theorem` (e.g. ``bounds.THEOREMS["delayed-cvx"]``).
+        measurement: a precomputed :func:`~empirical._measure.measure` result.
+        setting: description of the setting, copied into the verdict.
+        curves: also evaluate the recursion bound at every record step.
+        confidence: two-sided level of the intervals.
+
+    Returns:
+        :class:`Verdict`; "not applicable" (with ``reason``) when the theorem's
+        assumptions or step-size condition do not hold for this run.
+    """
+    p = run_stats.problem
+    m = measurement if measurement is not None else measure(run_stats, confidence=confidence)
+    strong = getattr(p, "strong_convexity", None)
+    base: dict[str, Any] = {
+        "theorem": theorem.key,
+        "registry_key": theorem.registry_key,
+        "reference": theorem.reference.short,
+        "setting": dict(setting or {}),
+        "measured": m.stability,
+        "gap": m.gap,
+    }
+    flags = ["constants estimated"] if p.constants_estimated else []
+    reason = theorem.applicability(
+        convex=bool(p.convex),
+        strongly_convex=strong is not None and strong > 0,
+        loss_bound=p.loss_bound,
+        max_delay=int(run_stats.max_delay),
+    )
+    if reason is not None:
+        return Verdict(status="not applicable", reason=reason, flags=tuple(flags), **base)
+    params = theorem_params(theorem, run_stats)
+    try:
+        bv = theorem.compute(**params)
+        rec = _recursion(theorem, run_stats, None, strong)
+    except bounds.StepSizeConditionError as exc:
+        return Verdict(
+            status="not applicable", reason=str(exc), flags=tuple(flags), params=params,
+            **base,
+        )
+    bound = float(bv.value)
+    if bv.vacuous:
+        flags.append("vacuous")
+    pw = _pathwise(theorem, run_stats, strong)
+    if pw.status == "violated":
+        flags.append("BUG: pathwise bound exceeded")
+    curve: tuple[float, ...] = ()
+    if curves:
+        curve = tuple(
+            _recursion(theorem, run_stats, int(t), strong) for t in m.record_steps
+        )
+    return Verdict(
+        status=one_sided(m.stability, bound),
+        bound=bound,
+        recursion=rec,
+        ratio=m.stability.mean / bound if bound > 0 else math.inf,
+        recursion_status=one_sided(m.stability, rec),
+        gap_status=_gap_status(m.gap, bound),
+        flags=tuple(flags),
+        pathwise=pw,
+        recursion_curve=curve,
+        params=params,
+        **base,
+    )
