@@ -72,7 +72,7 @@ def _check_step_limit(theorem: Theorem, eta: NDArray[np.float64], limit: float) 
         raise StepSizeConditionError(
             f"step_sizes[{', '.join(map(str, i))}]={float(eta[i])!r} violates "
             f"eta_t <= {limit:.6g} required by {theorem.reference.short} "
-            f"[{theorem.registry_key}]"
+            f"{theorem.registry_key}"
         )
 
 
