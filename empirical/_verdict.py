@@ -303,7 +303,9 @@ def verify(
             **base,
         )
     bound = float(bv.value)
-    if bv.vacuous:
+    # The theorem flags vacuity against its own B; a convex theorem does not take
+    # B, but a bound at or above the loss range says nothing for any loss.
+    if bv.vacuous or (p.loss_bound is not None and bound >= p.loss_bound):
         flags.append("vacuous")
     pw = _pathwise(theorem, run_stats, strong)
     if pw.status == "violated":
