@@ -1,0 +1,150 @@
+"""Sweeps: task identity, append-only results, resume after interruption, executors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from bounds import InvalidParameterError
+from empirical._executors import LocalProcessExecutor, SerialExecutor, make_executor
+from empirical._sweep import SweepTask, load_results, make_tasks, parse_grid, sweep
+
+
+def fake_run(task: SweepTask) -> dict[str, Any]:
+    """A deterministic stand-in for run_task: a function of the config only."""
+    rng = np.random.default_rng([task.seed, task.max_delay, int(task.step_size * 1e6)])
+    return {"task_id": task.task_id, "config": task.to_dict(),
+            "value": float(rng.normal()), "timing": {"wall_s": 0.0}}
+
+
+class Interrupted(RuntimeError):
+    pass
+
+
+class DiesAfter:
+    """Runs ``k`` tasks, then raises (a sweep killed after k finished tasks)."""
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+
+    def __call__(self, task: SweepTask) -> dict[str, Any]:
+        if self.k == 0:
+            raise Interrupted
+        self.k -= 1
+        return fake_run(task)
+
+
+def _grid() -> list[SweepTask]:
+    return make_tasks(
+        {"n_pairs": 4, "n_steps": 10},
+        parse_grid(["tau=0,2,4", "step_size=0.05,0.1", "seed=0,1"]),
+    )
+
+
+def _strip(recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in r.items() if k != "timing"} for r in recs]
+
+
+def test_task_id_is_stable_and_config_sensitive() -> None:
+    a = SweepTask(max_delay=2, seed=1)
+    assert a.task_id == SweepTask(max_delay=2, seed=1).task_id
+    assert a.task_id != SweepTask(max_delay=2, seed=2).task_id
+    assert SweepTask.from_dict(json.loads(json.dumps(a.to_dict()))) == a
+    # sha256 of canonical JSON: no dependence on the process (unlike hash()),
+    # so --resume recognises tasks finished by another process or machine.
+    assert len(a.task_id) == 16
+    assert int(a.task_id, 16) >= 0
+
+
+def test_parse_grid_types_aliases_and_errors() -> None:
+    g = parse_grid(["tau=0,2", "eta=0.1", "loss=logistic,sigmoid", "T=100"])
+    assert g == {"max_delay": [0, 2], "step_size": [0.1],
+                 "loss": ["logistic", "sigmoid"], "n_steps": [100]}
+    with pytest.raises(InvalidParameterError, match="must look like"):
+        parse_grid(["tau"])
+    with pytest.raises(InvalidParameterError, match="'colour' must be one of"):
+        parse_grid(["colour=red"])
+    with pytest.raises(InvalidParameterError, match="type int"):
+        parse_grid(["tau=1.5"])
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"loss": "hinge"}, "loss='hinge'"),
+        ({"dataset": "mnist"}, "dataset='mnist'"),
+        ({"max_delay": -1}, "max_delay=-1"),
+        ({"step_size": 0.0}, "step_size=0.0"),
+        ({"n_pairs": 1}, "n_pairs=1"),
+        ({"schedule": "adam"}, "schedule='adam'"),
+    ],
+    ids=["loss", "dataset", "tau<0", "eta<=0", "pairs<2", "schedule"],
+)
+def test_bad_task_raises(kw: dict[str, Any], match: str) -> None:
+    with pytest.raises(InvalidParameterError, match=match):
+        SweepTask(**kw)
+
+
+def test_grid_is_cartesian_and_deduplicated() -> None:
+    tasks = _grid()
+    assert len(tasks) == 12
+    again = make_tasks({}, {"seed": [0, 0, 1]})
+    assert len(again) == 2
+
+
+def test_results_appended_one_line_per_task(tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    recs = sweep(_grid(), results=out, fn=fake_run)
+    lines = out.read_text().splitlines()
+    assert len(lines) == 12
+    assert {json.loads(x)["task_id"] for x in lines} == {r["task_id"] for r in recs}
+
+
+def test_existing_file_without_resume_is_an_error(tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    sweep(_grid()[:2], results=out, fn=fake_run)
+    with pytest.raises(InvalidParameterError, match="already exists"):
+        sweep(_grid(), results=out, fn=fake_run)
+
+
+@pytest.mark.parametrize("torn_tail", [False, True], ids=["clean-kill", "torn-write"])
+def test_resume_after_interruption_equals_uninterrupted(
+    tmp_path: Path, torn_tail: bool
+) -> None:
+    tasks = _grid()
+    reference = sweep(tasks, results=tmp_path / "full.jsonl", fn=fake_run)
+    out = tmp_path / "r.jsonl"
+    with pytest.raises(Interrupted):
+        sweep(tasks, results=out, fn=DiesAfter(5))
+    assert len(load_results(out)) == 5
+    if torn_tail:  # the kill hit in the middle of writing the 5th line
+        text = out.read_text()
+        out.write_text(text[: len(text) - 40])
+        assert len(load_results(out)) == 4
+    calls: list[str] = []
+    resumed = sweep(tasks, results=out, resume=True,
+                    fn=fake_run, on_result=lambda t, r: calls.append(t.task_id))
+    assert len(calls) == (8 if torn_tail else 7)  # only the missing tasks ran
+    assert resumed == reference
+    assert len(out.read_text().splitlines()) == 12
+    assert load_results(out) == {r["task_id"]: r for r in reference}
+
+
+def test_serial_and_process_executors_agree() -> None:
+    tasks = _grid()[:4]
+    serial = sweep(tasks, executor=SerialExecutor(), fn=fake_run)
+    parallel = sweep(tasks, executor=LocalProcessExecutor(2), fn=fake_run)
+    assert _strip(serial) == _strip(parallel)
+
+
+def test_make_executor_choices() -> None:
+    assert isinstance(make_executor("serial"), SerialExecutor)
+    assert isinstance(make_executor("local", workers=1), SerialExecutor)
+    with pytest.raises(InvalidParameterError, match="backend='spark'"):
+        make_executor("spark")
+    with pytest.raises(InvalidParameterError, match="workers=0"):
+        LocalProcessExecutor(0)
