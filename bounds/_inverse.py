@@ -59,29 +59,33 @@ def _symbolic_root(theorem: Theorem, unknown: str) -> Callable[..., Any] | None:
 
 @functools.cache
 def _symbolic_root_cached(key: str, unknown: str) -> Callable[..., Any] | None:
-    """Positive root of ``expr = G`` in the unknown, if the bound is a polynomial
-    of degree 1 or 2 in it; compiled once."""
     from ._registry import THEOREMS
 
     theorem = THEOREMS[key]
     x = SYMBOL[unknown]
-    G = sp.Symbol("G", positive=True)
     try:
         poly = sp.Poly(theorem.expr, x)
     except sp.PolynomialError:
         return None
     if poly.degree() not in (1, 2):
         return None
-    roots = sp.solve(sp.Eq(theorem.expr, G), x)
-    # With all constants positive the bound is increasing in the unknown on x>0
-    # and has exactly one positive root; pick the branch that is positive.
-    args = (*[SYMBOL[k] for k in theorem.accepted], G)
-    fns = [sp.lambdify(args, r, modules="math") for r in roots]
+    # Coefficients (highest first) as compiled functions of the other parameters;
+    # the root is then the closed-form formula of a linear or quadratic equation.
+    args = [SYMBOL[k] for k in theorem.accepted]
+    coeff_fns = [sp.lambdify(args, a, modules="math") for a in poly.all_coeffs()]
 
-    def root(*vals: float) -> float:
-        cands = [f(*vals) for f in fns]
-        pos = [float(v) for v in cands if np.isreal(v) and float(np.real(v)) > 0]
-        return min(pos) if pos else math.nan
+    def root(*vals: float, target: float) -> float:
+        coeffs = [float(f(*vals)) for f in coeff_fns]
+        coeffs[-1] -= target
+        while len(coeffs) > 1 and coeffs[0] == 0.0:
+            coeffs.pop(0)  # e.g. the eta^2 term of [D-cvx] vanishes at tau = 0
+        if len(coeffs) == 1:
+            return math.inf if coeffs[0] <= 0 else math.nan
+        if len(coeffs) == 2:
+            return -coeffs[1] / coeffs[0]
+        a, b, c = coeffs
+        # a > 0, c < 0: one positive root; the cancellation-free form of it.
+        return (2 * -c) / (b + math.sqrt(b * b - 4 * a * c))
 
     return root
 
@@ -151,7 +155,7 @@ def max_step_size(theorem: Theorem, target_gap: float, **params: Any) -> Inverse
     root_fn = _symbolic_root(theorem, unknown)
     if root_fn is not None:
         args = [float(values[k]) if k != unknown else 0.0 for k in theorem.accepted]
-        return _finish(theorem, unknown, limit, root_fn(*args, target), "closed form")
+        return _finish(theorem, unknown, limit, root_fn(*args, target=target), "closed form")
     f = _log_bound(theorem, unknown, values)
     return _finish(theorem, unknown, limit, _largest_below(f, log_target, unknown, theorem), "numeric")
 

@@ -34,6 +34,8 @@ class Reference:
     @property
     def short(self) -> str:
         """``"Hardt et al. 2016, Theorem 3.8"``."""
+        if self.arxiv is None:
+            return f"asyncstab, {self.locator}"
         first = self.authors.split(",")[0].split(" and ")[0].strip().split()[-1]
         return f"{first} et al. {self.year}, {self.locator}"
 

@@ -1,0 +1,7 @@
+"""``python -m bounds``: the stability-bound calculator without the simulator."""
+
+import sys
+
+from ._cli import main
+
+sys.exit(main())

@@ -1,0 +1,305 @@
+"""Delayed SGD on coupled pairs of neighbouring data sets, all replicas at once.
+
+Model (THEORY.md, "Setting"): ``w_{t+1} = w_t - eta_t grad f(w_{t - tau_t}; z_{i_t})``
+for ``t = 1..T``, ``i_t`` uniform on the ``n`` training points, iterates with index
+``< 1`` are the initial point ``w_1``; so the *effective* delay is
+``min(tau_t, t - 1)``, and that is what :class:`RunStats` records.
+
+Coupling: pair ``p`` draws a random permutation of the data set; its first ``n``
+points are ``S_p``, the next one is the replacement ``z'_p``, the rest are the
+pair's test set. ``S'_p`` is ``S_p`` with position ``j_p`` replaced by ``z'_p``.
+Both runs of a pair share the initial point, the index sequence ``i_t``, the
+delays and the step sizes; they differ only at steps with ``i_t == j_p`` (hits).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from bounds._errors import InvalidParameterError
+from bounds._schedules import resolve_step_sizes
+from bounds._validation import check_choice, check_int, check_int_array
+
+from ._delays import AbstractDelay
+from ._kernels import DIVERGED_NORM, LOSS_IDS, delayed_sgd_linear
+from ._losses import Huber, LinearLoss
+from ._problem import Problem
+
+__all__ = ["BACKENDS", "DivergenceError", "RunStats", "default_record_steps", "simulate_pairs"]
+
+BACKENDS = ("auto", "numpy", "numba")
+
+
+class DivergenceError(InvalidParameterError):
+    """The iterates became non-finite or exceeded ``||w|| > 1e150``."""
+
+
+@dataclass(frozen=True, eq=False)
+class RunStats:
+    """Statistics of ``n_pairs`` coupled runs (no trajectories are stored).
+
+    ``delta[:, k]`` is ``||w - w'||`` after ``record_steps[k]`` updates. Train losses
+    are each run's mean loss on its own training set (``S_p`` for the run on ``S``,
+    ``S'_p`` for the run on ``S'``); test losses use the pair's test set.
+    ``probe_diff`` is ``max |f(w_T; z) - f(w'_T; z)|`` over the test set plus
+    ``z_{j_p}`` and ``z'_p``. ``max_delay`` is the delay model's ``tau``, or the
+    realised maximum effective delay when the model has no bound.
+    """
+
+    problem: Problem
+    n_pairs: int
+    n_steps: int
+    seed: int
+    backend: str
+    max_delay: int
+    record_steps: NDArray[np.int64]
+    delta: NDArray[np.float64]
+    delays: NDArray[np.int64]
+    step_sizes: NDArray[np.float64]
+    hits: NDArray[np.bool_]
+    train_loss: NDArray[np.float64]
+    test_loss: NDArray[np.float64]
+    train_loss_prime: NDArray[np.float64]
+    test_loss_prime: NDArray[np.float64]
+    probe_diff: NDArray[np.float64]
+
+
+@dataclass(frozen=True, eq=False)
+class _Draws:
+    """The random inputs of a run; every backend (and the test reference) uses these."""
+
+    perm: NDArray[np.int64]  # (P, N): rows of X; [:n] = S_p, [n] = z'_p, [n+1:] = test
+    j: NDArray[np.int64]  # (P,)
+    idx: NDArray[np.int32]  # (P, T): i_t, 0-based
+    delays: NDArray[np.int64]  # (P, T): effective delays
+    w0: NDArray[np.float64]  # (P, p): initial point of pair p (both runs)
+
+
+def _draw(problem: Problem, delay: AbstractDelay, T: int, P: int, seed: int) -> _Draws:
+    # Separate child streams, so that changing the delay model (say, sweeping tau)
+    # leaves the data split, the replaced index, the start and the index sequence
+    # unchanged: sweeps compare runs that differ only in what is swept.
+    s_data, s_j, s_init, s_idx, s_delay = np.random.SeedSequence(seed).spawn(5)
+    n, N = problem.n_samples, problem.dataset.n_points
+    rng = np.random.default_rng(s_data)
+    perm = np.stack([rng.permutation(N) for _ in range(P)]).astype(np.int64)
+    j = np.random.default_rng(s_j).integers(0, n, size=P)
+    rng_init = np.random.default_rng(s_init)
+    w0 = np.stack([problem.loss.init(problem.dim, rng_init) for _ in range(P)])
+    idx = np.random.default_rng(s_idx).integers(0, n, size=(P, T), dtype=np.int32)
+    raw = delay.sample(np.random.default_rng(s_delay), T, P)
+    eff = np.minimum(raw, np.arange(T, dtype=np.int64)[None, :])
+    return _Draws(perm=perm, j=j, idx=idx, delays=eff, w0=w0)
+
+
+def default_record_steps(n_steps: int, k: int = 40) -> NDArray[np.int64]:
+    """About ``k`` log-spaced distinct steps in ``[1, n_steps]``, ``n_steps`` included.
+
+    Examples:
+        >>> default_record_steps(10, k=4)
+        array([ 1,  2,  5, 10])
+    """
+    steps = np.unique(np.round(np.geomspace(1, n_steps, k)).astype(np.int64))
+    return np.union1d(steps, [n_steps]).astype(np.int64)
+
+
+def _run_numba(
+    problem: Problem, dr: _Draws, eta: NDArray[np.float64], rec: NDArray[np.int64],
+    blocks: list[tuple[int, int]], bar: Any,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
+    ds, loss = problem.dataset, problem.loss
+    P, T = dr.idx.shape
+    n = problem.n_samples
+    B = int(dr.delays.max()) + 1
+    y = np.asarray(ds.y, dtype=np.float64)
+    x_norm = np.sqrt(np.einsum("ij,ij->i", ds.X, ds.X))
+    ring = np.zeros((P, 2, B, problem.dim))
+    ring[:, :, 1 % B, :] = dr.w0[:, None, :]
+    norm_bound = np.repeat(np.linalg.norm(dr.w0, axis=1)[:, None], 2, axis=1)
+    rec_slot = np.full(T, -1, dtype=np.int32)
+    rec_slot[rec - 1] = np.arange(len(rec), dtype=np.int32)
+    delta = np.zeros((P, len(rec)))
+    diverged = np.zeros(P, dtype=np.int64)
+    param = loss.threshold if isinstance(loss, Huber) else 0.0
+    tau32 = dr.delays.astype(np.int32)
+    train_idx = np.ascontiguousarray(dr.perm[:, :n])
+    repl = np.ascontiguousarray(dr.perm[:, n])
+    for t0, t1 in blocks:
+        delayed_sgd_linear(
+            LOSS_IDS[loss.name], param, ds.X, y, x_norm, train_idx, repl, dr.j,
+            dr.idx, tau32, eta, rec_slot, ring, norm_bound, t0, t1, delta, diverged,
+        )  # fmt: skip
+        bar.update(t1 - t0)
+        if diverged.any():
+            break
+    final = ring[:, :, (T + 1) % B, :]
+    return np.concatenate([final[:, 0], final[:, 1]]), delta, diverged
+
+
+def _run_numpy(
+    problem: Problem, dr: _Draws, eta: NDArray[np.float64], rec: NDArray[np.int64],
+    blocks: list[tuple[int, int]], bar: Any,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
+    ds, loss = problem.dataset, problem.loss
+    P, T = dr.idx.shape
+    n = problem.n_samples
+    B = int(dr.delays.max()) + 1
+    pairs = np.arange(P)
+    reps = np.arange(2 * P)
+    ring = np.zeros((B, 2 * P, problem.dim))  # rows: P runs on S, then P runs on S'
+    ring[1 % B] = np.concatenate([dr.w0, dr.w0])
+    col = {int(s): c for c, s in enumerate(rec)}
+    delta = np.zeros((P, len(rec)))
+    diverged = np.zeros(P, dtype=np.int64)
+    for t0, t1 in blocks:
+        for t in range(t0, t1):
+            i = dr.idx[:, t - 1]
+            a = dr.perm[pairs, i]
+            b = np.where(i == dr.j, dr.perm[:, n], a)
+            rows = np.concatenate([a, b])
+            old = np.tile((t - dr.delays[:, t - 1]) % B, 2)
+            g = loss.grad(ring[old, reps], ds.X[rows], ds.y[rows])
+            new = ring[t % B] - np.tile(eta[:, t - 1], 2)[:, None] * g
+            sq = np.einsum("rp,rp->r", new, new)
+            bad = ~(sq <= DIVERGED_NORM**2)
+            if bad.any():
+                diverged[(bad[:P] | bad[P:]) & (diverged == 0)] = t
+                break
+            ring[(t + 1) % B] = new
+            if t in col:
+                diff = new[:P] - new[P:]
+                delta[:, col[t]] = np.sqrt(np.einsum("rp,rp->r", diff, diff))
+        bar.update(t1 - t0)
+        if diverged.any():
+            break
+    return ring[(T + 1) % B], delta, diverged
+
+
+def _final_losses(
+    problem: Problem, dr: _Draws, W: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], ...]:
+    ds, loss = problem.dataset, problem.loss
+    P, n = len(dr.j), problem.n_samples
+    if isinstance(loss, LinearLoss):  # one BLAS product for every replica
+        vals = loss.phi(W @ ds.X.T, np.asarray(ds.y, np.float64)[None, :])
+    else:
+        N = ds.n_points
+        vals = np.concatenate([
+            loss.value(W[r : r + 2], np.broadcast_to(ds.X, (2, N, ds.n_features)),
+                       np.broadcast_to(ds.y, (2, N)))
+            for r in range(0, 2 * P, 2)
+        ])  # fmt: skip
+    v, vp = vals[:P], vals[P:]  # runs on S, runs on S'
+    rows = np.arange(P)[:, None]
+    train_rows = dr.perm[:, :n]
+    train_prime = train_rows.copy()
+    train_prime[np.arange(P), dr.j] = dr.perm[:, n]
+    test_rows = dr.perm[:, n + 1 :]
+    probe = np.concatenate(
+        [test_rows, train_rows[np.arange(P), dr.j][:, None], dr.perm[:, n : n + 1]], axis=1
+    )
+    return (
+        v[rows, train_rows].mean(axis=1),
+        v[rows, test_rows].mean(axis=1),
+        vp[rows, train_prime].mean(axis=1),
+        vp[rows, test_rows].mean(axis=1),
+        np.abs(v[rows, probe] - vp[rows, probe]).max(axis=1),
+    )
+
+
+def simulate_pairs(
+    problem: Problem,
+    *,
+    step_size: Any,
+    delay: AbstractDelay,
+    n_steps: int,
+    n_pairs: int,
+    seed: int,
+    record_steps: Any = None,
+    backend: str = "auto",
+    progress: bool = False,
+) -> RunStats:
+    """Run ``n_pairs`` coupled pairs of delayed SGD and return their statistics.
+
+    Args:
+        problem: data set, loss and constants (:func:`~empirical._problem.make_problem`).
+        step_size: a float, a schedule of :mod:`bounds._schedules`, a callable
+            ``t -> eta_t`` or an array; resolved against the effective delays by
+            :func:`bounds._schedules.resolve_step_sizes`.
+        delay: a delay model of :mod:`empirical._delays`.
+        n_steps: number of updates ``T``.
+        n_pairs: number of coupled pairs (``2 * n_pairs`` replicas).
+        seed: everything is reproducible from it (and ``n_pairs``).
+        record_steps: steps in ``[1, T]`` at which ``delta`` is recorded; sorted and
+            deduplicated, ``T`` added if missing. Default :func:`default_record_steps`.
+        backend: ``"numba"`` (fused kernel, linear losses), ``"numpy"`` (any
+            loss; the reference) or ``"auto"`` (numba for linear losses).
+        progress: show a tqdm bar.
+
+    Raises:
+        InvalidParameterError: an invalid argument.
+        DivergenceError: the iterates blew up (names the step, step size, delay).
+
+    Examples:
+        >>> from empirical._problem import make_problem
+        >>> from empirical._delays import UniformDelay
+        >>> pr = make_problem("logistic", "breast_cancer", n_samples=100)
+        >>> st = simulate_pairs(pr, step_size=0.5, delay=UniformDelay(4), n_steps=200,
+        ...                     n_pairs=8, seed=0)
+        >>> st.delta.shape[0], int(st.record_steps[-1]), bool((st.delta >= 0).all())
+        (8, 200, True)
+    """
+    if not isinstance(problem, Problem):
+        raise InvalidParameterError(f"problem={problem!r} must be a Problem")
+    if not isinstance(delay, AbstractDelay):
+        raise InvalidParameterError(f"delay={delay!r} must be a delay model")
+    T = check_int(n_steps, "n_steps", min_value=1)
+    P = check_int(n_pairs, "n_pairs", min_value=1)
+    seed = check_int(seed, "seed", min_value=0)
+    check_choice(backend, "backend", BACKENDS)
+    linear = isinstance(problem.loss, LinearLoss)
+    if backend == "numba" and not linear:
+        raise InvalidParameterError(
+            f"backend='numba' supports the linear losses only, not loss={problem.loss.name!r}"
+        )
+    use = "numba" if backend == "auto" and linear else ("numpy" if backend == "auto" else backend)
+    if record_steps is None:
+        rec = default_record_steps(T)
+    else:
+        rec = np.unique(check_int_array(record_steps, "record_steps", min_value=1))
+        if rec[-1] > T:
+            raise InvalidParameterError(f"record_steps={rec[-1]} must be <= n_steps={T}")
+        rec = np.union1d(rec, [T]).astype(np.int64)
+
+    dr = _draw(problem, delay, T, P, seed)
+    eta = np.ascontiguousarray(resolve_step_sizes(step_size, n_steps=T, delays=dr.delays))
+    hits = dr.idx == dr.j[:, None]
+    n_blocks = 100 if progress else 1
+    edges = np.unique(np.linspace(1, T + 1, n_blocks + 1).astype(np.int64))
+    blocks = [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    from tqdm.auto import tqdm
+
+    with tqdm(total=T, disable=not progress, desc="delayed SGD", unit="step") as bar:
+        run = _run_numba if use == "numba" else _run_numpy
+        W, delta, diverged = run(problem, dr, eta, rec, blocks, bar)
+    if diverged.any():
+        p = int(np.flatnonzero(diverged)[np.argmin(diverged[diverged > 0])])
+        t = int(diverged[p])
+        raise DivergenceError(
+            f"run diverged at step t={t} (pair {p}): ||w|| > {DIVERGED_NORM:g} or not "
+            f"finite, with step_size={eta[p, t - 1]!r} and delay tau_t="
+            f"{int(dr.delays[p, t - 1])} (max_delay={delay.max_delay}); "
+            "reduce the step size"
+        )
+    tr, te, trp, tep, probe = _final_losses(problem, dr, W)
+    tau = delay.max_delay if delay.max_delay is not None else int(dr.delays.max())
+    return RunStats(
+        problem=problem, n_pairs=P, n_steps=T, seed=seed, backend=use, max_delay=tau,
+        record_steps=rec, delta=delta, delays=dr.delays, step_sizes=eta, hits=hits,
+        train_loss=tr, test_loss=te, train_loss_prime=trp, test_loss_prime=tep,
+        probe_diff=probe,
+    )  # fmt: skip
