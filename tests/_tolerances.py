@@ -1,0 +1,43 @@
+"""Every numerical tolerance of the bounds tests, with the reason for each.
+
+Tests import these names; no tolerance is written inline.
+"""
+
+from __future__ import annotations
+
+#: ``evaluate`` (numpy, float64, log-space: ``exp(sum of logs)``) against sympy's
+#: exact value at 30 digits. Each log term carries ~1 ulp (2.2e-16) of relative
+#: error, a handful of terms are added and ``exp`` amplifies an absolute error in
+#: the log into the same relative error in the value; with |log value| up to ~700
+#: the absolute error of the log reaches ~700 ulp ~ 1.6e-13. 1e-12 leaves margin.
+RTOL_EXACT = 1e-12
+
+#: Vectorised against element-wise evaluation: the same numpy operations on the
+#: same float64 inputs; broadcasting may only change the summation order.
+RTOL_VECTOR = 1e-14
+
+#: Closed form >= recursion: both are float64 computations of nearby quantities
+#: (the recursion is a sum of T terms); allow a few ulp times T of rounding.
+RTOL_DOMINATE = 1e-12
+
+#: Recursion against a plain-loop reimplementation in the test: same arithmetic
+#: in a different order (prefix sums vs loops, log-space vs products).
+RTOL_LOOP = 1e-9
+
+#: Pathwise bound against a simulated run. THEORY.md: violations are rounding
+#: only (1e-16-level). Both sides are sums of <= 40 terms of size <= ~10, each
+#: with ~1 ulp of error; 1e-12 absolute (plus relative 1e-12) is far below any
+#: real violation and far above the accumulated rounding.
+ATOL_PATHWISE = 1e-12
+RTOL_PATHWISE = 1e-12
+
+#: Hand-computed known values, written as decimals: exact up to float64 rounding
+#: of a handful of operations.
+RTOL_KNOWN = 1e-12
+
+#: Inverse questions: brentq is run with rtol=1e-13 on the log of the bound; the
+#: closed-form root (sqrt of a quadratic) loses a few digits to cancellation.
+RTOL_INVERSE = 1e-8
+
+#: "Slightly larger" than the answer of an inverse question.
+BUMP_INVERSE = 1e-6
