@@ -5,6 +5,7 @@ private. The calculator never imports the simulator (``empirical``).
 """
 
 from . import strategies as strategies
+from ._citation import citation as citation
 from ._errors import InvalidParameterError as InvalidParameterError
 from ._errors import StepSizeConditionError as StepSizeConditionError
 from ._inverse import InverseSolution as InverseSolution
@@ -27,7 +28,6 @@ from ._theorem import Assumption as Assumption
 from ._theorem import BoundValue as BoundValue
 from ._theorem import Quantity as Quantity
 from ._theorem import Theorem as Theorem
-from ._citation import citation as citation
 
 __all__ = [
     "THEOREMS",

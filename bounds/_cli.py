@@ -47,10 +47,16 @@ def _add_constants(p: argparse.ArgumentParser, *, skip: str = "") -> None:
     for name in SYMBOL:
         if name == skip:
             continue
-        p.add_argument(f"--{name.replace('_', '-')}", dest=name, type=_number,
-                       metavar=name.upper())
-    p.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2,...",
-                   help="evaluate over a grid (repeatable; cartesian product)")
+        p.add_argument(
+            f"--{name.replace('_', '-')}", dest=name, type=_number, metavar=name.upper()
+        )
+    p.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="NAME=V1,V2,...",
+        help="evaluate over a grid (repeatable; cartesian product)",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -59,7 +65,9 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser("bound", help="evaluate a theorem's bound")
     p.add_argument("--theorem", required=True, help=f"one of {', '.join(THEOREMS)}")
     _add_constants(p)
-    p = subparsers.add_parser("step-size", help="largest step size (or c) for a target gap")
+    p = subparsers.add_parser(
+        "step-size", help="largest step size (or c) for a target gap"
+    )
     p.add_argument("--theorem", required=True)
     p.add_argument("--target-gap", required=True, type=_number)
     _add_constants(p)
@@ -67,7 +75,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--theorem", required=True)
     p.add_argument("--target-gap", required=True, type=_number)
     _add_constants(p, skip="n_samples")
-    p = subparsers.add_parser("list", help="every theorem: key, assumptions, conditions, citation")
+    p = subparsers.add_parser(
+        "list", help="every theorem: key, assumptions, conditions, citation"
+    )
     p.add_argument("--json", action="store_true")
     p = subparsers.add_parser("show", help="one theorem: statement, LaTeX, bibtex")
     p.add_argument("theorem")
@@ -88,7 +98,9 @@ def _grid(args: argparse.Namespace) -> list[dict[str, Any]]:
         axes.append((name, [_number(v.strip()) for v in values.split(",")]))
     rows = []
     for combo in itertools.product(*[vals for _, vals in axes]):
-        rows.append({**base, **{name: v for (name, _), v in zip(axes, combo, strict=True)}})
+        rows.append(
+            {**base, **{name: v for (name, _), v in zip(axes, combo, strict=True)}}
+        )
     return rows
 
 
@@ -106,9 +118,15 @@ def _cmd_bound(args: argparse.Namespace) -> list[dict[str, Any]]:
     out = []
     for params in _grid(args):
         value = theorem.compute(**params)
-        out.append({**params, "bound": format_value(value.log10_value),
-                    "log10_bound": value.log10_value, "value": value.value,
-                    "vacuous": value.vacuous})
+        out.append(
+            {
+                **params,
+                "bound": format_value(value.log10_value),
+                "log10_bound": value.log10_value,
+                "value": value.value,
+                "vacuous": value.vacuous,
+            }
+        )
     return out
 
 
@@ -118,19 +136,33 @@ def _cmd_inverse(args: argparse.Namespace) -> list[dict[str, Any]]:
     out = []
     for params in _grid(args):
         sol = solve(theorem, args.target_gap, **params)
-        out.append({**params, sol.parameter: f"{sol.value:.6g}", "value": sol.value,
-                    "binding": sol.binding, "method": sol.method})
+        out.append(
+            {
+                **params,
+                sol.parameter: f"{sol.value:.6g}",
+                "value": sol.value,
+                "binding": sol.binding,
+                "method": sol.method,
+            }
+        )
     return out
 
 
 def run(args: argparse.Namespace) -> int:
     """Run a calculator subcommand; errors propagate as InvalidParameterError."""
     if args.command == "list":
-        rows = [{"key": t.key, "registry": t.registry_key, "schedule": t.schedule,
-                 "assumptions": ", ".join(sorted(a.name.lower() for a in t.assumptions)),
-                 "conditions": "; ".join(map(_cond_text, t.conditions)) or "-",
-                 "source": t.reference.short + (" (reconstruction)" if t.is_reconstruction else "")}
-                for t in THEOREMS.values()]
+        rows = [
+            {
+                "key": t.key,
+                "registry": t.registry_key,
+                "schedule": t.schedule,
+                "assumptions": ", ".join(sorted(a.name.lower() for a in t.assumptions)),
+                "conditions": "; ".join(map(_cond_text, t.conditions)) or "-",
+                "source": t.reference.short
+                + (" (reconstruction)" if t.is_reconstruction else ""),
+            }
+            for t in THEOREMS.values()
+        ]
         if args.json:
             print(json.dumps(rows, indent=2))
         else:

@@ -101,16 +101,24 @@ def _condition_limit(theorem: Theorem, unknown: str, values: dict[str, Any]) -> 
     return limit
 
 
-def _log_bound(theorem: Theorem, unknown: str, values: dict[str, Any]) -> Callable[[float], float]:
+def _log_bound(
+    theorem: Theorem, unknown: str, values: dict[str, Any]
+) -> Callable[[float], float]:
     fixed = {k: v for k, v in values.items() if k != unknown}
 
     def f(x: float) -> float:
-        return float(theorem._log_fn(*[x if k == unknown else fixed[k] for k in theorem.accepted]))
+        return float(
+            theorem._log_fn(
+                *[x if k == unknown else fixed[k] for k in theorem.accepted]
+            )
+        )
 
     return f
 
 
-def max_step_size(theorem: Theorem, target_gap: float, **params: Any) -> InverseSolution:
+def max_step_size(
+    theorem: Theorem, target_gap: float, **params: Any
+) -> InverseSolution:
     """Largest ``step_size`` (constant schedules) or ``c`` (``c/t`` schedules) for
     which ``theorem`` stays at or below ``target_gap``, within its conditions.
 
@@ -155,9 +163,17 @@ def max_step_size(theorem: Theorem, target_gap: float, **params: Any) -> Inverse
     root_fn = _symbolic_root(theorem, unknown)
     if root_fn is not None:
         args = [float(values[k]) if k != unknown else 0.0 for k in theorem.accepted]
-        return _finish(theorem, unknown, limit, root_fn(*args, target=target), "closed form")
+        return _finish(
+            theorem, unknown, limit, root_fn(*args, target=target), "closed form"
+        )
     f = _log_bound(theorem, unknown, values)
-    return _finish(theorem, unknown, limit, _largest_below(f, log_target, unknown, theorem), "numeric")
+    return _finish(
+        theorem,
+        unknown,
+        limit,
+        _largest_below(f, log_target, unknown, theorem),
+        "numeric",
+    )
 
 
 def _finish(

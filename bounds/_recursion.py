@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._errors import InvalidParameterError, StepSizeConditionError
-from ._theorem import Theorem, validate_parameter
+from ._theorem import Assumption, Theorem, validate_parameter
 from ._validation import check_array, check_int_array
 
 __all__ = ["pathwise_bound", "recursion_bound"]
@@ -42,7 +42,9 @@ def _arrays(
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     eta = check_array(step_sizes, "step_sizes", strictly_positive=True)
     if eta.ndim == 0:
-        raise InvalidParameterError("step_sizes must be an array of shape (..., n_steps)")
+        raise InvalidParameterError(
+            "step_sizes must be an array of shape (..., n_steps)"
+        )
     if delays is None:
         tau = np.zeros(eta.shape, dtype=np.int64)
     else:
@@ -57,12 +59,11 @@ def _arrays(
                 ) from None
     steps = np.arange(1, eta.shape[-1] + 1)
     tau = np.minimum(tau, steps - 1)  # iterates with negative index are w_1
-    if theorem.recursion in ("strongly_convex",) or theorem.key.startswith("hardt"):
-        if (tau > 0).any():
-            raise StepSizeConditionError(
-                f"delays (max {int(tau.max())}) violate tau = 0 required by "
-                f"{theorem.reference.short} {theorem.registry_key}"
-            )
+    if Assumption.NO_DELAY in theorem.assumptions and (tau > 0).any():
+        raise StepSizeConditionError(
+            f"delays (max {int(tau.max())}) violate tau = 0 required by "
+            f"{theorem.reference.short} {theorem.registry_key}"
+        )
     return eta, tau
 
 
@@ -78,7 +79,9 @@ def _check_step_limit(theorem: Theorem, eta: NDArray[np.float64], limit: float) 
 
 def _stale_sum(eta: NDArray[np.float64], tau: NDArray[np.int64]) -> NDArray[np.float64]:
     """``sum_{s=t-tau_t}^{t-1} eta_s`` for every t (s >= 1), via a prefix sum."""
-    prefix = np.concatenate([np.zeros((*eta.shape[:-1], 1)), np.cumsum(eta, axis=-1)], -1)
+    prefix = np.concatenate(
+        [np.zeros((*eta.shape[:-1], 1)), np.cumsum(eta, axis=-1)], -1
+    )
     t = np.arange(1, eta.shape[-1] + 1)
     upper = np.take_along_axis(prefix, np.broadcast_to(t - 1, eta.shape), -1)
     lower = np.take_along_axis(prefix, np.broadcast_to(t - 1, eta.shape) - tau, -1)
@@ -136,7 +139,9 @@ def recursion_bound(
         out = first + second
     elif kind == "strongly_convex":
         if strong_convexity is None:
-            raise InvalidParameterError(f"{theorem.key} needs strong_convexity (missing)")
+            raise InvalidParameterError(
+                f"{theorem.key} needs strong_convexity (missing)"
+            )
         gamma = float(validate_parameter("strong_convexity", strong_convexity))
         _check_step_limit(theorem, eta, 1.0 / beta)
         m = np.zeros(eta.shape[:-1])
@@ -221,16 +226,22 @@ def pathwise_bound(
         b = np.cumsum(inc, -1)
     elif kind == "strongly_convex":
         if strong_convexity is None:
-            raise InvalidParameterError(f"{theorem.key} needs strong_convexity (missing)")
+            raise InvalidParameterError(
+                f"{theorem.key} needs strong_convexity (missing)"
+            )
         gamma = float(validate_parameter("strong_convexity", strong_convexity))
         _check_step_limit(theorem, eta, 1.0 / beta)
         b = np.empty(eta.shape)
         cur = np.zeros(eta.shape[:-1])
         for t in range(T):
-            cur = (1 - eta[..., t] * gamma) * cur + np.where(hit[..., t], jump[..., t], 0.0)
+            cur = (1 - eta[..., t] * gamma) * cur + np.where(
+                hit[..., t], jump[..., t], 0.0
+            )
             b[..., t] = cur
     else:
-        b = _nonconvex_path(eta, tau, hit, jump, beta, regatti=kind == "nonconvex_regatti")
+        b = _nonconvex_path(
+            eta, tau, hit, jump, beta, regatti=kind == "nonconvex_regatti"
+        )
     return np.asarray(b[..., steps - 1])
 
 

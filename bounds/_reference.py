@@ -47,8 +47,12 @@ class Reference:
             @article{hardt2016train,
         """
         kind = "misc" if self.arxiv is None else "article"
-        fields = [f"  author = {{{self.authors}}}", f"  title = {{{self.title}}}",
-                  f"  year = {{{self.year}}}", f"  journal = {{{self.venue}}}"]
+        fields = [
+            f"  author = {{{self.authors}}}",
+            f"  title = {{{self.title}}}",
+            f"  year = {{{self.year}}}",
+            f"  journal = {{{self.venue}}}",
+        ]
         if self.arxiv:
             fields.append(f"  eprint = {{{self.arxiv}}}")
             fields.append("  archivePrefix = {arXiv}")

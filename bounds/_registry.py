@@ -32,7 +32,8 @@ def nonconvex_closed_form(q: sp.Expr, log_q: sp.Expr) -> tuple[sp.Expr, sp.Expr]
     which is Hardt et al. 2016, Theorem 3.12 at ``B = 1`` and ``q = beta c``.
     """
     expr = (
-        (1 + 1 / q) / (n - 1)
+        (1 + 1 / q)
+        / (n - 1)
         * B ** (q / (q + 1))
         * (2 * c * L**2) ** (1 / (q + 1))
         * T ** (q / (q + 1))
@@ -40,7 +41,9 @@ def nonconvex_closed_form(q: sp.Expr, log_q: sp.Expr) -> tuple[sp.Expr, sp.Expr]
     # log written term by term so that no power is formed: finite for T = 1e300,
     # beta c = 1e-300 or c = 1e300 alike.
     log_expr = (
-        sp.log(q + 1) - log_q - sp.log(n - 1)
+        sp.log(q + 1)
+        - log_q
+        - sp.log(n - 1)
         + q / (q + 1) * sp.log(B)
         + (sp.log(2) + sp.log(c) + 2 * sp.log(L)) / (q + 1)
         + q / (q + 1) * sp.log(T)
@@ -75,7 +78,8 @@ HARDT_SCVX = Theorem(
     registry_key="[H-scvx]",
     title="Projected SGD on a strongly convex, smooth loss (no delay)",
     quantity=Quantity.UNIFORM_STABILITY,
-    assumptions=_BASE | {A.CONVEX, A.STRONGLY_CONVEX, A.NO_DELAY, A.CONSTANT_STEP, A.PROJECTED},
+    assumptions=_BASE
+    | {A.CONVEX, A.STRONGLY_CONVEX, A.NO_DELAY, A.CONSTANT_STEP, A.PROJECTED},
     expr=2 * L**2 / (gamma * n),
     conditions=(sp.Le(eta, 1 / beta), sp.Eq(tau, 0)),
     reference=hardt("Theorem 3.9"),
@@ -124,7 +128,8 @@ DELAYED_CVX = Theorem(
     registry_key="[D-cvx]",
     title="Delayed SGD, convex smooth Lipschitz loss, delays tau_t <= tau",
     quantity=Quantity.UNIFORM_STABILITY,
-    assumptions=_BASE | {A.CONVEX, A.BOUNDED_DELAY, A.DATA_INDEPENDENT_DELAY, A.CONSTANT_STEP},
+    assumptions=_BASE
+    | {A.CONVEX, A.BOUNDED_DELAY, A.DATA_INDEPENDENT_DELAY, A.CONSTANT_STEP},
     expr=2 * L**2 * eta * T / n + 2 * beta * L**2 * (1 - 1 / n) * eta**2 * tau * T,
     conditions=(sp.Le(eta, 2 / beta),),
     reference=THIS_PROJECT,
@@ -155,7 +160,14 @@ DELAYED_NCVX = Theorem(
 #: Every theorem, by key.
 THEOREMS: dict[str, Theorem] = {
     t.key: t
-    for t in (HARDT_CVX, HARDT_SCVX, HARDT_NCVX, REGATTI_NCVX, DELAYED_CVX, DELAYED_NCVX)
+    for t in (
+        HARDT_CVX,
+        HARDT_SCVX,
+        HARDT_NCVX,
+        REGATTI_NCVX,
+        DELAYED_CVX,
+        DELAYED_NCVX,
+    )
 }
 
 
@@ -174,6 +186,4 @@ def get_theorem(key: str) -> Theorem:
     for t in THEOREMS.values():
         if key in (t.key, t.registry_key, t.registry_key.strip("[]")):
             return t
-    raise InvalidParameterError(
-        f"theorem={key!r} must be one of {', '.join(THEOREMS)}"
-    )
+    raise InvalidParameterError(f"theorem={key!r} must be one of {', '.join(THEOREMS)}")

@@ -56,7 +56,9 @@ class ConstantStep:
 
     step_size: float
 
-    def __call__(self, t: NDArray[np.int64], delays: NDArray[np.int64]) -> NDArray[np.float64]:
+    def __call__(
+        self, t: NDArray[np.int64], delays: NDArray[np.int64]
+    ) -> NDArray[np.float64]:
         return np.full(np.shape(t), self.step_size, dtype=np.float64)
 
 
@@ -67,7 +69,9 @@ class DecayingStep:
     c: float
     scale: float = 1.0
 
-    def __call__(self, t: NDArray[np.int64], delays: NDArray[np.int64]) -> NDArray[np.float64]:
+    def __call__(
+        self, t: NDArray[np.int64], delays: NDArray[np.int64]
+    ) -> NDArray[np.float64]:
         return self.c / (self.scale * np.asarray(t, dtype=np.float64))
 
 
@@ -77,7 +81,9 @@ class InverseSqrtStep:
 
     step_size: float
 
-    def __call__(self, t: NDArray[np.int64], delays: NDArray[np.int64]) -> NDArray[np.float64]:
+    def __call__(
+        self, t: NDArray[np.int64], delays: NDArray[np.int64]
+    ) -> NDArray[np.float64]:
         return self.step_size / np.sqrt(np.asarray(t, dtype=np.float64))
 
 
@@ -88,8 +94,12 @@ class RuleTauStep:
     step_size: float
     max_delay: int
 
-    def __call__(self, t: NDArray[np.int64], delays: NDArray[np.int64]) -> NDArray[np.float64]:
-        return np.full(np.shape(t), self.step_size / (self.max_delay + 1), dtype=np.float64)
+    def __call__(
+        self, t: NDArray[np.int64], delays: NDArray[np.int64]
+    ) -> NDArray[np.float64]:
+        return np.full(
+            np.shape(t), self.step_size / (self.max_delay + 1), dtype=np.float64
+        )
 
 
 @dataclass(frozen=True)
@@ -98,11 +108,19 @@ class StalenessAdaptiveStep:
 
     step_size: float
 
-    def __call__(self, t: NDArray[np.int64], delays: NDArray[np.int64]) -> NDArray[np.float64]:
+    def __call__(
+        self, t: NDArray[np.int64], delays: NDArray[np.int64]
+    ) -> NDArray[np.float64]:
         return self.step_size / (np.asarray(delays, dtype=np.float64) + 1.0)
 
 
-_SCHEDULES = (ConstantStep, DecayingStep, InverseSqrtStep, RuleTauStep, StalenessAdaptiveStep)
+_SCHEDULES = (
+    ConstantStep,
+    DecayingStep,
+    InverseSqrtStep,
+    RuleTauStep,
+    StalenessAdaptiveStep,
+)
 
 
 def constant(step_size: float) -> ConstantStep:
@@ -141,7 +159,8 @@ def rule_tau(step_size: float, max_delay: int) -> RuleTauStep:
         array([0.2, 0.2])
     """
     return RuleTauStep(
-        check_positive(step_size, "step_size"), check_int(max_delay, "max_delay", min_value=0)
+        check_positive(step_size, "step_size"),
+        check_int(max_delay, "max_delay", min_value=0),
     )
 
 
@@ -210,7 +229,7 @@ def resolve_step_sizes(
     if isinstance(step_size, _SCHEDULES):
         values = step_size(t, d)
     elif callable(step_size):
-        flat = [step_size(int(k)) for k in range(1, T + 1)]
+        flat = [step_size(int(k)) for k in range(1, T + 1)]  # type: ignore[call-arg,arg-type]
         values = np.broadcast_to(np.asarray(flat, dtype=np.float64), d.shape)
     else:
         values = np.full(d.shape, check_positive(step_size, "step_size"))

@@ -22,7 +22,20 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["API_NAME", "SYMBOL", "B", "L", "T", "beta", "c", "eta", "gamma", "n", "t0", "tau"]
+__all__ = [
+    "API_NAME",
+    "SYMBOL",
+    "B",
+    "L",
+    "T",
+    "beta",
+    "c",
+    "eta",
+    "gamma",
+    "n",
+    "t0",
+    "tau",
+]
 
 n = sp.Symbol("n", positive=True, integer=True)
 T = sp.Symbol("T", positive=True, integer=True)

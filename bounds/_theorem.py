@@ -82,7 +82,9 @@ def validate_parameter(name: str, value: Any) -> Value:
         low = arr <= minimum if strict else arr < minimum
         if low.any():
             rule = f"> {minimum:g}" if strict else f">= {minimum:g}"
-            raise InvalidParameterError(f"{name}={arr[low].ravel()[0]!r} must be {rule}")
+            raise InvalidParameterError(
+                f"{name}={arr[low].ravel()[0]!r} must be {rule}"
+            )
         return arr
     if is_int:
         return float(check_int(value, name, min_value=int(minimum)))
@@ -258,10 +260,15 @@ class Theorem:
         return tuple(SYMBOL[k] for k in self.accepted)
 
     @functools.cached_property
-    def _condition_fns(self) -> tuple[tuple[Callable[..., Any], Callable[..., Any]], ...]:
+    def _condition_fns(
+        self,
+    ) -> tuple[tuple[Callable[..., Any], Callable[..., Any]], ...]:
         args = self._condition_args
         return tuple(
-            (sp.lambdify(args, c.lhs, modules="numpy"), sp.lambdify(args, c.rhs, modules="numpy"))
+            (
+                sp.lambdify(args, c.lhs, modules="numpy"),
+                sp.lambdify(args, c.rhs, modules="numpy"),
+            )
             for c in self.conditions
         )
 
@@ -303,7 +310,9 @@ class Theorem:
         """
         log_value = self.log_evaluate(**params)
         if np.ndim(log_value) != 0:
-            raise InvalidParameterError("compute() takes scalar arguments; use evaluate()")
+            raise InvalidParameterError(
+                "compute() takes scalar arguments; use evaluate()"
+            )
         log_value = float(log_value)
         bound = params.get("loss_bound")
         if bound is None and Assumption.BOUNDED_LOSS in self.assumptions:

@@ -136,7 +136,11 @@ def check_choice(value: Any, name: str, choices: Sequence[str]) -> str:
 
 
 def check_array(
-    value: Any, name: str, *, ndim: int | None = None, min_value: float | None = None,
+    value: Any,
+    name: str,
+    *,
+    ndim: int | None = None,
+    min_value: float | None = None,
     strictly_positive: bool = False,
 ) -> NDArray[np.float64]:
     """Return ``value`` as a float64 array; raise on NaN/inf, wrong rank or range."""
