@@ -118,8 +118,13 @@ REGATTI_NCVX = Theorem(
     schedule="decaying",
     recursion="nonconvex_regatti",
     synchronous="hardt-ncvx",
-    monotone={"n_steps": 1, "n_samples": -1, "max_delay": 1},
-    scaling="T^(q/(q+1)) / n with q = beta c (tau + 1): the delay multiplies the exponent",
+    # Not monotone in max_delay everywhere: d/dq log(bound) has the sign of
+    # log(B T / (2 c L^2)) - 1 - 1/q, negative for small T (e.g. T = 1).
+    monotone={"n_steps": 1, "n_samples": -1},
+    scaling=(
+        "T^(q/(q+1)) / n with q = beta c (tau + 1): the delay multiplies the exponent; "
+        "increasing in tau where log(B T / (2 c L^2)) >= 1 + 1/q"
+    ),
     log_expr=_ncvx_delay_log,
 )
 
