@@ -8,7 +8,7 @@ last ``B = max_delay + 1`` iterates of each replica in a ring buffer
 delays and step sizes are precomputed arrays, so no randomness lives here.
 
 ``fastmath=False``: results must be reproducible and comparable with the numpy
-path. The dot product uses four interleaved partial sums (a fixed order, so still
+path. Each dot product uses four interleaved partial sums (a fixed order, so still
 deterministic) to break the dependency chain of one running sum; that order
 differs from numpy's, hence the ``1e-12`` relative tolerance in the tests.
 
@@ -93,44 +93,69 @@ def delayed_sgd_linear(
     P = ring.shape[0]
     B = ring.shape[2]
     d = ring.shape[3]
+    q = d - d % 4
     for p in prange(P):
         if diverged[p] != 0:
             continue
+        rp = ring[p]
         for t in range(t_start, t_stop):
             s = t - 1
             i = idx[p, s]
-            a = train_idx[p, i]
+            row0 = train_idx[p, i]
+            row1 = repl_row[p] if i == j[p] else row0
             cur = t % B
             nxt = (t + 1) % B
             old = (t - tau[p, s]) % B
+            x0 = X[row0]
+            x1 = X[row1]
+            # Both replicas at once: eight independent partial sums (four per dot
+            # product, a fixed order) instead of one dependency chain.
+            u0 = rp[0, old]
+            u1 = rp[1, old]
+            a0 = a1 = a2 = a3 = 0.0
+            b0 = b1 = b2 = b3 = 0.0
+            for k in range(0, q, 4):
+                a0 += u0[k] * x0[k]
+                a1 += u0[k + 1] * x0[k + 1]
+                a2 += u0[k + 2] * x0[k + 2]
+                a3 += u0[k + 3] * x0[k + 3]
+                b0 += u1[k] * x1[k]
+                b1 += u1[k + 1] * x1[k + 1]
+                b2 += u1[k + 2] * x1[k + 2]
+                b3 += u1[k + 3] * x1[k + 3]
+            for k in range(q, d):
+                a0 += u0[k] * x0[k]
+                b0 += u1[k] * x1[k]
+            m0 = (a0 + a1) + (a2 + a3)
+            m1 = (b0 + b1) + (b2 + b3)
+            # The stale iterates are read before w_{t+1} is written: when
+            # tau = B - 1 both live in the same slot.
             e = eta[p, s]
-            for r in range(2):
-                row = a
-                if r == 1 and i == j[p]:
-                    row = repl_row[p]
-                xr = X[row]
-                # Read the stale iterate before writing w_{t+1}: when tau = B - 1
-                # both live in the same slot.
-                m = _dot(ring[p, r, old], xr)
-                c = e * _dloss(loss_id, m, y[row], loss_param)
-                wc = ring[p, r, cur]
-                wn = ring[p, r, nxt]
-                for k in range(d):
-                    wn[k] = wc[k] - c * xr[k]
-                # Triangle inequality gives a cheap bound on ||w_{t+1}||; only when
-                # it is large (or NaN) is the true norm computed.
-                nb = norm_bound[p, r] + abs(c) * x_norm[row]
-                if not nb <= DIVERGED_NORM:
-                    nb = math.sqrt(_dot(wn, wn))
-                    if not nb <= DIVERGED_NORM:
-                        diverged[p] = t
-                norm_bound[p, r] = nb
-            if diverged[p] != 0:
-                break
+            c0 = e * _dloss(loss_id, m0, y[row0], loss_param)
+            c1 = e * _dloss(loss_id, m1, y[row1], loss_param)
+            w0c = rp[0, cur]
+            w1c = rp[1, cur]
+            w0n = rp[0, nxt]
+            w1n = rp[1, nxt]
+            for k in range(d):
+                w0n[k] = w0c[k] - c0 * x0[k]
+                w1n[k] = w1c[k] - c1 * x1[k]
+            # The triangle inequality gives a cheap bound on ||w_{t+1}||; only
+            # when it is large (or NaN) is the true norm computed.
+            nb0 = norm_bound[p, 0] + abs(c0) * x_norm[row0]
+            nb1 = norm_bound[p, 1] + abs(c1) * x_norm[row1]
+            if not (nb0 <= DIVERGED_NORM and nb1 <= DIVERGED_NORM):
+                nb0 = math.sqrt(_dot(w0n, w0n))
+                nb1 = math.sqrt(_dot(w1n, w1n))
+                if not (nb0 <= DIVERGED_NORM and nb1 <= DIVERGED_NORM):
+                    diverged[p] = t
+                    break
+            norm_bound[p, 0] = nb0
+            norm_bound[p, 1] = nb1
             col = rec_slot[s]
             if col >= 0:
                 acc = 0.0
                 for k in range(d):
-                    diff = ring[p, 0, nxt, k] - ring[p, 1, nxt, k]
+                    diff = w0n[k] - w1n[k]
                     acc += diff * diff
                 delta[p, col] = math.sqrt(acc)

@@ -281,7 +281,7 @@ def simulate_pairs(
     n_blocks = 100 if progress else 1
     edges = np.unique(np.linspace(1, T + 1, n_blocks + 1).astype(np.int64))
     blocks = [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     with tqdm(total=T, disable=not progress, desc="delayed SGD", unit="step") as bar:
         run = _run_numba if use == "numba" else _run_numpy
