@@ -291,7 +291,7 @@ def simulate_pairs(
         t = int(diverged[p])
         raise DivergenceError(
             f"run diverged at step t={t} (pair {p}): ||w|| > {DIVERGED_NORM:g} or not "
-            f"finite, with step_size={eta[p, t - 1]!r} and delay tau_t="
+            f"finite, with step_size={float(eta[p, t - 1])!r} and delay tau_t="
             f"{int(dr.delays[p, t - 1])} (max_delay={delay.max_delay}); "
             "reduce the step size"
         )
