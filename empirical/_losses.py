@@ -291,7 +291,8 @@ def estimate_constants(
     set) give 8 snapshots each (log-spaced in time, the start included).
 
     - ``L``: the largest per-sample gradient norm over every snapshot and
-      ``n_points`` random data points, times :data:`SAFETY_FACTOR`.
+      ``n_points`` data points (half the largest-norm rows, half random), times
+      :data:`SAFETY_FACTOR`.
     - ``beta``: power iteration (``n_power_iter`` rounds) on per-sample Hessians
       at ``n_points`` random (snapshot, data point) pairs; Hessian-vector products
       are central finite differences of gradients, ``(g(w + e v) - g(w - e v)) /
@@ -321,15 +322,24 @@ def estimate_constants(
         if t in keep:
             snaps.append(W.copy())
     P = np.concatenate(snaps)  # (n_snap, p)
+    # Half of the data points examined are those with the largest ||x|| (the
+    # curvature and gradient of a per-sample loss grow with the input's norm:
+    # ``||x||``, ``||x||^2`` for the linear losses), half are random.
+    top = np.argsort(-np.einsum("ij,ij->i", X, X))[: max(1, n_points // 2)]
+
+    def pick(k: int) -> NDArray[np.int64]:
+        return np.concatenate([top, rng.integers(0, N, size=k)])[:k]
+
     g_max = 0.0
     for w in P:
-        idx = rng.integers(0, N, size=n_points)
+        idx = pick(n_points)
         Wr = np.broadcast_to(w, (n_points, p))
         g = loss.grad(np.ascontiguousarray(Wr), X[idx], y[idx])
         g_max = max(g_max, float(np.sqrt((g * g).sum(axis=1)).max()))
-    # Power iteration, vectorised over n_points (snapshot, sample) pairs.
-    Wh = P[rng.integers(0, len(P), size=n_points)]
-    idx = rng.integers(0, N, size=n_points)
+    # Power iteration, vectorised over n_points (snapshot, sample) pairs; the
+    # snapshots are cycled so each is paired with large-norm points.
+    Wh = P[np.arange(n_points) % len(P)]
+    idx = pick(n_points)
     xh, yh = X[idx], y[idx]
     v = rng.standard_normal(Wh.shape)
     v /= np.linalg.norm(v, axis=1, keepdims=True)
