@@ -233,6 +233,7 @@ def run_task(task: SweepTask) -> dict[str, Any]:
     ]
     p = rs.problem
     return {
+        "delta_slope": _delta_slope(rs),
         "task_id": task.task_id,
         "config": task.to_dict(),
         "problem": {
@@ -255,6 +256,26 @@ def run_task(task: SweepTask) -> dict[str, Any]:
         "verdicts": verdicts,
         "timing": {"wall_s": time.perf_counter() - start},
     }
+
+
+def _delta_slope(rs: Any) -> dict[str, Any]:
+    """Log-log slope of ``E delta_t`` against ``t`` over the record steps ``t >= n``.
+
+    From the first epoch on (``t >= n``) almost every pair has drawn the differing
+    index, so ``E delta_t`` is past its start-up transient. The bootstrap over
+    pairs keeps the correlation between steps of one run.
+    """
+    import numpy as np
+
+    from ._measure import bootstrap_slope
+
+    steps = np.asarray(rs.record_steps)
+    delta = np.asarray(rs.delta)
+    keep = (steps >= rs.problem.n_samples) & (delta.mean(axis=0) > 0)
+    if keep.sum() < 3:
+        return {"slope": None, "reason": "fewer than 3 record steps with t >= n"}
+    fit = bootstrap_slope(steps[keep], delta[:, keep])
+    return {**fit.to_dict(), "t_min": int(steps[keep][0]), "t_max": int(steps[keep][-1])}
 
 
 def load_results(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:

@@ -292,7 +292,22 @@ def verify(
         max_delay=int(run_stats.max_delay),
     )
     if reason is not None:
-        return Verdict(status="not applicable", reason=reason, flags=tuple(flags), **base)
+        # The pathwise recursion needs only what its one-step inequalities use
+        # (L, beta; convexity for the convex ones), not e.g. a bounded loss, so
+        # it still checks the simulator (and estimated constants) here.
+        pw = None
+        if theorem.recursion.startswith("nonconvex") or (
+            theorem.recursion == "convex" and p.convex
+        ):
+            pw = _pathwise(theorem, run_stats, strong)
+            if pw.status == "not run":
+                pw = None
+            elif pw.status == "violated":
+                flags.append("BUG: pathwise bound exceeded")
+        return Verdict(
+            status="not applicable", reason=reason, flags=tuple(flags), pathwise=pw,
+            **base,
+        )
     params = theorem_params(theorem, run_stats)
     try:
         bv = theorem.compute(**params)

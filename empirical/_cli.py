@@ -1,0 +1,219 @@
+"""The ``asyncstab`` command: calculator subcommands plus ``verify`` and ``sweep``.
+
+Thin: parse, call, print. The calculator subcommands come from
+:func:`bounds._cli.register`; the empirical modules are imported inside the
+commands, so ``asyncstab bound ...`` never loads the simulator. Bad input (an
+:class:`~bounds.InvalidParameterError`) prints one line
+``asyncstab: error: <message>`` and exits with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bounds import InvalidParameterError
+from bounds import _cli as bounds_cli
+
+__all__ = ["build_parser", "main"]
+
+CALCULATOR_COMMANDS = ("bound", "step-size", "samples", "list", "show")
+
+
+def _csv(text: str) -> list[str]:
+    return [x.strip() for x in text.split(",") if x.strip()]
+
+
+def _int_list(text: str, name: str) -> list[int]:
+    from bounds._validation import check_int
+
+    out = []
+    for x in _csv(text):
+        try:
+            v: Any = int(x)
+        except ValueError:
+            v = x
+        out.append(check_int(v, name, min_value=0))
+    return out
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--theorems", type=_csv, help="theorem keys, comma-separated")
+    p.add_argument("--n-pairs", type=int, help="coupled pairs per setting (>= 2)")
+    p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="worker processes (default: all cores)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser of ``asyncstab`` (room for a ``ps`` subcommand later)."""
+    parser = bounds_cli.OneLineParser(
+        prog="asyncstab",
+        description="Stability bounds of delayed SGD: calculator and empirical checks.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    bounds_cli.register(sub)
+    v = sub.add_parser("verify", help="run the verification suite on real data")
+    v.add_argument("--quick", action="store_true", help="small suite (about 20 s)")
+    v.add_argument("--losses", type=_csv, help="keep these losses' settings")
+    v.add_argument("--datasets", type=_csv, help="run on these data sets")
+    v.add_argument("--max-delays", help="delay grid, e.g. 0,2,8")
+    v.add_argument("--delays-from", metavar="TRACE", help="staleness trace file")
+    v.add_argument("--output", default="asyncstab-results", help="results folder")
+    v.add_argument("--resume", action="store_true",
+                   help="continue OUTPUT/results.jsonl instead of starting afresh")
+    v.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    _add_common(v)
+    s = sub.add_parser("sweep", help="run a grid of settings, append results to a file")
+    s.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2,...",
+                   help="grid axis (repeatable): max_delay|tau, step_size|eta|c, "
+                        "n_samples|n, n_steps|T, loss, dataset, schedule, seed, ...")
+    s.add_argument("--loss", default="logistic")
+    s.add_argument("--dataset", default="breast_cancer")
+    s.add_argument("--n-samples", type=int, default=200)
+    s.add_argument("--n-steps", type=int, default=1000)
+    s.add_argument("--max-delay", type=int, default=0)
+    s.add_argument("--delay", default="uniform",
+                   help="constant | uniform | geometric:P | workers | trace:PATH")
+    s.add_argument("--step-size", type=float, default=0.1, help="eta0, or c if decaying")
+    s.add_argument("--schedule", default="constant")
+    s.add_argument("--results", required=True, help="JSON-lines results file")
+    s.add_argument("--resume", action="store_true", help="skip tasks already in FILE")
+    s.add_argument("--backend", default="local", help="local | serial | ray")
+    _add_common(s)
+    return parser
+
+
+def _check_names(names: Sequence[str] | None, known: Sequence[str], what: str) -> None:
+    from bounds._validation import check_choice
+
+    for x in names or ():
+        check_choice(x, what, tuple(known))
+
+
+def _theorem_keys(names: Sequence[str] | None) -> tuple[str, ...]:
+    from bounds import get_theorem  # type: ignore[attr-defined]
+
+    return tuple(get_theorem(x).key for x in names or ())
+
+
+def _executor(backend: str, workers: int | None) -> Any:
+    from ._executors import make_executor
+
+    if workers is not None and workers < 1:
+        raise InvalidParameterError(f"workers={workers!r} must be >= 1")
+    return make_executor(backend, workers=workers)
+
+
+def _progress(total: int, desc: str) -> Any:
+    from tqdm import tqdm
+
+    # disable=None: a bar on a terminal, nothing when stderr is a file or pipe.
+    return tqdm(total=total, desc=desc, unit="setting", file=sys.stderr, disable=None)
+
+
+def _report_bugs(records: Sequence[dict[str, Any]]) -> int:
+    bugs = [(r["task_id"], v["registry_key"]) for r in records for v in r["verdicts"]
+            if v["pathwise"] and v["pathwise"]["status"] == "violated"]
+    for tid, key in bugs:
+        print(f"asyncstab: BUG: pathwise bound {key} exceeded in task {tid}",
+              file=sys.stderr)
+    return 1 if bugs else 0
+
+
+def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from ._data import DATASETS
+    from ._losses import LOSSES
+    from ._report import format_table, table_rows, write_report
+    from ._suite import build_suite
+    from ._sweep import sweep
+
+    _check_names(args.losses, tuple(LOSSES), "losses")
+    _check_names(args.datasets, DATASETS, "datasets")
+    theorems = _theorem_keys(args.theorems)
+    taus = None if args.max_delays is None else _int_list(args.max_delays, "max_delays")
+    if args.n_pairs is not None and args.n_pairs < 2:
+        raise InvalidParameterError(f"n_pairs={args.n_pairs!r} must be >= 2")
+    tasks = build_suite(quick=args.quick, losses=args.losses, datasets=args.datasets,
+                        max_delays=taus, n_pairs=args.n_pairs, seed=args.seed,
+                        theorems=theorems, delays_from=args.delays_from)
+    executor = _executor("local", args.workers)
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    results = out / "results.jsonl"
+    if not args.resume and results.exists():
+        results.unlink()
+    start = time.perf_counter()
+    with _progress(len(tasks), "verify") as bar:
+        records = sweep(tasks, results=results, executor=executor, resume=args.resume,
+                        on_result=lambda t, r: bar.update())
+    wall = time.perf_counter() - start
+    config = {"command": "asyncstab " + shlex.join(argv), "quick": args.quick,
+              "seed": args.seed, "n_pairs": args.n_pairs, "max_delays": taus,
+              "theorems": list(theorems), "losses": args.losses,
+              "datasets": args.datasets, "delays_from": args.delays_from,
+              "workers": getattr(executor, "workers", 1),
+              "tasks": [t.to_dict() for t in tasks]}
+    report = write_report(out, records, config=config, wall_s=wall,
+                          theorems=theorems or None, figures=not args.no_figures)
+    if args.json:
+        print(json.dumps({k: report[k] for k in ("table", "findings", "pathwise_bugs",
+                                                 "wall_s")}, default=float))
+    else:
+        print(format_table(report["table"]))
+        print(f"\n{len(records)} settings in {wall:.1f} s; report: {out / 'report.md'}")
+    return _report_bugs(records)
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from ._report import format_table, table_rows
+    from ._sweep import make_tasks, parse_grid, sweep
+
+    base = {"loss": args.loss, "dataset": args.dataset, "n_samples": args.n_samples,
+            "n_steps": args.n_steps, "max_delay": args.max_delay, "delay": args.delay,
+            "step_size": args.step_size, "schedule": args.schedule, "seed": args.seed,
+            "theorems": _theorem_keys(args.theorems)}
+    if args.n_pairs is not None:
+        base["n_pairs"] = args.n_pairs
+    tasks = make_tasks(base, parse_grid(args.grid))
+    executor = _executor(args.backend, args.workers)
+    with _progress(len(tasks), "sweep") as bar:
+        records = sweep(tasks, results=args.results, executor=executor,
+                        resume=args.resume, on_result=lambda t, r: bar.update())
+    rows = table_rows(records)
+    if args.json:
+        print(json.dumps(rows, default=float))
+    else:
+        print(format_table(rows))
+        print(f"\n{len(records)} tasks; results: {args.results}")
+    return _report_bugs(records)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``asyncstab`` console script."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(args_list)
+    try:
+        if args.command == "verify":
+            return _cmd_verify(args, args_list)
+        if args.command == "sweep":
+            return _cmd_sweep(args)
+        return int(bounds_cli.run(args))
+    except InvalidParameterError as exc:
+        print(f"asyncstab: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("asyncstab: interrupted (finished tasks are in the results file; "
+              "rerun with --resume)", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
