@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -52,7 +52,7 @@ class Dataset:
 
     name: str
     X: NDArray[np.float64]
-    y: NDArray[np.float64] | NDArray[np.int64]
+    y: NDArray[Any]
     radius: float
     task: Task
     n_classes: int
@@ -127,9 +127,9 @@ def _load(name: str, radius: float, seed: int) -> Dataset:
         task, k = "binary", 2
     Xs = _scale(X, radius)
     Xs.setflags(write=False)
-    y = np.array(y)
-    y.setflags(write=False)
-    return Dataset(name=name, X=Xs, y=y, radius=radius, task=task, n_classes=k)
+    labels = np.array(y)
+    labels.setflags(write=False)
+    return Dataset(name=name, X=Xs, y=labels, radius=radius, task=task, n_classes=k)
 
 
 def load_dataset(name: str, *, radius: float = 1.0, seed: int = 0) -> Dataset:

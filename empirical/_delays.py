@@ -174,7 +174,8 @@ class WorkerDelay(AbstractDelay):
         check_choice(self.compute_time, "compute_time", ("exponential", "lognormal"))
         if self.slowdowns is not None:
             s = tuple(
-                check_positive(v, f"slowdowns[{i}]") for i, v in enumerate(self.slowdowns)
+                check_positive(v, f"slowdowns[{i}]")
+                for i, v in enumerate(self.slowdowns)
             )
             if len(s) != K:
                 raise InvalidParameterError(
@@ -185,7 +186,9 @@ class WorkerDelay(AbstractDelay):
             k = check_int(self.max_delay, "max_delay", min_value=0)
             object.__setattr__(self, "max_delay", k)
 
-    def _times(self, rng: np.random.Generator, shape: tuple[int, ...]) -> NDArray[np.float64]:
+    def _times(
+        self, rng: np.random.Generator, shape: tuple[int, ...]
+    ) -> NDArray[np.float64]:
         if self.compute_time == "exponential":
             return rng.exponential(1.0, size=shape)
         return rng.lognormal(0.0, 1.0, size=shape)
@@ -234,7 +237,11 @@ class TraceDelay(AbstractDelay):
 
     @classmethod
     def from_file(
-        cls, path: str | Path, column: Literal["min"] | int = "min", *, random_offset: bool = True
+        cls,
+        path: str | Path,
+        column: Literal["min"] | int = "min",
+        *,
+        random_offset: bool = True,
     ) -> TraceDelay:
         """Read a trace: a CSV/text file of integers written as floats, one row a step.
 
@@ -251,13 +258,17 @@ class TraceDelay(AbstractDelay):
         try:
             data = np.loadtxt(p, delimiter=",", ndmin=2, dtype=np.float64)
         except ValueError as exc:
-            raise InvalidParameterError(f"path={str(path)!r} is not a numeric CSV") from exc
+            raise InvalidParameterError(
+                f"path={str(path)!r} is not a numeric CSV"
+            ) from exc
         if column == "min":
             col = data.min(axis=1)
         else:
             c = check_int(column, "column", min_value=0, max_value=data.shape[1] - 1)
             col = data[:, c]
-        return cls(tuple(check_int_array(col, "values", min_value=0).tolist()), random_offset)
+        return cls(
+            tuple(check_int_array(col, "values", min_value=0).tolist()), random_offset
+        )
 
     def _draw(self, rng: np.random.Generator, n_steps: int, n_pairs: int) -> I64:
         trace = np.asarray(self.values, dtype=np.int64)

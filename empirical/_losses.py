@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -43,6 +43,7 @@ __all__ = [
 
 Task = Literal["binary", "multiclass", "regression"]
 F64 = NDArray[np.float64]
+Labels = NDArray[Any]  # float labels (binary, regression) or class indices
 
 
 class LinearLoss:
@@ -69,11 +70,11 @@ class LinearLoss:
     def dloss(self, m: F64, y: F64) -> F64:
         raise NotImplementedError
 
-    def value(self, W: F64, X: F64, y: F64) -> F64:
+    def value(self, W: F64, X: F64, y: Labels) -> F64:
         """Per-sample losses ``(r, m)`` of ``W (r, p)`` on ``X (r, m, d)``."""
         return self.phi(np.einsum("rmd,rd->rm", X, W), np.asarray(y, np.float64))
 
-    def grad(self, W: F64, x: F64, y: F64) -> F64:
+    def grad(self, W: F64, x: F64, y: Labels) -> F64:
         """Gradients ``(r, p)``: ``dloss(w.x, y) * x`` for each replica."""
         m = np.einsum("rd,rd->r", W, x)
         return self.dloss(m, np.asarray(y, np.float64))[:, None] * x
@@ -152,7 +153,9 @@ class Huber(LinearLoss):
     constants_estimated: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "threshold", check_positive(self.threshold, "threshold"))
+        object.__setattr__(
+            self, "threshold", check_positive(self.threshold, "threshold")
+        )
 
     def lipschitz(self, radius: float) -> float:
         return self.threshold * float(radius)
@@ -188,7 +191,9 @@ class MLP:
     constants_estimated: bool = field(default=True, init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "hidden", check_int(self.hidden, "hidden", min_value=1))
+        object.__setattr__(
+            self, "hidden", check_int(self.hidden, "hidden", min_value=1)
+        )
 
     def lipschitz(self, radius: float) -> float:
         raise NotImplementedError(
@@ -220,7 +225,7 @@ class MLP:
         b2 = W[:, o + k * h :]
         return W1, b1, W2, b2
 
-    def value(self, W: F64, X: F64, y: NDArray[np.int64]) -> F64:
+    def value(self, W: F64, X: F64, y: Labels) -> F64:
         """Per-sample cross-entropy ``(r, m)``."""
         W1, b1, W2, b2 = self._unpack(W, X.shape[-1])
         a = np.tanh(np.einsum("rhd,rmd->rmh", W1, X) + b1[:, None, :])
@@ -229,7 +234,7 @@ class MLP:
         picked = np.take_along_axis(o, yi[..., None], axis=-1)[..., 0]
         return logsumexp(o, axis=-1) - picked
 
-    def grad(self, W: F64, x: F64, y: NDArray[np.int64]) -> F64:
+    def grad(self, W: F64, x: F64, y: Labels) -> F64:
         """Back-propagated gradient ``(r, p)`` at one sample per replica."""
         W1, b1, W2, b2 = self._unpack(W, x.shape[-1])
         a = np.tanh(np.einsum("rhd,rd->rh", W1, x) + b1)

@@ -14,6 +14,7 @@ delays and the step sizes; they differ only at steps with ``i_t == j_p`` (hits).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +30,13 @@ from ._kernels import DIVERGED_NORM, LOSS_IDS, delayed_sgd_linear
 from ._losses import Huber, LinearLoss
 from ._problem import Problem
 
-__all__ = ["BACKENDS", "DivergenceError", "RunStats", "default_record_steps", "simulate_pairs"]
+__all__ = [
+    "BACKENDS",
+    "DivergenceError",
+    "RunStats",
+    "default_record_steps",
+    "simulate_pairs",
+]
 
 BACKENDS = ("auto", "numpy", "numba")
 
@@ -108,8 +115,12 @@ def default_record_steps(n_steps: int, k: int = 40) -> NDArray[np.int64]:
 
 
 def _run_numba(
-    problem: Problem, dr: _Draws, eta: NDArray[np.float64], rec: NDArray[np.int64],
-    blocks: list[tuple[int, int]], bar: Any,
+    problem: Problem,
+    dr: _Draws,
+    eta: NDArray[np.float64],
+    rec: NDArray[np.int64],
+    blocks: list[tuple[int, int]],
+    bar: Any,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
     ds, loss = problem.dataset, problem.loss
     P, T = dr.idx.shape
@@ -130,9 +141,25 @@ def _run_numba(
     repl = np.ascontiguousarray(dr.perm[:, n])
     for t0, t1 in blocks:
         delayed_sgd_linear(
-            LOSS_IDS[loss.name], param, ds.X, y, x_norm, train_idx, repl, dr.j,
-            dr.idx, tau32, eta, rec_slot, ring, norm_bound, t0, t1, delta, diverged,
-        )  # fmt: skip
+            LOSS_IDS[loss.name],
+            param,
+            ds.X,
+            y,
+            x_norm,
+            train_idx,
+            repl,
+            dr.j,
+            dr.idx,
+            tau32,
+            eta,
+            rec_slot,
+            ring,
+            norm_bound,
+            t0,
+            t1,
+            delta,
+            diverged,
+        )
         bar.update(t1 - t0)
         if diverged.any():
             break
@@ -141,8 +168,12 @@ def _run_numba(
 
 
 def _run_numpy(
-    problem: Problem, dr: _Draws, eta: NDArray[np.float64], rec: NDArray[np.int64],
-    blocks: list[tuple[int, int]], bar: Any,
+    problem: Problem,
+    dr: _Draws,
+    eta: NDArray[np.float64],
+    rec: NDArray[np.int64],
+    blocks: list[tuple[int, int]],
+    bar: Any,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
     ds, loss = problem.dataset, problem.loss
     P, T = dr.idx.shape
@@ -188,11 +219,16 @@ def _final_losses(
         vals = loss.phi(W @ ds.X.T, np.asarray(ds.y, np.float64)[None, :])
     else:
         N = ds.n_points
-        vals = np.concatenate([
-            loss.value(W[r : r + 2], np.broadcast_to(ds.X, (2, N, ds.n_features)),
-                       np.broadcast_to(ds.y, (2, N)))
-            for r in range(0, 2 * P, 2)
-        ])  # fmt: skip
+        vals = np.concatenate(
+            [
+                loss.value(
+                    W[r : r + 2],
+                    np.broadcast_to(ds.X, (2, N, ds.n_features)),
+                    np.broadcast_to(ds.y, (2, N)),
+                )
+                for r in range(0, 2 * P, 2)
+            ]
+        )
     v, vp = vals[:P], vals[P:]  # runs on S, runs on S'
     rows = np.arange(P)[:, None]
     train_rows = dr.perm[:, :n]
@@ -200,7 +236,8 @@ def _final_losses(
     train_prime[np.arange(P), dr.j] = dr.perm[:, n]
     test_rows = dr.perm[:, n + 1 :]
     probe = np.concatenate(
-        [test_rows, train_rows[np.arange(P), dr.j][:, None], dr.perm[:, n : n + 1]], axis=1
+        [test_rows, train_rows[np.arange(P), dr.j][:, None], dr.perm[:, n : n + 1]],
+        axis=1,
     )
     return (
         v[rows, train_rows].mean(axis=1),
@@ -266,21 +303,29 @@ def simulate_pairs(
         raise InvalidParameterError(
             f"backend='numba' supports the linear losses only, not loss={problem.loss.name!r}"
         )
-    use = "numba" if backend == "auto" and linear else ("numpy" if backend == "auto" else backend)
+    use = (
+        "numba"
+        if backend == "auto" and linear
+        else ("numpy" if backend == "auto" else backend)
+    )
     if record_steps is None:
         rec = default_record_steps(T)
     else:
         rec = np.unique(check_int_array(record_steps, "record_steps", min_value=1))
         if rec[-1] > T:
-            raise InvalidParameterError(f"record_steps={rec[-1]} must be <= n_steps={T}")
+            raise InvalidParameterError(
+                f"record_steps={rec[-1]} must be <= n_steps={T}"
+            )
         rec = np.union1d(rec, [T]).astype(np.int64)
 
     dr = _draw(problem, delay, T, P, seed)
-    eta = np.ascontiguousarray(resolve_step_sizes(step_size, n_steps=T, delays=dr.delays))
+    eta = np.ascontiguousarray(
+        resolve_step_sizes(step_size, n_steps=T, delays=dr.delays)
+    )
     hits = dr.idx == dr.j[:, None]
     n_blocks = 100 if progress else 1
     edges = np.unique(np.linspace(1, T + 1, n_blocks + 1).astype(np.int64))
-    blocks = [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    blocks = [(int(a), int(b)) for a, b in itertools.pairwise(edges)]
     from tqdm import tqdm
 
     with tqdm(total=T, disable=not progress, desc="delayed SGD", unit="step") as bar:
@@ -298,8 +343,20 @@ def simulate_pairs(
     tr, te, trp, tep, probe = _final_losses(problem, dr, W)
     tau = delay.max_delay if delay.max_delay is not None else int(dr.delays.max())
     return RunStats(
-        problem=problem, n_pairs=P, n_steps=T, seed=seed, backend=use, max_delay=tau,
-        record_steps=rec, delta=delta, delays=dr.delays, step_sizes=eta, hits=hits,
-        train_loss=tr, test_loss=te, train_loss_prime=trp, test_loss_prime=tep,
+        problem=problem,
+        n_pairs=P,
+        n_steps=T,
+        seed=seed,
+        backend=use,
+        max_delay=tau,
+        record_steps=rec,
+        delta=delta,
+        delays=dr.delays,
+        step_sizes=eta,
+        hits=hits,
+        train_loss=tr,
+        test_loss=te,
+        train_loss_prime=trp,
+        test_loss_prime=tep,
         probe_diff=probe,
-    )  # fmt: skip
+    )

@@ -46,7 +46,9 @@ def _scalar_loss(loss: Any, m: float, y: float) -> tuple[float, float]:
     return value, min(max(r, -k), k)
 
 
-def ref_value(loss: Any, w: NDArray[np.float64], x: NDArray[np.float64], y: Any) -> float:
+def ref_value(
+    loss: Any, w: NDArray[np.float64], x: NDArray[np.float64], y: Any
+) -> float:
     if isinstance(loss, MLP):
         return float(loss.value(w[None], x[None, None], np.array([[y]]))[0, 0])
     m = sum(float(a) * float(b) for a, b in zip(w, x, strict=True))
@@ -73,12 +75,22 @@ class RefStats:
 
 
 def reference_pairs(
-    problem: Problem, *, step_size: Any, delay: AbstractDelay, n_steps: int,
-    n_pairs: int, seed: int,
-) -> RefStats:  # fmt: skip
+    problem: Problem,
+    *,
+    step_size: Any,
+    delay: AbstractDelay,
+    n_steps: int,
+    n_pairs: int,
+    seed: int,
+) -> RefStats:
     dr = _draw(problem, delay, n_steps, n_pairs, seed)
     eta = resolve_step_sizes(step_size, n_steps=n_steps, delays=dr.delays)
-    X, Y, loss, n = problem.dataset.X, problem.dataset.y, problem.loss, problem.n_samples
+    X, Y, loss, n = (
+        problem.dataset.X,
+        problem.dataset.y,
+        problem.loss,
+        problem.n_samples,
+    )
     out: dict[str, list[Any]] = {k: [] for k in RefStats.__dataclass_fields__}
     for p in range(n_pairs):
         S = [int(r) for r in dr.perm[p, :n]]
@@ -100,7 +112,10 @@ def reference_pairs(
         for t in range(1, n_steps + 1):
             hit_row.append(S[int(dr.idx[p, t - 1])] != S_prime[int(dr.idx[p, t - 1])])
         out["delta"].append(
-            [float(np.linalg.norm(hists[0][t] - hists[1][t])) for t in range(1, n_steps + 1)]
+            [
+                float(np.linalg.norm(hists[0][t] - hists[1][t]))
+                for t in range(1, n_steps + 1)
+            ]
         )
         out["delays"].append(dr.delays[p])
         out["hits"].append(hit_row)
@@ -115,16 +130,21 @@ def reference_pairs(
         )
         probe = [*test, S[int(dr.j[p])], z_new]
         out["probe_diff"].append(
-            max(abs(ref_value(loss, w, X[z], Y[z]) - ref_value(loss, wp, X[z], Y[z]))
-                for z in probe)
-        )  # fmt: skip
+            max(
+                abs(ref_value(loss, w, X[z], Y[z]) - ref_value(loss, wp, X[z], Y[z]))
+                for z in probe
+            )
+        )
     return RefStats(**{k: np.array(v) for k, v in out.items()})
 
 
 def plain_sgd(
-    problem: Problem, w0: NDArray[np.float64], rows: list[int], idx: NDArray[np.int32],
+    problem: Problem,
+    w0: NDArray[np.float64],
+    rows: list[int],
+    idx: NDArray[np.int32],
     eta: NDArray[np.float64],
-) -> NDArray[np.float64]:  # fmt: skip
+) -> NDArray[np.float64]:
     """Synchronous SGD ``w <- w - eta_t grad f(w; z_{i_t})``, no history at all."""
     X, Y, loss = problem.dataset.X, problem.dataset.y, problem.loss
     w = w0.copy()

@@ -22,7 +22,8 @@ SHAPES = {
 def test_shapes_and_norms(name, radius):
     ds = load_dataset(name, radius=radius)
     shape, task, k = SHAPES[name]
-    assert ds.X.shape == shape and ds.X.dtype == np.float64
+    assert ds.X.shape == shape
+    assert ds.X.dtype == np.float64
     assert ds.y.shape == (shape[0],)
     assert (ds.name, ds.task, ds.n_classes, ds.radius) == (name, task, k, radius)
     norms = np.sqrt((ds.X**2).sum(axis=1))
@@ -35,12 +36,14 @@ def test_labels():
     assert set(np.unique(load_dataset("breast_cancer").y)) == {-1.0, 1.0}
     assert set(np.unique(load_dataset("synthetic").y)) == {-1.0, 1.0}
     digits = load_dataset("digits")
-    assert digits.y.dtype == np.int64 and set(np.unique(digits.y)) == set(range(10))
+    assert digits.y.dtype == np.int64
+    assert set(np.unique(digits.y)) == set(range(10))
     even = load_dataset("digits_binary").y == 1.0
     np.testing.assert_array_equal(even, digits.y % 2 == 0)
     t = load_dataset("diabetes").y
     # standardised targets; 1e-12 absorbs the rounding of mean and std
-    assert abs(t.mean()) < 1e-12 and t.std() == pytest.approx(1.0, rel=1e-12)
+    assert abs(t.mean()) < 1e-12
+    assert t.std() == pytest.approx(1.0, rel=1e-12)
 
 
 def test_synthetic_depends_on_seed_only():

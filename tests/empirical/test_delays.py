@@ -45,7 +45,8 @@ def test_constant():
 def test_uniform_distribution():
     d = UniformDelay(8)
     x = d.sample(_rng(1), 20_000, 3)
-    assert x.shape == (3, 20_000) and x.dtype == np.int64
+    assert x.shape == (3, 20_000)
+    assert x.dtype == np.int64
     assert _chi2_pvalue(x, np.full(9, 1 / 9)) > ALPHA
 
 
@@ -90,7 +91,9 @@ def test_workers_exponential_staleness_is_geometric():
 def test_workers_cap_discards_stale_gradients():
     d = WorkerDelay(8, "lognormal", max_delay=3)
     x = d.sample(_rng(4), 3000, 3)
-    assert d.max_delay == 3 and x.max() <= 3 and x.min() >= 0
+    assert d.max_delay == 3
+    assert x.max() <= 3
+    assert x.min() >= 0
     assert (x == 3).any()  # the cap is reached, not avoided
 
 
@@ -132,7 +135,9 @@ def test_trace_from_file_columns(tmp_path):
         TraceDelay.from_file(f, column=3)
     bad = tmp_path / "bad.csv"
     np.savetxt(bad, [0.0, 1.5], fmt="%.18e")
-    with pytest.raises(InvalidParameterError, match=r"values\[1\]=.*1\.5.* must be an int"):
+    with pytest.raises(
+        InvalidParameterError, match=r"values\[1\]=.*1\.5.* must be an int"
+    ):
         TraceDelay.from_file(bad)
     with pytest.raises(InvalidParameterError, match="must be an existing file"):
         TraceDelay.from_file(tmp_path / "missing.csv")
@@ -148,7 +153,9 @@ def test_recorded_traces_match_their_readme():
 
 def test_sampling_is_reproducible():
     for d in (UniformDelay(5), GeometricDelay(0.2, 9), WorkerDelay(3)):
-        np.testing.assert_array_equal(d.sample(_rng(7), 300, 2), d.sample(_rng(7), 300, 2))
+        np.testing.assert_array_equal(
+            d.sample(_rng(7), 300, 2), d.sample(_rng(7), 300, 2)
+        )
 
 
 @pytest.mark.parametrize(
@@ -170,7 +177,8 @@ def test_make_delay_trace(tmp_path):
     f = tmp_path / "t.csv"
     np.savetxt(f, [0.0, 4.0, 1.0], fmt="%.18e")
     d = make_delay(f"trace:{f}")
-    assert isinstance(d, TraceDelay) and d.max_delay == 4
+    assert isinstance(d, TraceDelay)
+    assert d.max_delay == 4
 
 
 @pytest.mark.parametrize(
@@ -185,7 +193,10 @@ def test_make_delay_trace(tmp_path):
         (lambda: WorkerDelay(0), "n_workers=0 must be >= 1"),
         (lambda: WorkerDelay(2, "gamma"), "compute_time='gamma' must be one of"),
         (lambda: WorkerDelay(2, slowdowns=(1.0,)), "slowdowns has 1 entries"),
-        (lambda: WorkerDelay(2, slowdowns=(1.0, 0.0)), r"slowdowns\[1\]=0.0 must be > 0"),
+        (
+            lambda: WorkerDelay(2, slowdowns=(1.0, 0.0)),
+            r"slowdowns\[1\]=0.0 must be > 0",
+        ),
         (lambda: WorkerDelay(2, max_delay=-1), "max_delay=-1 must be >= 0"),
         (lambda: TraceDelay(()), "values must not be empty"),
         (lambda: TraceDelay((1, -2)), r"values\[1\]=.*must be >= 0"),

@@ -60,7 +60,11 @@ def test_declared_constants_are_never_exceeded(loss, radius, seed):
 
 @pytest.mark.parametrize(
     ("loss", "L1", "beta1"),
-    [(Logistic(), 1.0, 0.25), (Sigmoid(), 0.25, 1 / (6 * math.sqrt(3))), (Huber(2.0), 2.0, 1.0)],
+    [
+        (Logistic(), 1.0, 0.25),
+        (Sigmoid(), 0.25, 1 / (6 * math.sqrt(3))),
+        (Huber(2.0), 2.0, 1.0),
+    ],
     ids=["logistic", "sigmoid", "huber"],
 )
 def test_constants_are_tight(loss, L1, beta1):
@@ -112,17 +116,22 @@ def test_value_is_vectorised():
     X = rng.standard_normal((3, 8, 5))
     y = rng.integers(0, 3, (3, 8))
     v = loss.value(W, X, y)
-    assert v.shape == (3, 8) and (v > 0).all()
+    assert v.shape == (3, 8)
+    assert (v > 0).all()
     one = loss.value(W[1:2], X[1:2, 2:3], y[1:2, 2:3])
     assert one[0, 0] == pytest.approx(v[1, 2], rel=1e-14)  # same arithmetic
 
 
 def test_loss_metadata():
     assert set(LOSSES) == {"logistic", "sigmoid", "huber", "mlp"}
-    assert LOSSES["sigmoid"].loss_bound == 1.0 and not LOSSES["sigmoid"].convex
-    assert LOSSES["logistic"].loss_bound is None and LOSSES["logistic"].convex
+    assert LOSSES["sigmoid"].loss_bound == 1.0
+    assert not LOSSES["sigmoid"].convex
+    assert LOSSES["logistic"].loss_bound is None
+    assert LOSSES["logistic"].convex
     assert LOSSES["mlp"].constants_estimated
-    assert not any(LOSSES[k].constants_estimated for k in ("logistic", "sigmoid", "huber"))
+    assert not any(
+        LOSSES[k].constants_estimated for k in ("logistic", "sigmoid", "huber")
+    )
     assert MLP(hidden=16).dim(64, 10) == 16 * 65 + 10 * 17
     assert Logistic().dim(30, 2) == 30
     rng = np.random.default_rng(0)
@@ -139,8 +148,9 @@ def test_estimator_recovers_known_constants_of_logistic():
     # never exceeds the supremum, so estimate / SAFETY_FACTOR <= exact; and the
     # estimator should not be wildly low (at w = 0 it already sees L/2, beta).
     ds = load_dataset("breast_cancer")
-    est = estimate_constants(Logistic(), ds, rng=np.random.default_rng(0), n_points=64,
-                             n_train_steps=300)  # fmt: skip
+    est = estimate_constants(
+        Logistic(), ds, rng=np.random.default_rng(0), n_points=64, n_train_steps=300
+    )
     L, beta = Logistic().lipschitz(1.0), Logistic().smoothness(1.0)
     assert 0.4 * L <= est.lipschitz / SAFETY_FACTOR <= L * (1 + ROUNDING)
     # finite-difference Hessian-vector products: 1e-6 relative error allowed
@@ -151,7 +161,9 @@ def test_estimator_recovers_known_constants_of_logistic():
 @pytest.mark.slow
 def test_mlp_problem_has_estimated_constants():
     prob = make_problem("mlp", "digits", n_samples=500)
-    assert prob.constants_estimated and prob.lipschitz > 0 and prob.smoothness > 0
+    assert prob.constants_estimated
+    assert prob.lipschitz > 0
+    assert prob.smoothness > 0
     assert "safety factor" in prob.constants_method
     # Reproducible from the seed.
     again = make_problem("mlp", "digits", n_samples=500)
@@ -160,11 +172,16 @@ def test_mlp_problem_has_estimated_constants():
 
 def test_make_problem_exact_constants():
     p = make_problem("sigmoid", "synthetic", n_samples=100, radius=2.0)
-    assert p.lipschitz == 0.5 and p.smoothness == pytest.approx(4 / (6 * math.sqrt(3)))
-    assert p.loss_bound == 1.0 and not p.convex and not p.constants_estimated
-    assert p.dim == 20 and p.n_samples == 100
+    assert p.lipschitz == 0.5
+    assert p.smoothness == pytest.approx(4 / (6 * math.sqrt(3)))
+    assert p.loss_bound == 1.0
+    assert not p.convex
+    assert not p.constants_estimated
+    assert p.dim == 20
+    assert p.n_samples == 100
     h = make_problem(Huber(threshold=3.0), "diabetes", n_samples=50)
-    assert h.lipschitz == 3.0 and h.smoothness == 1.0
+    assert h.lipschitz == 3.0
+    assert h.smoothness == 1.0
 
 
 @pytest.mark.parametrize(
@@ -175,14 +192,30 @@ def test_make_problem_exact_constants():
         (("huber", "breast_cancer"), {"n_samples": 10}, "needs a regression data set"),
         (("mlp", "digits_binary"), {"n_samples": 10}, "needs a multiclass data set"),
         (("logistic", "diabetes"), {"n_samples": 10}, "needs a binary data set"),
-        (("logistic", "breast_cancer"), {"n_samples": 569 - MIN_TEST_POINTS},
-         "n_samples=519 must be <= 518"),
+        (
+            ("logistic", "breast_cancer"),
+            {"n_samples": 569 - MIN_TEST_POINTS},
+            "n_samples=519 must be <= 518",
+        ),
         (("logistic", "breast_cancer"), {"n_samples": 1}, "n_samples=1 must be >= 2"),
-        (("logistic", "breast_cancer"), {"n_samples": 10, "radius": 0}, "radius=0 must be > 0"),
+        (
+            ("logistic", "breast_cancer"),
+            {"n_samples": 10, "radius": 0},
+            "radius=0 must be > 0",
+        ),
         ((3, "breast_cancer"), {"n_samples": 10}, "loss=3 must be one of"),
     ],
-    ids=["loss", "dataset", "huber-cls", "mlp-binary", "logistic-reg", "n-large",
-         "n-small", "radius", "loss-type"],  # fmt: skip
+    ids=[
+        "loss",
+        "dataset",
+        "huber-cls",
+        "mlp-binary",
+        "logistic-reg",
+        "n-large",
+        "n-small",
+        "radius",
+        "loss-type",
+    ],
 )
 def test_make_problem_invalid(args, kwargs, match):
     with pytest.raises(InvalidParameterError, match=match):

@@ -36,7 +36,11 @@ ATOL_BACKEND = 1e-14
 RTOL_REF = 1e-11
 ATOL_REF = 1e-13
 
-LINEAR = [("logistic", "breast_cancer"), ("sigmoid", "digits_binary"), ("huber", "diabetes")]
+LINEAR = [
+    ("logistic", "breast_cancer"),
+    ("sigmoid", "digits_binary"),
+    ("huber", "diabetes"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -49,15 +53,26 @@ def _close(a, b, rtol, atol):
 
 
 def _all_stats_close(s1, s2, rtol, atol):
-    for name in ("train_loss", "test_loss", "train_loss_prime", "test_loss_prime",
-                 "probe_diff"):  # fmt: skip
+    for name in (
+        "train_loss",
+        "test_loss",
+        "train_loss_prime",
+        "test_loss_prime",
+        "probe_diff",
+    ):
         _close(getattr(s1, name), getattr(s2, name), rtol, atol)
 
 
 @pytest.mark.parametrize(("loss", "ds"), LINEAR, ids=[x[0] for x in LINEAR])
 def test_numba_matches_numpy(problems, loss, ds):
-    kw = dict(step_size=0.7, delay=UniformDelay(5), n_steps=300, n_pairs=6, seed=3,
-              record_steps=np.arange(1, 301))  # fmt: skip
+    kw = dict(
+        step_size=0.7,
+        delay=UniformDelay(5),
+        n_steps=300,
+        n_pairs=6,
+        seed=3,
+        record_steps=np.arange(1, 301),
+    )
     a = simulate_pairs(problems[loss], backend="numba", **kw)
     b = simulate_pairs(problems[loss], backend="numpy", **kw)
     assert (a.backend, b.backend) == ("numba", "numpy")
@@ -72,8 +87,12 @@ def test_numba_matches_numpy(problems, loss, ds):
 @pytest.mark.parametrize("backend", ["numba", "numpy"])
 def test_matches_reference(problems, loss, ds, backend):
     T = 120
-    kw = dict(step_size=0.9, delay=GeometricDelay(0.3, 6), n_steps=T, n_pairs=3, seed=11)
-    s = simulate_pairs(problems[loss], backend=backend, record_steps=np.arange(1, T + 1), **kw)
+    kw = dict(
+        step_size=0.9, delay=GeometricDelay(0.3, 6), n_steps=T, n_pairs=3, seed=11
+    )
+    s = simulate_pairs(
+        problems[loss], backend=backend, record_steps=np.arange(1, T + 1), **kw
+    )
     r = reference_pairs(problems[loss], **kw)
     np.testing.assert_array_equal(s.delays, r.delays)
     np.testing.assert_array_equal(s.hits, r.hits)
@@ -116,8 +135,15 @@ def test_random_instances_match_reference(problems, loss_ds, tau, T, seed, eta):
 def test_tau_zero_is_plain_sgd(problems, backend):
     prob = problems["logistic"]
     T, P = 150, 3
-    s = simulate_pairs(prob, step_size=0.5, delay=ConstantDelay(0), n_steps=T, n_pairs=P,
-                       seed=2, backend=backend)  # fmt: skip
+    s = simulate_pairs(
+        prob,
+        step_size=0.5,
+        delay=ConstantDelay(0),
+        n_steps=T,
+        n_pairs=P,
+        seed=2,
+        backend=backend,
+    )
     dr = _draw(prob, ConstantDelay(0), T, P, 2)
     X, Y = prob.dataset.X, prob.dataset.y
     n = prob.n_samples
@@ -132,8 +158,15 @@ def test_tau_zero_is_plain_sgd(problems, backend):
 
 def test_effective_delay_and_coupling(problems):
     T = 400
-    s = simulate_pairs(problems["logistic"], step_size=0.5, delay=ConstantDelay(7),
-                       n_steps=T, n_pairs=8, seed=0, record_steps=np.arange(1, T + 1))  # fmt: skip
+    s = simulate_pairs(
+        problems["logistic"],
+        step_size=0.5,
+        delay=ConstantDelay(7),
+        n_steps=T,
+        n_pairs=8,
+        seed=0,
+        record_steps=np.arange(1, T + 1),
+    )
     # Iterates before w_1 are w_1: effective delay min(tau, t - 1).
     np.testing.assert_array_equal(s.delays[:, :8], np.tile(np.arange(8), (8, 1)))
     assert (s.delays[:, 7:] == 7).all()
@@ -148,8 +181,14 @@ def test_effective_delay_and_coupling(problems):
 
 
 def test_probe_diff_dominates_test_loss_difference(problems):
-    s = simulate_pairs(problems["sigmoid"], step_size=1.0, delay=UniformDelay(3),
-                       n_steps=500, n_pairs=16, seed=4)  # fmt: skip
+    s = simulate_pairs(
+        problems["sigmoid"],
+        step_size=1.0,
+        delay=UniformDelay(3),
+        n_steps=500,
+        n_pairs=16,
+        seed=4,
+    )
     # max_z |f - f'| over a superset of the test set >= |mean f - mean f'|;
     # 1e-15 absorbs the rounding of the two means.
     assert (s.probe_diff >= np.abs(s.test_loss - s.test_loss_prime) - 1e-15).all()
@@ -157,17 +196,25 @@ def test_probe_diff_dominates_test_loss_difference(problems):
 
 
 def test_shapes_dtypes_and_determinism(problems):
-    kw = dict(step_size=staleness_adaptive(1.0), delay=UniformDelay(4), n_steps=1000,
-              n_pairs=5, seed=9)  # fmt: skip
+    kw = dict(
+        step_size=staleness_adaptive(1.0),
+        delay=UniformDelay(4),
+        n_steps=1000,
+        n_pairs=5,
+        seed=9,
+    )
     a = simulate_pairs(problems["huber"], **kw)
     b = simulate_pairs(problems["huber"], **kw)
     c = simulate_pairs(problems["huber"], **{**kw, "seed": 10})
     assert isinstance(a, RunStats)
     k = len(a.record_steps)
-    assert a.delta.shape == (5, k) and a.delta.dtype == np.float64
+    assert a.delta.shape == (5, k)
+    assert a.delta.dtype == np.float64
     assert a.delays.shape == a.step_sizes.shape == a.hits.shape == (5, 1000)
-    assert a.delays.dtype == np.int64 and a.hits.dtype == np.bool_
-    assert a.record_steps[-1] == 1000 and a.record_steps[0] >= 1
+    assert a.delays.dtype == np.int64
+    assert a.hits.dtype == np.bool_
+    assert a.record_steps[-1] == 1000
+    assert a.record_steps[0] >= 1
     np.testing.assert_array_equal(a.delta, b.delta)
     np.testing.assert_array_equal(a.probe_diff, b.probe_diff)
     assert not np.array_equal(a.delays, c.delays)
@@ -177,17 +224,30 @@ def test_shapes_dtypes_and_determinism(problems):
 
 def test_delay_model_does_not_change_data_or_indices(problems):
     # Separate random streams: sweeping the delay leaves the rest unchanged.
-    a = simulate_pairs(problems["logistic"], step_size=0.1, delay=UniformDelay(2),
-                       n_steps=200, n_pairs=4, seed=1)  # fmt: skip
-    b = simulate_pairs(problems["logistic"], step_size=0.1, delay=UniformDelay(9),
-                       n_steps=200, n_pairs=4, seed=1)  # fmt: skip
+    a = simulate_pairs(
+        problems["logistic"],
+        step_size=0.1,
+        delay=UniformDelay(2),
+        n_steps=200,
+        n_pairs=4,
+        seed=1,
+    )
+    b = simulate_pairs(
+        problems["logistic"],
+        step_size=0.1,
+        delay=UniformDelay(9),
+        n_steps=200,
+        n_pairs=4,
+        seed=1,
+    )
     np.testing.assert_array_equal(a.hits, b.hits)
 
 
 def test_trace_delay_runs(problems):
     trace = TraceDelay((0, 1, 2, 3, 9, 1))
-    s = simulate_pairs(problems["logistic"], step_size=0.2, delay=trace, n_steps=50,
-                       n_pairs=2, seed=0)  # fmt: skip
+    s = simulate_pairs(
+        problems["logistic"], step_size=0.2, delay=trace, n_steps=50, n_pairs=2, seed=0
+    )
     assert s.max_delay == 9
     assert s.delays.max() <= 9
 
@@ -195,21 +255,37 @@ def test_trace_delay_runs(problems):
 def test_default_record_steps():
     r = default_record_steps(10_000)
     assert 30 <= len(r) <= 40
-    assert r[0] == 1 and r[-1] == 10_000 and (np.diff(r) > 0).all()
+    assert r[0] == 1
+    assert r[-1] == 10_000
+    assert (np.diff(r) > 0).all()
     np.testing.assert_array_equal(default_record_steps(1), [1])
 
 
 @pytest.mark.parametrize("backend", ["numba", "numpy"])
 def test_divergence_names_step_size_and_delay(problems, backend):
     with pytest.raises(DivergenceError, match=r"step t=1 .*step_size=1e\+200.*tau_t=0"):
-        simulate_pairs(problems["logistic"], step_size=1e200, delay=UniformDelay(3),
-                       n_steps=20, n_pairs=2, seed=0, backend=backend)  # fmt: skip
+        simulate_pairs(
+            problems["logistic"],
+            step_size=1e200,
+            delay=UniformDelay(3),
+            n_steps=20,
+            n_pairs=2,
+            seed=0,
+            backend=backend,
+        )
     assert issubclass(DivergenceError, InvalidParameterError)
 
 
 def test_progress_bar(problems, capsys):
-    simulate_pairs(problems["logistic"], step_size=0.1, delay=UniformDelay(2),
-                   n_steps=300, n_pairs=2, seed=0, progress=True)  # fmt: skip
+    simulate_pairs(
+        problems["logistic"],
+        step_size=0.1,
+        delay=UniformDelay(2),
+        n_steps=300,
+        n_pairs=2,
+        seed=0,
+        progress=True,
+    )
     assert "300/300" in capsys.readouterr().err
 
 
@@ -227,8 +303,17 @@ def test_progress_bar(problems, capsys):
         ({"step_size": -0.1}, "step_size=-0.1 must be > 0"),
         ({"step_size": np.ones(3)}, "step_size must have shape"),
     ],
-    ids=["n_steps", "n_pairs", "seed", "backend", "delay", "record-low", "record-high",
-         "step-negative", "step-shape"],  # fmt: skip
+    ids=[
+        "n_steps",
+        "n_pairs",
+        "seed",
+        "backend",
+        "delay",
+        "record-low",
+        "record-high",
+        "step-negative",
+        "step-shape",
+    ],
 )
 def test_invalid_arguments(problems, kwargs, match):
     kw = dict(step_size=0.1, delay=UniformDelay(2), n_steps=10, n_pairs=2, seed=0)
@@ -238,9 +323,22 @@ def test_invalid_arguments(problems, kwargs, match):
 
 def test_invalid_problem_and_backend_for_mlp():
     with pytest.raises(InvalidParameterError, match="problem="):
-        simulate_pairs("logistic", step_size=0.1, delay=UniformDelay(2), n_steps=5,
-                       n_pairs=1, seed=0)  # fmt: skip
+        simulate_pairs(
+            "logistic",
+            step_size=0.1,
+            delay=UniformDelay(2),
+            n_steps=5,
+            n_pairs=1,
+            seed=0,
+        )
     prob = make_problem(MLP(hidden=2), "digits", n_samples=20)
     with pytest.raises(InvalidParameterError, match="backend='numba' supports"):
-        simulate_pairs(prob, step_size=0.1, delay=UniformDelay(2), n_steps=5, n_pairs=1,
-                       seed=0, backend="numba")  # fmt: skip
+        simulate_pairs(
+            prob,
+            step_size=0.1,
+            delay=UniformDelay(2),
+            n_steps=5,
+            n_pairs=1,
+            seed=0,
+            backend="numba",
+        )
