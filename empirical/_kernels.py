@@ -23,7 +23,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["LOSS_IDS", "delayed_sgd_linear"]
+__all__ = ["LOSS_IDS", "delayed_sgd_linear", "final_stats_linear"]
 
 LOSS_IDS: dict[str, int] = {"logistic": 0, "sigmoid": 1, "huber": 2}
 
@@ -159,3 +159,56 @@ def delayed_sgd_linear(
                     diff = w0n[k] - w1n[k]
                     acc += diff * diff
                 delta[p, col] = math.sqrt(acc)
+
+
+@njit(cache=True, fastmath=False)
+def _phi(loss_id: int, m: float, y: float, k: float) -> float:
+    if loss_id == 0:  # logistic: log(1 + exp(z)), z = -y m, without overflow
+        z = -y * m
+        return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
+    if loss_id == 1:  # sigmoid loss
+        return _expit(-y * m)
+    r = abs(m - y)  # Huber
+    return 0.5 * r * r if r <= k else k * (r - 0.5 * k)
+
+
+@njit(parallel=True, fastmath=False, cache=True)
+def final_stats_linear(
+    loss_id: int,
+    loss_param: float,
+    X: np.ndarray,  # (N, d)
+    y: np.ndarray,  # (N,) float64
+    W: np.ndarray,  # (2P, d): runs on S_p in rows 0..P-1, on S'_p in rows P..2P-1
+    perm: np.ndarray,  # (P, N) int64: [:n] = S_p, [n] = z'_p, [n+1:] = test set
+    j: np.ndarray,  # (P,) int64
+    n: int,
+    out: np.ndarray,  # (5, P): train, test, train', test', probe_diff
+) -> None:
+    """Per-pair losses of the final iterates (see ``RunStats``), in place."""
+    P = perm.shape[0]
+    N = perm.shape[1]
+    for p in prange(P):
+        v = np.empty(N)  # losses of w_T (S run) on perm[p, :]
+        vp = np.empty(N)  # losses of w'_T (S' run)
+        for q in range(N):
+            row = perm[p, q]
+            v[q] = _phi(loss_id, _dot(W[p], X[row]), y[row], loss_param)
+            vp[q] = _phi(loss_id, _dot(W[P + p], X[row]), y[row], loss_param)
+        jp = j[p]
+        tr = 0.0
+        trp = 0.0
+        for q in range(n):
+            tr += v[q]
+            trp += vp[n] if q == jp else vp[q]  # S'_p holds z'_p at position j_p
+        te = 0.0
+        tep = 0.0
+        probe = max(abs(v[jp] - vp[jp]), abs(v[n] - vp[n]))
+        for q in range(n + 1, N):
+            te += v[q]
+            tep += vp[q]
+            probe = max(probe, abs(v[q] - vp[q]))
+        out[0, p] = tr / n
+        out[1, p] = te / (N - n - 1)
+        out[2, p] = trp / n
+        out[3, p] = tep / (N - n - 1)
+        out[4, p] = probe

@@ -26,7 +26,7 @@ from bounds._schedules import resolve_step_sizes
 from bounds._validation import check_choice, check_int, check_int_array
 
 from ._delays import AbstractDelay
-from ._kernels import DIVERGED_NORM, LOSS_IDS, delayed_sgd_linear
+from ._kernels import DIVERGED_NORM, LOSS_IDS, delayed_sgd_linear, final_stats_linear
 from ._losses import Huber, LinearLoss
 from ._problem import Problem
 
@@ -93,7 +93,7 @@ def _draw(problem: Problem, delay: AbstractDelay, T: int, P: int, seed: int) -> 
     s_data, s_j, s_init, s_idx, s_delay = np.random.SeedSequence(seed).spawn(5)
     n, N = problem.n_samples, problem.dataset.n_points
     rng = np.random.default_rng(s_data)
-    perm = np.stack([rng.permutation(N) for _ in range(P)]).astype(np.int64)
+    perm = rng.permuted(np.tile(np.arange(N, dtype=np.int64), (P, 1)), axis=1)
     j = np.random.default_rng(s_j).integers(0, n, size=P)
     rng_init = np.random.default_rng(s_init)
     w0 = np.stack([problem.loss.init(problem.dim, rng_init) for _ in range(P)])
@@ -340,7 +340,23 @@ def simulate_pairs(
             f"{int(dr.delays[p, t - 1])} (max_delay={delay.max_delay}); "
             "reduce the step size"
         )
-    tr, te, trp, tep, probe = _final_losses(problem, dr, W)
+    if use == "numba":
+        out = np.empty((5, P))
+        loss = problem.loss
+        final_stats_linear(
+            LOSS_IDS[loss.name],
+            loss.threshold if isinstance(loss, Huber) else 0.0,
+            problem.dataset.X,
+            np.asarray(problem.dataset.y, dtype=np.float64),
+            np.ascontiguousarray(W),
+            dr.perm,
+            dr.j,
+            problem.n_samples,
+            out,
+        )
+        tr, te, trp, tep, probe = out
+    else:
+        tr, te, trp, tep, probe = _final_losses(problem, dr, W)
     tau = delay.max_delay if delay.max_delay is not None else int(dr.delays.max())
     return RunStats(
         problem=problem,
