@@ -47,8 +47,12 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--theorems", type=_csv, help="theorem keys, comma-separated")
     p.add_argument("--n-pairs", type=int, help="coupled pairs per setting (>= 2)")
     p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
-    p.add_argument("--workers", type=int, default=None,
-                   help="worker processes (default: all cores)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes (default: all cores)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
@@ -67,22 +71,35 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--max-delays", help="delay grid, e.g. 0,2,8")
     v.add_argument("--delays-from", metavar="TRACE", help="staleness trace file")
     v.add_argument("--output", default="asyncstab-results", help="results folder")
-    v.add_argument("--resume", action="store_true",
-                   help="continue OUTPUT/results.jsonl instead of starting afresh")
+    v.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue OUTPUT/results.jsonl instead of starting afresh",
+    )
     v.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     _add_common(v)
     s = sub.add_parser("sweep", help="run a grid of settings, append results to a file")
-    s.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2,...",
-                   help="grid axis (repeatable): max_delay|tau, step_size|eta|c, "
-                        "n_samples|n, n_steps|T, loss, dataset, schedule, seed, ...")
+    s.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="NAME=V1,V2,...",
+        help="grid axis (repeatable): max_delay|tau, step_size|eta|c, "
+        "n_samples|n, n_steps|T, loss, dataset, schedule, seed, ...",
+    )
     s.add_argument("--loss", default="logistic")
     s.add_argument("--dataset", default="breast_cancer")
     s.add_argument("--n-samples", type=int, default=200)
     s.add_argument("--n-steps", type=int, default=1000)
     s.add_argument("--max-delay", type=int, default=0)
-    s.add_argument("--delay", default="uniform",
-                   help="constant | uniform | geometric:P | workers | trace:PATH")
-    s.add_argument("--step-size", type=float, default=0.1, help="eta0, or c if decaying")
+    s.add_argument(
+        "--delay",
+        default="uniform",
+        help="constant | uniform | geometric:P | workers | trace:PATH",
+    )
+    s.add_argument(
+        "--step-size", type=float, default=0.1, help="eta0, or c if decaying"
+    )
     s.add_argument("--schedule", default="constant")
     s.add_argument("--results", required=True, help="JSON-lines results file")
     s.add_argument("--resume", action="store_true", help="skip tasks already in FILE")
@@ -120,18 +137,24 @@ def _progress(total: int, desc: str) -> Any:
 
 
 def _report_bugs(records: Sequence[dict[str, Any]]) -> int:
-    bugs = [(r["task_id"], v["registry_key"]) for r in records for v in r["verdicts"]
-            if v["pathwise"] and v["pathwise"]["status"] == "violated"]
+    bugs = [
+        (r["task_id"], v["registry_key"])
+        for r in records
+        for v in r["verdicts"]
+        if v["pathwise"] and v["pathwise"]["status"] == "violated"
+    ]
     for tid, key in bugs:
-        print(f"asyncstab: BUG: pathwise bound {key} exceeded in task {tid}",
-              file=sys.stderr)
+        print(
+            f"asyncstab: BUG: pathwise bound {key} exceeded in task {tid}",
+            file=sys.stderr,
+        )
     return 1 if bugs else 0
 
 
 def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from ._data import DATASETS
     from ._losses import LOSSES
-    from ._report import format_table, table_rows, write_report
+    from ._report import format_table, write_report
     from ._suite import build_suite
     from ._sweep import sweep
 
@@ -141,9 +164,16 @@ def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
     taus = None if args.max_delays is None else _int_list(args.max_delays, "max_delays")
     if args.n_pairs is not None and args.n_pairs < 2:
         raise InvalidParameterError(f"n_pairs={args.n_pairs!r} must be >= 2")
-    tasks = build_suite(quick=args.quick, losses=args.losses, datasets=args.datasets,
-                        max_delays=taus, n_pairs=args.n_pairs, seed=args.seed,
-                        theorems=theorems, delays_from=args.delays_from)
+    tasks = build_suite(
+        quick=args.quick,
+        losses=args.losses,
+        datasets=args.datasets,
+        max_delays=taus,
+        n_pairs=args.n_pairs,
+        seed=args.seed,
+        theorems=theorems,
+        delays_from=args.delays_from,
+    )
     executor = _executor("local", args.workers)
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
@@ -152,20 +182,45 @@ def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
         results.unlink()
     start = time.perf_counter()
     with _progress(len(tasks), "verify") as bar:
-        records = sweep(tasks, results=results, executor=executor, resume=args.resume,
-                        on_result=lambda t, r: bar.update())
+        records = sweep(
+            tasks,
+            results=results,
+            executor=executor,
+            resume=args.resume,
+            on_result=lambda t, r: bar.update(),
+        )
     wall = time.perf_counter() - start
-    config = {"command": "asyncstab " + shlex.join(argv), "quick": args.quick,
-              "seed": args.seed, "n_pairs": args.n_pairs, "max_delays": taus,
-              "theorems": list(theorems), "losses": args.losses,
-              "datasets": args.datasets, "delays_from": args.delays_from,
-              "workers": getattr(executor, "workers", 1),
-              "tasks": [t.to_dict() for t in tasks]}
-    report = write_report(out, records, config=config, wall_s=wall,
-                          theorems=theorems or None, figures=not args.no_figures)
+    config = {
+        "command": "asyncstab " + shlex.join(argv),
+        "quick": args.quick,
+        "seed": args.seed,
+        "n_pairs": args.n_pairs,
+        "max_delays": taus,
+        "theorems": list(theorems),
+        "losses": args.losses,
+        "datasets": args.datasets,
+        "delays_from": args.delays_from,
+        "workers": getattr(executor, "workers", 1),
+        "tasks": [t.to_dict() for t in tasks],
+    }
+    report = write_report(
+        out,
+        records,
+        config=config,
+        wall_s=wall,
+        theorems=theorems or None,
+        figures=not args.no_figures,
+    )
     if args.json:
-        print(json.dumps({k: report[k] for k in ("table", "findings", "pathwise_bugs",
-                                                 "wall_s")}, default=float))
+        print(
+            json.dumps(
+                {
+                    k: report[k]
+                    for k in ("table", "findings", "pathwise_bugs", "wall_s")
+                },
+                default=float,
+            )
+        )
     else:
         print(format_table(report["table"]))
         print(f"\n{len(records)} settings in {wall:.1f} s; report: {out / 'report.md'}")
@@ -176,17 +231,30 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from ._report import format_table, table_rows
     from ._sweep import make_tasks, parse_grid, sweep
 
-    base = {"loss": args.loss, "dataset": args.dataset, "n_samples": args.n_samples,
-            "n_steps": args.n_steps, "max_delay": args.max_delay, "delay": args.delay,
-            "step_size": args.step_size, "schedule": args.schedule, "seed": args.seed,
-            "theorems": _theorem_keys(args.theorems)}
+    base = {
+        "loss": args.loss,
+        "dataset": args.dataset,
+        "n_samples": args.n_samples,
+        "n_steps": args.n_steps,
+        "max_delay": args.max_delay,
+        "delay": args.delay,
+        "step_size": args.step_size,
+        "schedule": args.schedule,
+        "seed": args.seed,
+        "theorems": _theorem_keys(args.theorems),
+    }
     if args.n_pairs is not None:
         base["n_pairs"] = args.n_pairs
     tasks = make_tasks(base, parse_grid(args.grid))
     executor = _executor(args.backend, args.workers)
     with _progress(len(tasks), "sweep") as bar:
-        records = sweep(tasks, results=args.results, executor=executor,
-                        resume=args.resume, on_result=lambda t, r: bar.update())
+        records = sweep(
+            tasks,
+            results=args.results,
+            executor=executor,
+            resume=args.resume,
+            on_result=lambda t, r: bar.update(),
+        )
     rows = table_rows(records)
     if args.json:
         print(json.dumps(rows, default=float))
@@ -210,8 +278,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"asyncstab: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("asyncstab: interrupted (finished tasks are in the results file; "
-              "rerun with --resume)", file=sys.stderr)
+        print(
+            "asyncstab: interrupted (finished tasks are in the results file; "
+            "rerun with --resume)",
+            file=sys.stderr,
+        )
         return 130
 
 

@@ -128,15 +128,8 @@ def make_executor(backend: str = "local", *, workers: int | None = None) -> Any:
             return SerialExecutor()
         return LocalProcessExecutor(workers)
     if backend == "ray":
-        try:
-            from ._ray import RayExecutor  # type: ignore[import-not-found]
-        except ImportError as exc:
-            from bounds import InvalidParameterError
+        from ._ray_backend import RayExecutor  # Ray itself is imported lazily there
 
-            raise InvalidParameterError(
-                "backend='ray' needs the Ray executor (empirical._ray) and "
-                "`pip install asyncstab[ray]`"
-            ) from exc
         return RayExecutor(workers=workers)
     from bounds import InvalidParameterError
 

@@ -28,30 +28,51 @@ def _plt() -> Any:
 
 def _err(ests: Sequence[dict[str, Any]]) -> tuple[list[float], list[list[float]]]:
     m = [e["mean"] for e in ests]
-    return m, [[e["mean"] - e["low"] for e in ests], [e["high"] - e["mean"] for e in ests]]
+    return m, [
+        [e["mean"] - e["low"] for e in ests],
+        [e["high"] - e["mean"] for e in ests],
+    ]
 
 
-def _pick(records: Sequence[dict[str, Any]], tag: str, sched: str) -> list[dict[str, Any]]:
-    return sorted((r for r in records if r["config"].get("tag") == tag
-                   and r["config"]["schedule"] == sched),
-                  key=lambda r: r["config"]["max_delay"])
+def _pick(
+    records: Sequence[dict[str, Any]], tag: str, sched: str
+) -> list[dict[str, Any]]:
+    return sorted(
+        (
+            r
+            for r in records
+            if r["config"].get("tag") == tag and r["config"]["schedule"] == sched
+        ),
+        key=lambda r: r["config"]["max_delay"],
+    )
 
 
 def _delta_panel(ax: Any, rec: dict[str, Any], title: str) -> None:
     m = rec["measurement"]
     t = m["record_steps"]
     ax.plot(t, [e["mean"] for e in m["delta_curve"]], "k-", label="measured E delta_t")
-    ax.fill_between(t, [max(e["low"], 1e-300) for e in m["delta_curve"]],
-                    [e["high"] for e in m["delta_curve"]], color="k", alpha=0.2,
-                    label="95% CI")
+    ax.fill_between(
+        t,
+        [max(e["low"], 1e-300) for e in m["delta_curve"]],
+        [e["high"] for e in m["delta_curve"]],
+        color="k",
+        alpha=0.2,
+        label="95% CI",
+    )
     L = rec["problem"]["lipschitz"]
     for v in rec["verdicts"]:
         pw = v["pathwise"]
         if pw and pw["mean_curve"] and v["status"] != "not applicable":
-            ax.plot(t, pw["mean_curve"], "--", label=f"pathwise {v['registry_key']} (mean)")
+            ax.plot(
+                t, pw["mean_curve"], "--", label=f"pathwise {v['registry_key']} (mean)"
+            )
         if v["recursion_curve"]:
-            ax.plot(t, [x / L for x in v["recursion_curve"]], ":",
-                    label=f"recursion {v['registry_key']} / L")
+            ax.plot(
+                t,
+                [x / L for x in v["recursion_curve"]],
+                ":",
+                label=f"recursion {v['registry_key']} / L",
+            )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("step t (updates)")
@@ -66,6 +87,7 @@ def make_figures(out_dir: Path, records: Sequence[dict[str, Any]]) -> list[Path]
     from ._report import setting_label
 
     paths: list[Path] = []
+    records = [r for r in records if "diverged" not in r]
     panels = []
     for tag, sched in (("cvx-tau", "constant"), ("ncvx-tau", "decaying")):
         rs = _pick(records, tag, sched)
@@ -73,8 +95,9 @@ def make_figures(out_dir: Path, records: Sequence[dict[str, Any]]) -> list[Path]
     if not panels:
         panels = list(records[:1])
     if panels:
-        fig, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 4),
-                                 squeeze=False)
+        fig, axes = plt.subplots(
+            1, len(panels), figsize=(4.5 * len(panels), 4), squeeze=False
+        )
         for ax, rec in zip(axes[0], panels, strict=True):
             _delta_panel(ax, rec, setting_label(rec["config"]))
         fig.tight_layout()
@@ -82,34 +105,62 @@ def make_figures(out_dir: Path, records: Sequence[dict[str, Any]]) -> list[Path]
         fig.savefig(paths[-1], dpi=110)
         plt.close(fig)
 
-    series = [(tag, sched) for tag, sched in (("cvx-tau", "constant"),
-                                              ("ncvx-tau", "decaying"))
-              if len(_pick(records, tag, sched)) > 1]
+    series = [
+        (tag, sched)
+        for tag, sched in (("cvx-tau", "constant"), ("ncvx-tau", "decaying"))
+        if len(_pick(records, tag, sched)) > 1
+    ]
     if series:
-        fig, axes = plt.subplots(1, len(series), figsize=(6 * len(series), 4.2),
-                                 squeeze=False)
+        fig, axes = plt.subplots(
+            1, len(series), figsize=(6 * len(series), 4.2), squeeze=False
+        )
         for ax, (tag, sched) in zip(axes[0], series, strict=True):
             rs = _pick(records, tag, sched)
             taus = [r["config"]["max_delay"] for r in rs]
             for q, fmt in (("gap", "o-"), ("stability", "s-")):
                 m, e = _err([r["measurement"][q] for r in rs])
-                ax.errorbar(taus, m, yerr=e, fmt=fmt, capsize=3,
-                            label=f"measured {q} ({sched} step)")
-            rule = _pick(records, tag, "rule-tau" if tag == "cvx-tau"
-                         else "rule-tau-decaying")
+                ax.errorbar(
+                    taus,
+                    m,
+                    yerr=e,
+                    fmt=fmt,
+                    capsize=3,
+                    label=f"measured {q} ({sched} step)",
+                )
+            rule = _pick(
+                records, tag, "rule-tau" if tag == "cvx-tau" else "rule-tau-decaying"
+            )
             if rule:
                 m, e = _err([r["measurement"]["gap"] for r in rule])
-                ax.errorbar([r["config"]["max_delay"] for r in rule], m, yerr=e,
-                            fmt="^-", capsize=3, label="measured gap ([rule-tau])")
+                ax.errorbar(
+                    [r["config"]["max_delay"] for r in rule],
+                    m,
+                    yerr=e,
+                    fmt="^-",
+                    capsize=3,
+                    label="measured gap ([rule-tau])",
+                )
             for key in {v["theorem"] for r in rs for v in r["verdicts"]}:
-                pts = [(r["config"]["max_delay"], v) for r in rs for v in r["verdicts"]
-                       if v["theorem"] == key and v["status"] != "not applicable"]
+                pts = [
+                    (r["config"]["max_delay"], v)
+                    for r in rs
+                    for v in r["verdicts"]
+                    if v["theorem"] == key and v["status"] != "not applicable"
+                ]
                 if pts:
                     reg = pts[0][1]["registry_key"]
-                    ax.plot([p[0] for p in pts], [p[1]["bound"] for p in pts], "--",
-                            label=f"{reg} closed form")
-                    ax.plot([p[0] for p in pts], [p[1]["recursion"] for p in pts], ":",
-                            label=f"{reg} recursion")
+                    ax.plot(
+                        [p[0] for p in pts],
+                        [p[1]["bound"] for p in pts],
+                        "--",
+                        label=f"{reg} closed form",
+                    )
+                    ax.plot(
+                        [p[0] for p in pts],
+                        [p[1]["recursion"] for p in pts],
+                        ":",
+                        label=f"{reg} recursion",
+                    )
             ax.set_yscale("symlog", linthresh=1e-4)
             ax.set_xlabel("max delay tau (updates)")
             ax.set_ylabel("gap / stability / bound")
@@ -124,17 +175,28 @@ def make_figures(out_dir: Path, records: Sequence[dict[str, Any]]) -> list[Path]
     if eta:
         fig, ax = plt.subplots(figsize=(6, 4.2))
         for sched, fmt in (("constant", "o-"), ("rule-tau", "^-")):
-            rs = sorted((r for r in eta if r["config"]["schedule"] == sched),
-                        key=lambda r: r["config"]["step_size"])
+            rs = sorted(
+                (r for r in eta if r["config"]["schedule"] == sched),
+                key=lambda r: r["config"]["step_size"],
+            )
             if rs:
                 m, e = _err([r["measurement"]["gap"] for r in rs])
-                ax.errorbar([r["config"]["step_size"] for r in rs], m, yerr=e, fmt=fmt,
-                            capsize=3, label=f"gap, {sched} step")
+                ax.errorbar(
+                    [r["config"]["step_size"] for r in rs],
+                    m,
+                    yerr=e,
+                    fmt=fmt,
+                    capsize=3,
+                    label=f"gap, {sched} step",
+                )
         ax.set_xscale("log")
         ax.set_xlabel("base step size eta0 ([rule-tau] uses eta0 / (tau + 1))")
         ax.set_ylabel("generalization gap (test - train loss)")
-        ax.set_title(setting_label(eta[0]["config"]).split(" eta=")[0]
-                     + f" tau={eta[0]['config']['max_delay']}", fontsize=8)
+        ax.set_title(
+            setting_label(eta[0]["config"]).split(" eta=")[0]
+            + f" tau={eta[0]['config']['max_delay']}",
+            fontsize=8,
+        )
         ax.legend(fontsize=7)
         fig.tight_layout()
         paths.append(out_dir / "gap_vs_step_size.png")

@@ -304,7 +304,14 @@ class Measurement:
         """Return a JSON-ready dict."""
         d: dict[str, Any] = {
             k: getattr(self, k).to_dict()
-            for k in ("stability", "gap", "gap_prime", "delta_T", "train_loss", "test_loss")
+            for k in (
+                "stability",
+                "gap",
+                "gap_prime",
+                "delta_T",
+                "train_loss",
+                "test_loss",
+            )
         }
         d["record_steps"] = list(self.record_steps)
         d["delta_curve"] = [e.to_dict() for e in self.delta_curve]
@@ -335,7 +342,8 @@ def measure(run_stats: Any, *, confidence: float = 0.95) -> Measurement:
         stability=est(run_stats.probe_diff),
         gap=est(np.asarray(run_stats.test_loss) - np.asarray(run_stats.train_loss)),
         gap_prime=est(
-            np.asarray(run_stats.test_loss_prime) - np.asarray(run_stats.train_loss_prime)
+            np.asarray(run_stats.test_loss_prime)
+            - np.asarray(run_stats.train_loss_prime)
         ),
         delta_T=est(delta[:, -1]),
         train_loss=est(run_stats.train_loss),

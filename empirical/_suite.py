@@ -48,14 +48,28 @@ class SuiteConfig:
     @classmethod
     def default(cls) -> SuiteConfig:
         """About two minutes on two cores."""
-        return cls((0, 1, 2, 4, 8, 16), (0.1, 0.25, 0.5, 1.0, 2.0), (50, 100, 200, 400),
-                   n_pairs=400, n_steps=4000, mlp_pairs=64, mlp_steps=2000)
+        return cls(
+            (0, 1, 2, 4, 8, 16),
+            (0.1, 0.25, 0.5, 1.0, 2.0),
+            (50, 100, 200, 400),
+            n_pairs=400,
+            n_steps=4000,
+            mlp_pairs=64,
+            mlp_steps=2000,
+        )
 
     @classmethod
     def quick(cls) -> SuiteConfig:
         """About twenty seconds on two cores (wider intervals)."""
-        return cls((0, 2, 8), (0.25, 1.0), (100, 400),
-                   n_pairs=100, n_steps=1500, mlp_pairs=16, mlp_steps=500)
+        return cls(
+            (0, 2, 8),
+            (0.25, 1.0),
+            (100, 400),
+            n_pairs=100,
+            n_steps=1500,
+            mlp_pairs=16,
+            mlp_steps=500,
+        )
 
 
 # Step sizes. Logistic (L = R = 1, beta = 1/4): eta = 0.5 is well inside eta <= 2/beta
@@ -68,16 +82,29 @@ HUBER_ETA = 0.1
 MLP_ETA = 0.1
 
 _FAMILY_LOSS = {
-    "cvx-tau": "logistic", "cvx-eta": "logistic", "cvx-n": "logistic",
-    "huber": "huber", "ncvx-tau": "sigmoid", "ncvx-digits": "sigmoid", "mlp": "mlp",
+    "cvx-tau": "logistic",
+    "cvx-eta": "logistic",
+    "cvx-n": "logistic",
+    "huber": "huber",
+    "ncvx-tau": "sigmoid",
+    "ncvx-digits": "sigmoid",
+    "mlp": "mlp",
 }
 _FAMILY_DATASET = {
-    "cvx-tau": "breast_cancer", "cvx-eta": "breast_cancer", "cvx-n": "breast_cancer",
-    "huber": "diabetes", "ncvx-tau": "breast_cancer", "ncvx-digits": "digits_binary",
+    "cvx-tau": "breast_cancer",
+    "cvx-eta": "breast_cancer",
+    "cvx-n": "breast_cancer",
+    "huber": "diabetes",
+    "ncvx-tau": "breast_cancer",
+    "ncvx-digits": "digits_binary",
     "mlp": "digits",
 }
-_TASK_OF_LOSS = {"logistic": "binary", "sigmoid": "binary", "huber": "regression",
-                 "mlp": "multiclass"}
+_TASK_OF_LOSS = {
+    "logistic": "binary",
+    "sigmoid": "binary",
+    "huber": "regression",
+    "mlp": "multiclass",
+}
 
 
 def _family(tag: str, cfg: SuiteConfig, base: dict[str, Any]) -> list[dict[str, Any]]:
@@ -86,10 +113,17 @@ def _family(tag: str, cfg: SuiteConfig, base: dict[str, Any]) -> list[dict[str, 
     out: list[dict[str, Any]] = []
     if tag == "cvx-tau":
         for tau in taus:
-            out.append({"max_delay": tau, "step_size": LOGISTIC_ETA, "schedule": "constant"})
+            out.append(
+                {"max_delay": tau, "step_size": LOGISTIC_ETA, "schedule": "constant"}
+            )
             if tau > 0:
-                out.append({"max_delay": tau, "step_size": LOGISTIC_ETA,
-                            "schedule": "rule-tau"})
+                out.append(
+                    {
+                        "max_delay": tau,
+                        "step_size": LOGISTIC_ETA,
+                        "schedule": "rule-tau",
+                    }
+                )
     elif tag == "cvx-eta":
         for eta in cfg.step_sizes:
             for sched in ("constant", "rule-tau"):
@@ -97,24 +131,50 @@ def _family(tag: str, cfg: SuiteConfig, base: dict[str, Any]) -> list[dict[str, 
     elif tag == "cvx-n":
         for tau in sorted({0, min(4, top)}):
             for n in cfg.sample_sizes:
-                out.append({"max_delay": tau, "step_size": LOGISTIC_ETA, "n_samples": n,
-                            "n_steps": 10 * max(cfg.sample_sizes)})
+                out.append(
+                    {
+                        "max_delay": tau,
+                        "step_size": LOGISTIC_ETA,
+                        "n_samples": n,
+                        "n_steps": 10 * max(cfg.sample_sizes),
+                    }
+                )
     elif tag == "huber":
         out = [{"max_delay": tau, "step_size": HUBER_ETA} for tau in sorted({0, top})]
     elif tag == "ncvx-tau":
         for tau in taus:
-            out.append({"max_delay": tau, "step_size": SIGMOID_C, "schedule": "decaying"})
+            out.append(
+                {"max_delay": tau, "step_size": SIGMOID_C, "schedule": "decaying"}
+            )
             if tau > 0:
-                out.append({"max_delay": tau, "step_size": SIGMOID_C,
-                            "schedule": "rule-tau-decaying"})
+                out.append(
+                    {
+                        "max_delay": tau,
+                        "step_size": SIGMOID_C,
+                        "schedule": "rule-tau-decaying",
+                    }
+                )
     elif tag == "ncvx-digits":
         for tau in sorted({0, taus[len(taus) // 2], top}):
-            out.append({"max_delay": tau, "step_size": SIGMOID_C, "schedule": "decaying",
-                        "n_samples": 1000})
+            out.append(
+                {
+                    "max_delay": tau,
+                    "step_size": SIGMOID_C,
+                    "schedule": "decaying",
+                    "n_samples": 1000,
+                }
+            )
     elif tag == "mlp":
-        out = [{"max_delay": tau, "step_size": MLP_ETA, "n_samples": 1000,
-                "n_pairs": cfg.mlp_pairs, "n_steps": cfg.mlp_steps}
-               for tau in sorted({0, min(4, top)})]
+        out = [
+            {
+                "max_delay": tau,
+                "step_size": MLP_ETA,
+                "n_samples": 1000,
+                "n_pairs": cfg.mlp_pairs,
+                "n_steps": cfg.mlp_steps,
+            }
+            for tau in sorted({0, min(4, top)})
+        ]
     return [{**base, "tag": tag, **o} for o in out]
 
 
@@ -152,28 +212,45 @@ def build_suite(
         taus = tuple(sorted(set(max_delays)))
         if not taus:
             raise InvalidParameterError("max_delays must not be empty")
-        cfg = SuiteConfig(taus, cfg.step_sizes, cfg.sample_sizes, cfg.n_pairs,
-                          cfg.n_steps, cfg.mlp_pairs, cfg.mlp_steps)
+        cfg = SuiteConfig(
+            taus,
+            cfg.step_sizes,
+            cfg.sample_sizes,
+            cfg.n_pairs,
+            cfg.n_steps,
+            cfg.mlp_pairs,
+            cfg.mlp_steps,
+        )
     pairs = cfg.n_pairs if n_pairs is None else n_pairs
-    base: dict[str, Any] = {"n_samples": 300, "n_steps": cfg.n_steps, "n_pairs": pairs,
-                            "seed": seed, "delay": "constant",
-                            "theorems": tuple(theorems)}
+    base: dict[str, Any] = {
+        "n_samples": 300,
+        "n_steps": cfg.n_steps,
+        "n_pairs": pairs,
+        "seed": seed,
+        "delay": "constant",
+        "theorems": tuple(theorems),
+    }
     rows: list[dict[str, Any]] = []
     for tag, loss in _FAMILY_LOSS.items():
         if losses is not None and loss not in losses:
             continue
-        names = [_FAMILY_DATASET[tag]] if datasets is None else [
-            d for d in datasets if load_dataset(d).task == _TASK_OF_LOSS[loss]
-        ]
+        names = (
+            [_FAMILY_DATASET[tag]]
+            if datasets is None
+            else [d for d in datasets if load_dataset(d).task == _TASK_OF_LOSS[loss]]
+        )
         for ds in names:
-            rows += [{"loss": loss, "dataset": ds, **r} for r in _family(tag, cfg, base)]
+            rows += [
+                {"loss": loss, "dataset": ds, **r} for r in _family(tag, cfg, base)
+            ]
     if n_pairs is not None:
         for r in rows:
             r["n_pairs"] = n_pairs
     if delays_from is not None:
         from ._delays import make_delay
 
-        trace_tau = int(make_delay(f"trace:{delays_from}").max_delay)
+        trace_tau = make_delay(f"trace:{delays_from}").max_delay
+        assert trace_tau is not None  # a finite trace has a largest value
         for r in rows:
             if r["max_delay"] > 0:
                 r["delay"], r["max_delay"] = f"trace:{delays_from}", trace_tau

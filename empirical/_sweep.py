@@ -18,7 +18,7 @@ import itertools
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -128,8 +128,14 @@ _FIELD_TYPES: dict[str, Callable[[str], Any]] = {
     for f in dataclasses.fields(SweepTask)
     if f.name not in {"theorems"}
 }
-_ALIASES = {"tau": "max_delay", "eta": "step_size", "c": "step_size", "n": "n_samples",
-            "T": "n_steps", "pairs": "n_pairs"}
+_ALIASES = {
+    "tau": "max_delay",
+    "eta": "step_size",
+    "c": "step_size",
+    "n": "n_samples",
+    "T": "n_steps",
+    "pairs": "n_pairs",
+}
 
 
 def parse_grid(specs: Sequence[str]) -> dict[str, list[Any]]:
@@ -146,7 +152,9 @@ def parse_grid(specs: Sequence[str]) -> dict[str, list[Any]]:
         name, sep, values = spec.partition("=")
         name = _ALIASES.get(name.strip(), name.strip())
         if not sep or not values.strip():
-            raise InvalidParameterError(f"grid={spec!r} must look like 'name=v1,v2,...'")
+            raise InvalidParameterError(
+                f"grid={spec!r} must look like 'name=v1,v2,...'"
+            )
         if name not in _FIELD_TYPES:
             raise InvalidParameterError(
                 f"grid={spec!r}: {name!r} must be one of "
@@ -165,7 +173,9 @@ def parse_grid(specs: Sequence[str]) -> dict[str, list[Any]]:
     return grid
 
 
-def make_tasks(base: dict[str, Any], grid: dict[str, Sequence[Any]]) -> list[SweepTask]:
+def make_tasks(
+    base: dict[str, Any], grid: Mapping[str, Sequence[Any]]
+) -> list[SweepTask]:
     """The Cartesian product of ``grid`` over ``base`` (deduplicated, in order)."""
     keys = list(grid)
     tasks: dict[str, SweepTask] = {}
@@ -175,15 +185,22 @@ def make_tasks(base: dict[str, Any], grid: dict[str, Sequence[Any]]) -> list[Swe
     return list(tasks.values())
 
 
-def _schedule(task: SweepTask, max_delay: int) -> Any:
+def _schedule(task: SweepTask, max_delay: int | None) -> Any:
     import bounds
+
+    if max_delay is None and task.schedule.startswith("rule-tau"):
+        raise InvalidParameterError(
+            f"schedule={task.schedule!r} needs a bounded delay model; "
+            f"delay={task.delay_spec!r} is unbounded"
+        )
+    tau = int(max_delay or 0)
 
     eta = task.step_size
     return {
         "constant": lambda: bounds.constant(eta),
-        "rule-tau": lambda: bounds.rule_tau(eta, max_delay),
+        "rule-tau": lambda: bounds.rule_tau(eta, tau),
         "decaying": lambda: bounds.decaying(eta),
-        "rule-tau-decaying": lambda: bounds.rule_tau_decaying(eta, max_delay),
+        "rule-tau-decaying": lambda: bounds.rule_tau_decaying(eta, tau),
         "staleness-adaptive": lambda: bounds.staleness_adaptive(eta),
     }[task.schedule]()
 
@@ -195,13 +212,16 @@ def simulate_task(task: SweepTask) -> Any:
     from ._simulate import simulate_pairs
 
     problem = make_problem(
-        task.loss, task.dataset, n_samples=task.n_samples, radius=task.radius,
+        task.loss,
+        task.dataset,
+        n_samples=task.n_samples,
+        radius=task.radius,
         seed=task.seed,
     )
     delay = make_delay(task.delay_spec)
     return simulate_pairs(
         problem,
-        step_size=_schedule(task, int(delay.max_delay)),
+        step_size=_schedule(task, delay.max_delay),
         delay=delay,
         n_steps=task.n_steps,
         n_pairs=task.n_pairs,
@@ -220,10 +240,22 @@ def run_task(task: SweepTask) -> dict[str, Any]:
     from bounds import THEOREMS  # type: ignore[attr-defined]
 
     from ._measure import measure
+    from ._simulate import DivergenceError
     from ._verdict import verify
 
     start = time.perf_counter()
-    rs = simulate_task(task)
+    try:
+        rs = simulate_task(task)
+    except DivergenceError as exc:
+        # A diverging setting is a result (step size too large for the delay),
+        # not a crash of the whole sweep.
+        return {
+            "task_id": task.task_id,
+            "config": task.to_dict(),
+            "diverged": str(exc),
+            "verdicts": [],
+            "timing": {"wall_s": time.perf_counter() - start},
+        }
     m = measure(rs)
     keys = task.theorems or tuple(THEOREMS)
     setting = task.to_dict()
@@ -253,6 +285,13 @@ def run_task(task: SweepTask) -> dict[str, Any]:
             "backend": rs.backend,
         },
         "measurement": m.to_dict(),
+        # Per-pair samples: tasks with the same seed, n_pairs and problem share
+        # S, S', indices and replaced sample pair by pair (common random numbers),
+        # so their difference is estimated on paired samples.
+        "samples": {
+            "gap": (np.asarray(rs.test_loss) - np.asarray(rs.train_loss)).tolist(),
+            "stability": np.asarray(rs.probe_diff).tolist(),
+        },
         "verdicts": verdicts,
         "timing": {"wall_s": time.perf_counter() - start},
     }
@@ -275,7 +314,11 @@ def _delta_slope(rs: Any) -> dict[str, Any]:
     if keep.sum() < 3:
         return {"slope": None, "reason": "fewer than 3 record steps with t >= n"}
     fit = bootstrap_slope(steps[keep], delta[:, keep])
-    return {**fit.to_dict(), "t_min": int(steps[keep][0]), "t_max": int(steps[keep][-1])}
+    return {
+        **fit.to_dict(),
+        "t_min": int(steps[keep][0]),
+        "t_max": int(steps[keep][-1]),
+    }
 
 
 def load_results(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
@@ -342,8 +385,9 @@ def sweep(
             done = load_results(path)
             # Rewrite without a damaged tail, so the next append starts a new line.
             tmp = path.with_suffix(path.suffix + ".tmp")
-            tmp.write_text("".join(json.dumps(r, sort_keys=True) + "\n"
-                                   for r in done.values()))
+            tmp.write_text(
+                "".join(json.dumps(r, sort_keys=True) + "\n" for r in done.values())
+            )
             os.replace(tmp, path)
         path.parent.mkdir(parents=True, exist_ok=True)
     todo = [t for tid, t in uniq.items() if tid not in done]
@@ -355,4 +399,3 @@ def sweep(
         if on_result is not None:
             on_result(task, rec)
     return [done[tid] for tid in uniq]
-

@@ -195,8 +195,9 @@ def _pathwise(
             dtype=np.float64,
         )
     except InvalidParameterError as exc:
-        return PathwiseCheck("not run", delta.shape[0], 0, 0, math.nan, None, None,
-                             note=str(exc))
+        return PathwiseCheck(
+            "not run", delta.shape[0], 0, 0, math.nan, None, None, note=str(exc)
+        )
     excess = delta - pb
     bad: NDArray[np.bool_] = excess > PATHWISE_RTOL * np.abs(pb) + PATHWISE_ATOL
     i, j = np.unravel_index(int(np.argmax(excess)), excess.shape)
@@ -274,7 +275,11 @@ def verify(
         assumptions or step-size condition do not hold for this run.
     """
     p = run_stats.problem
-    m = measurement if measurement is not None else measure(run_stats, confidence=confidence)
+    m = (
+        measurement
+        if measurement is not None
+        else measure(run_stats, confidence=confidence)
+    )
     strong = getattr(p, "strong_convexity", None)
     base: dict[str, Any] = {
         "theorem": theorem.key,
@@ -305,7 +310,10 @@ def verify(
             elif pw.status == "violated":
                 flags.append("BUG: pathwise bound exceeded")
         return Verdict(
-            status="not applicable", reason=reason, flags=tuple(flags), pathwise=pw,
+            status="not applicable",
+            reason=reason,
+            flags=tuple(flags),
+            pathwise=pw,
             **base,
         )
     params = theorem_params(theorem, run_stats)
@@ -314,7 +322,10 @@ def verify(
         rec = _recursion(theorem, run_stats, None, strong)
     except bounds.StepSizeConditionError as exc:
         return Verdict(
-            status="not applicable", reason=str(exc), flags=tuple(flags), params=params,
+            status="not applicable",
+            reason=str(exc),
+            flags=tuple(flags),
+            params=params,
             **base,
         )
     bound = float(bv.value)

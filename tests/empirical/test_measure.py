@@ -70,8 +70,10 @@ def test_fit_slope_recovers_power_law_and_covers_truth() -> None:
     x = np.array([100, 200, 400, 800, 1600])
     covered = 0
     for _ in range(200):
-        ests = [estimate_mean(xi**-1.0 * rng.lognormal(0, 0.2, size=40), method="t")
-                for xi in x]
+        ests = [
+            estimate_mean(xi**-1.0 * rng.lognormal(0, 0.2, size=40), method="t")
+            for xi in x
+        ]
         f = fit_slope(x, ests)
         covered += f.low <= -1.0 <= f.high
     # The lognormal noise makes log(mean) biased by a constant only, so the slope

@@ -17,8 +17,12 @@ from empirical._sweep import SweepTask, load_results, make_tasks, parse_grid, sw
 def fake_run(task: SweepTask) -> dict[str, Any]:
     """A deterministic stand-in for run_task: a function of the config only."""
     rng = np.random.default_rng([task.seed, task.max_delay, int(task.step_size * 1e6)])
-    return {"task_id": task.task_id, "config": task.to_dict(),
-            "value": float(rng.normal()), "timing": {"wall_s": 0.0}}
+    return {
+        "task_id": task.task_id,
+        "config": task.to_dict(),
+        "value": float(rng.normal()),
+        "timing": {"wall_s": 0.0},
+    }
 
 
 class Interrupted(RuntimeError):
@@ -62,8 +66,12 @@ def test_task_id_is_stable_and_config_sensitive() -> None:
 
 def test_parse_grid_types_aliases_and_errors() -> None:
     g = parse_grid(["tau=0,2", "eta=0.1", "loss=logistic,sigmoid", "T=100"])
-    assert g == {"max_delay": [0, 2], "step_size": [0.1],
-                 "loss": ["logistic", "sigmoid"], "n_steps": [100]}
+    assert g == {
+        "max_delay": [0, 2],
+        "step_size": [0.1],
+        "loss": ["logistic", "sigmoid"],
+        "n_steps": [100],
+    }
     with pytest.raises(InvalidParameterError, match="must look like"):
         parse_grid(["tau"])
     with pytest.raises(InvalidParameterError, match="'colour' must be one of"):
@@ -126,8 +134,13 @@ def test_resume_after_interruption_equals_uninterrupted(
         out.write_text(text[: len(text) - 40])
         assert len(load_results(out)) == 4
     calls: list[str] = []
-    resumed = sweep(tasks, results=out, resume=True,
-                    fn=fake_run, on_result=lambda t, r: calls.append(t.task_id))
+    resumed = sweep(
+        tasks,
+        results=out,
+        resume=True,
+        fn=fake_run,
+        on_result=lambda t, r: calls.append(t.task_id),
+    )
     assert len(calls) == (8 if torn_tail else 7)  # only the missing tasks ran
     assert resumed == reference
     assert len(out.read_text().splitlines()) == 12

@@ -19,14 +19,20 @@ HCVX_BOUND = 0.02
 
 def _problem(**kw: Any) -> SimpleNamespace:
     base = {
-        "n_samples": N, "lipschitz": 1.0, "smoothness": 0.25, "loss_bound": None,
-        "convex": True, "constants_estimated": False, "constants_method": "exact",
+        "n_samples": N,
+        "lipschitz": 1.0,
+        "smoothness": 0.25,
+        "loss_bound": None,
+        "convex": True,
+        "constants_estimated": False,
+        "constants_method": "exact",
     }
     return SimpleNamespace(**{**base, **kw})
 
 
-def _run(probe: np.ndarray, *, tau: int = 0, delta: np.ndarray | None = None,
-         **problem: Any) -> SimpleNamespace:
+def _run(
+    probe: np.ndarray, *, tau: int = 0, delta: np.ndarray | None = None, **problem: Any
+) -> SimpleNamespace:
     pairs = probe.size
     hits = np.zeros((pairs, T), dtype=bool)
     hits[:, 10] = True  # each pair draws the differing index once, at step 11
@@ -34,12 +40,22 @@ def _run(probe: np.ndarray, *, tau: int = 0, delta: np.ndarray | None = None,
     if delta is None:
         delta = np.zeros((pairs, 3))
     return SimpleNamespace(
-        problem=_problem(**problem), n_pairs=pairs, n_steps=T, seed=0, backend="fake",
-        max_delay=tau, record_steps=steps, delta=delta,
+        problem=_problem(**problem),
+        n_pairs=pairs,
+        n_steps=T,
+        seed=0,
+        backend="fake",
+        max_delay=tau,
+        record_steps=steps,
+        delta=delta,
         delays=np.full((pairs, T), tau, dtype=np.int64),
-        step_sizes=np.full((pairs, T), ETA), hits=hits,
-        train_loss=np.zeros(pairs), test_loss=probe, train_loss_prime=np.zeros(pairs),
-        test_loss_prime=probe, probe_diff=probe,
+        step_sizes=np.full((pairs, T), ETA),
+        hits=hits,
+        train_loss=np.zeros(pairs),
+        test_loss=probe,
+        train_loss_prime=np.zeros(pairs),
+        test_loss_prime=probe,
+        probe_diff=probe,
     )
 
 
@@ -59,7 +75,8 @@ def test_status_thresholds_against_closed_form(center: float, expected: str) -> 
     assert v.bound == pytest.approx(HCVX_BOUND, rel=1e-12)  # float rounding only
     assert v.status == expected
     assert v.ratio == pytest.approx(center / HCVX_BOUND, rel=1e-12)
-    assert v.pathwise is not None and v.pathwise.status == "ok"
+    assert v.pathwise is not None
+    assert v.pathwise.status == "ok"
 
 
 def test_one_sided_boundaries_are_strict() -> None:
@@ -85,13 +102,15 @@ def test_step_size_condition_makes_it_not_applicable() -> None:
     rs = _run(_centered(0.01, 0.005), smoothness=1000.0)  # eta=0.01 > 2/beta
     v = verify(rs, THEOREMS["hardt-cvx"])
     assert v.status == "not applicable"
-    assert v.reason is not None and "violates" in v.reason
+    assert v.reason is not None
+    assert "violates" in v.reason
 
 
 def test_delayed_bound_and_recursion_on_constant_delay() -> None:
     v = verify(_run(_centered(0.01, 0.005), tau=3), THEOREMS["delayed-cvx"])
     assert v.status != "not applicable"
-    assert v.bound is not None and v.recursion is not None
+    assert v.bound is not None
+    assert v.recursion is not None
     # The recursion reads tau_t as min(tau, t - 1), so it is below the closed form
     # (which uses tau for every t); equality up to rounding is allowed.
     assert v.recursion <= v.bound * (1 + 1e-12)
@@ -107,7 +126,10 @@ def test_pathwise_excess_is_a_loud_bug() -> None:
     assert v.bug
     assert v.pathwise is not None
     assert (v.pathwise.n_violations, v.pathwise.worst_pair, v.pathwise.worst_step) == (
-        1, 7, 100)
+        1,
+        7,
+        100,
+    )
     assert "BUG: pathwise bound exceeded" in v.flags
 
 
@@ -115,13 +137,15 @@ def test_pathwise_equality_within_rounding_passes() -> None:
     delta = np.zeros((PAIRS, 3))
     delta[:, 1:] = 0.02 * (1 + 1e-12)  # float rounding level: below the tolerance
     v = verify(_run(_centered(0.01, 0.005), delta=delta), THEOREMS["hardt-cvx"])
-    assert v.pathwise is not None and v.pathwise.status == "ok"
+    assert v.pathwise is not None
+    assert v.pathwise.status == "ok"
 
 
 def test_flags_vacuous_and_constants_estimated() -> None:
     rs = _run(_centered(0.01, 0.005), loss_bound=0.001, constants_estimated=True)
     v = verify(rs, THEOREMS["hardt-cvx"])
-    assert "vacuous" in v.flags and "constants estimated" in v.flags
+    assert "vacuous" in v.flags
+    assert "constants estimated" in v.flags
 
 
 def test_gap_status_two_sided() -> None:
