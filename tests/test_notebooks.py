@@ -70,7 +70,9 @@ def test_stored_without_outputs_and_has_parameters(path: Path) -> None:
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert code, f"{path.name} has no code cell"
     tags = code[0].get("metadata", {}).get("tags", [])
-    assert "parameters" in tags, f"{path.name}: first code cell is not tagged 'parameters'"
+    assert "parameters" in tags, (
+        f"{path.name}: first code cell is not tagged 'parameters'"
+    )
     params = TEST_PARAMETERS[path.stem]
     source = "".join(code[0]["source"])
     for name in params:
@@ -108,7 +110,9 @@ def test_notebook_executes(path: Path, tmp_path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     k = _parameters_index(nb)
     assert k is not None, f"{path.name} has no cell tagged 'parameters'"
-    lines = [f"{name} = {value!r}" for name, value in TEST_PARAMETERS[path.stem].items()]
+    lines = [
+        f"{name} = {value!r}" for name, value in TEST_PARAMETERS[path.stem].items()
+    ]
     injected = nbformat.v4.new_code_cell("\n".join(["# test parameters", *lines]))
     injected.metadata["tags"] = ["injected-parameters"]
     nb.cells.insert(k + 1, injected)
