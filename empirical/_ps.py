@@ -1,0 +1,447 @@
+"""A real asynchronous parameter server on Ray, recording the staleness it produces.
+
+One server actor holds the weights ``w`` and a version counter (the number of
+updates applied). ``K`` worker actors each loop: compute a mini-batch gradient on
+their shard at the weights they read, push ``(gradient, version read)``, and get
+the new ``(weights, version)`` back in the same call. The server applies every
+gradient on arrival, ``w <- w - eta_t g``, and records its staleness
+``tau_t = version now - version read``: the model of THEORY.md ("Setting") with the
+delays produced by the system's timing. Three step-size rules (THEORY.md,
+[rule-tau]): ``"constant"`` ``eta_t = eta0``, ``"staleness"`` ``eta0 / (tau_t + 1)``
+and ``"rule-tau"`` ``eta0 / (tau + 1)`` with a ``tau`` chosen in advance.
+
+Accounting identity. Every worker holds exactly one read at all times (its push
+returns its next read atomically, and all workers first read version 0 before any
+update), so each applied update ages the K - 1 other reads by one:
+``sum_t tau_t + sum_k (T - last_read_k) = (K - 1) T``. The mean staleness is
+therefore ``K - 1 - R / T`` with ``R >= 0`` the age of the reads outstanding at the
+end, whatever the timing; :attr:`PSResult.residual` is ``R``.
+
+Worker-failure policy: a worker that dies (killed, crashed, or its gradient code
+raised) is reported with its id and cause in :attr:`PSResult.dead_workers`, and
+the run **continues with the remaining workers**; staleness stays right because
+it is computed by the server from each push's own read version, and a push that
+reached the server before the death counts as applied. If every worker dies
+before ``T`` updates, :class:`PSFailureError` names them; if the server dies, or
+no update arrives for ``stall_timeout_s``, or the run exceeds ``timeout_s``, the
+run stops with an error. Every remote wait has a timeout: nothing hangs silently.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from bounds import InvalidParameterError
+from bounds._validation import check_choice, check_int, check_positive
+
+__all__ = ["RULES", "PSConfig", "PSFailureError", "PSResult", "PSRun", "run_ps", "start_ps"]
+
+RULES = ("constant", "staleness", "rule-tau")
+COMPUTE_TIMES = ("exponential", "lognormal", "fixed")
+_POLL_S = 0.2
+
+
+class PSFailureError(RuntimeError):
+    """The parameter-server run cannot finish: all workers or the server died, or it stalled."""
+
+
+@dataclass(frozen=True)
+class PSConfig:
+    """Settings of one parameter-server run (validated on construction).
+
+    ``mean_compute_s`` is a simulated compute time added to each gradient (drawn
+    from ``compute_time``: exponential or lognormal with that mean, or fixed),
+    times the worker's ``slowdowns[k]``: stragglers. ``batch_size=1`` is the
+    one-sample model the theorems are stated for. ``tau`` is [rule-tau]'s delay
+    (default ``K - 1``, the mean staleness of ``K`` busy workers). ``worker_cpus`` is
+    Ray's CPU request per worker: fractional, so that ``K`` workers run at once on
+    fewer cores. ``None``: the CPUs Ray has available divided by ``K + 1`` (the
+    server gets the same share), at most 1, so that every actor can be scheduled.
+    """
+
+    loss: str = "logistic"
+    dataset: str = "breast_cancer"
+    n_samples: int = 400
+    n_workers: int = 4
+    n_steps: int = 2000
+    step_size: float = 0.5
+    rule: str = "constant"
+    tau: int | None = None
+    batch_size: int = 1
+    compute_time: str = "exponential"
+    mean_compute_s: float = 0.002
+    slowdowns: tuple[float, ...] | None = None
+    seed: int = 0
+    worker_cpus: float | None = None
+    timeout_s: float = 600.0
+    stall_timeout_s: float = 60.0
+
+    def __post_init__(self) -> None:
+        K = check_int(self.n_workers, "n_workers", min_value=1)
+        check_int(self.n_steps, "n_steps", min_value=1)
+        check_positive(self.step_size, "step_size")
+        check_choice(self.rule, "rule", RULES)
+        if self.tau is not None:
+            check_int(self.tau, "tau", min_value=0)
+        check_int(self.batch_size, "batch_size", min_value=1)
+        check_choice(self.compute_time, "compute_time", COMPUTE_TIMES)
+        if not (self.mean_compute_s >= 0 and np.isfinite(self.mean_compute_s)):
+            raise InvalidParameterError(f"mean_compute_s={self.mean_compute_s!r} must be >= 0")
+        if self.slowdowns is not None:
+            s = tuple(check_positive(v, f"slowdowns[{i}]") for i, v in enumerate(self.slowdowns))
+            if len(s) != K:
+                raise InvalidParameterError(
+                    f"slowdowns has {len(s)} entries, must have n_workers={K}"
+                )
+            object.__setattr__(self, "slowdowns", s)
+        check_int(self.seed, "seed", min_value=0)
+        for name in ("timeout_s", "stall_timeout_s"):
+            check_positive(getattr(self, name), name)
+        if self.worker_cpus is not None:
+            check_positive(self.worker_cpus, "worker_cpus")
+
+    @property
+    def rule_tau(self) -> int:
+        """The ``tau`` of [rule-tau]."""
+        return self.n_workers - 1 if self.tau is None else int(self.tau)
+
+
+class _Server:
+    """The parameter-server actor (Ray runs its methods one at a time)."""
+
+    def __init__(self, w0: NDArray[np.float64], cfg: PSConfig) -> None:
+        self.w = np.array(w0, dtype=np.float64)
+        self.version = 0
+        self.cfg = cfg
+        self.last_read = np.zeros(cfg.n_workers, dtype=np.int64)  # all read w0
+        self.stale: list[int] = []
+        self.worker: list[int] = []
+        self.eta: list[float] = []
+        self.discarded = 0
+        self.diverged: str | None = None
+        self.t_first: float | None = None
+        self.t_last: float | None = None
+
+    def push(
+        self, k: int, grad: NDArray[np.float64], read: int
+    ) -> tuple[NDArray[np.float64] | None, int, bool]:
+        """Apply a gradient; return the worker's next read ``(w, version, done)``."""
+        if self.version >= self.cfg.n_steps or self.diverged:
+            self.discarded += 1  # arrived after the last update: not applied
+            return None, self.version, True
+        now = time.perf_counter()
+        self.t_first = now if self.t_first is None else self.t_first
+        tau = self.version - read
+        c = self.cfg
+        eta = {
+            "constant": c.step_size,
+            "staleness": c.step_size / (tau + 1),
+            "rule-tau": c.step_size / (c.rule_tau + 1),
+        }[c.rule]
+        self.w = self.w - eta * grad  # a new array: reads already sent stay valid
+        self.version += 1
+        self.stale.append(tau)
+        self.worker.append(k)
+        self.eta.append(eta)
+        self.last_read[k] = self.version
+        self.t_last = time.perf_counter()
+        if not np.isfinite(self.w).all():
+            self.diverged = (
+                f"weights not finite after update t={self.version} (worker {k}, "
+                f"step size {eta!r}, staleness {tau}); reduce the step size"
+            )
+        return self.w, self.version, self.version >= c.n_steps or bool(self.diverged)
+
+    def progress(self) -> int:
+        return self.version
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "w": self.w, "stale": np.asarray(self.stale, dtype=np.int64),
+            "worker": np.asarray(self.worker, dtype=np.int64),
+            "eta": np.asarray(self.eta), "last_read": self.last_read.copy(),
+            "discarded": self.discarded, "diverged": self.diverged,
+            "span_s": (self.t_last or 0.0) - (self.t_first or 0.0),
+        }  # fmt: skip
+
+
+class _Worker:
+    """A worker actor: gradients on its shard at the weights it last read."""
+
+    def __init__(
+        self, k: int, X: NDArray[np.float64], y: NDArray[Any], loss: Any, cfg: PSConfig
+    ) -> None:
+        self.k, self.X, self.y, self.loss, self.cfg = k, X, y, loss, cfg
+        s_batch, s_time = np.random.SeedSequence([cfg.seed, k]).spawn(2)
+        self.rng_batch = np.random.default_rng(s_batch)
+        self.rng_time = np.random.default_rng(s_time)
+        self.slow = 1.0 if cfg.slowdowns is None else cfg.slowdowns[k]
+
+    def ready(self) -> int:
+        return self.k
+
+    def _compute_time(self) -> float:
+        c = self.cfg
+        if c.mean_compute_s == 0:
+            return 0.0
+        if c.compute_time == "exponential":
+            d = self.rng_time.exponential(c.mean_compute_s)
+        elif c.compute_time == "lognormal":  # sigma = 1, mean mean_compute_s
+            d = c.mean_compute_s * self.rng_time.lognormal(-0.5, 1.0)
+        else:
+            d = c.mean_compute_s
+        return float(d) * self.slow
+
+    def run(self, server: Any, w: NDArray[np.float64], version: int, timeout_s: float) -> int:
+        """Pull/compute/push until the server says done; return the number of pushes."""
+        import ray
+
+        b, n_push = self.cfg.batch_size, 0
+        while True:
+            idx = self.rng_batch.integers(0, len(self.y), size=b)
+            W = np.broadcast_to(w, (b, w.shape[0]))
+            g = self.loss.grad(W, self.X[idx], self.y[idx]).mean(axis=0)
+            time.sleep(self._compute_time())
+            ref = server.push.remote(self.k, g, version)
+            w_new, version, done = ray.get(ref, timeout=timeout_s)
+            n_push += 1
+            if done:
+                return n_push
+            w = w_new
+
+
+@dataclass(frozen=True, eq=False)
+class PSResult:
+    """Outcome of a parameter-server run.
+
+    ``staleness[t]`` is ``tau_{t+1}`` of the ``t``-th applied update (one per update)
+    and ``worker[t]`` the worker that sent it. ``gap`` is ``test_loss - train_loss``.
+    ``accuracy`` and ``baseline_accuracy`` (majority class of the training set,
+    evaluated on the test set) are ``None`` for regression. ``residual`` is ``R``
+    of the accounting identity (module docstring).
+    """
+
+    config: PSConfig
+    weights: NDArray[np.float64]
+    staleness: NDArray[np.int64]
+    worker: NDArray[np.int64]
+    step_sizes: NDArray[np.float64]
+    train_loss: float
+    test_loss: float
+    accuracy: float | None
+    train_accuracy: float | None
+    baseline_accuracy: float | None
+    wall_s: float
+    updates_per_s: float
+    residual: int
+    discarded: int
+    dead_workers: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def gap(self) -> float:
+        """Generalization gap of this run: test loss - train loss."""
+        return self.test_loss - self.train_loss
+
+    @property
+    def histogram(self) -> NDArray[np.int64]:
+        """``histogram[s]`` = number of updates with staleness ``s``."""
+        return np.bincount(self.staleness)
+
+    def write_trace(self, path: str | Path) -> Path:
+        """Write the staleness trace, one integer per line (read by ``TraceDelay.from_file``)."""
+        p = Path(path)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text("".join(f"{int(s)}\n" for s in self.staleness))
+        return p
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready numbers (no arrays but the histogram)."""
+        s = self.staleness
+        return {
+            "config": asdict(self.config), "n_updates": len(s),
+            "staleness_mean": float(s.mean()), "staleness_max": int(s.max()),
+            "staleness_histogram": self.histogram.tolist(),
+            "train_loss": self.train_loss, "test_loss": self.test_loss, "gap": self.gap,
+            "accuracy": self.accuracy, "train_accuracy": self.train_accuracy,
+            "baseline_accuracy": self.baseline_accuracy, "wall_s": self.wall_s,
+            "updates_per_s": self.updates_per_s, "residual": self.residual,
+            "discarded": self.discarded,
+            "dead_workers": {str(k): v for k, v in self.dead_workers.items()},
+        }  # fmt: skip
+
+
+def _accuracy(loss: Any, w: NDArray[np.float64], X: Any, y: Any) -> float | None:
+    if loss.task == "regression":
+        return None
+    if loss.task == "binary":
+        return float(np.mean(np.where(X @ w >= 0, 1.0, -1.0) == y))
+    W1, b1, W2, b2 = loss._unpack(w[None, :], X.shape[1])
+    out = np.einsum("kh,mh->mk", W2[0], np.tanh(X @ W1[0].T + b1[0])) + b2[0]
+    return float(np.mean(out.argmax(axis=1) == y))
+
+
+class PSRun:
+    """A started run: ``server`` and ``workers`` are Ray actor handles (tests kill them)."""
+
+    def __init__(self, cfg: PSConfig) -> None:
+        import ray
+
+        from ._problem import make_problem
+
+        self.cfg = cfg
+        self.problem = pr = make_problem(cfg.loss, cfg.dataset, n_samples=cfg.n_samples,
+                                         seed=cfg.seed)  # fmt: skip
+        ds, n = pr.dataset, pr.n_samples
+        rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, 1]))
+        perm = rng.permutation(ds.n_points)
+        self.train, self.test = perm[:n], perm[n:]
+        w0 = pr.loss.init(pr.dim, rng)
+        cpus = cfg.worker_cpus
+        if cpus is None:
+            free = float(ray.available_resources().get("CPU", 1.0))
+            # Ray accepts 4 decimals; round down so that K + 1 shares still fit.
+            cpus = min(1.0, np.floor(1e4 * free / (cfg.n_workers + 1)) / 1e4)
+        self.worker_cpus = cpus
+        opts = {"num_cpus": cpus, "max_restarts": 0}
+        self.server = ray.remote(_Server).options(**opts).remote(w0, cfg)
+        shards = np.array_split(self.train, cfg.n_workers)
+        if min(len(s) for s in shards) == 0:
+            raise InvalidParameterError(
+                f"n_workers={cfg.n_workers} must be <= n_samples={n} (one shard each)"
+            )
+        self.workers = [
+            ray.remote(_Worker).options(**opts).remote(k, ds.X[s], ds.y[s], pr.loss, cfg)
+            for k, s in enumerate(shards)
+        ]
+        # Wait until every actor is up, so that all workers start from version 0 together.
+        try:
+            ray.get([w.ready.remote() for w in self.workers], timeout=cfg.stall_timeout_s)
+        except Exception as exc:
+            for actor in [*self.workers, self.server]:
+                ray.kill(actor)
+            if isinstance(exc, ray.exceptions.GetTimeoutError):
+                raise PSFailureError(
+                    f"the {cfg.n_workers} workers did not start within "
+                    f"{cfg.stall_timeout_s:g} s: the cluster may lack CPUs for "
+                    f"{cfg.n_workers + 1} actors of num_cpus={cpus:g} (lower worker_cpus)"
+                ) from exc
+            raise
+        self.start = time.perf_counter()
+        self.refs = {
+            w.run.remote(self.server, w0, 0, cfg.stall_timeout_s): k
+            for k, w in enumerate(self.workers)
+        }
+
+    def progress(self) -> int:
+        """Updates applied so far."""
+        import ray
+
+        try:
+            return int(ray.get(self.server.progress.remote(), timeout=self.cfg.stall_timeout_s))
+        except ray.exceptions.RayActorError as exc:
+            raise PSFailureError(f"the parameter server died: {exc}") from exc
+
+    def wait(self) -> PSResult:
+        """Wait for the run (see the failure policy in the module docstring)."""
+        import ray
+
+        cfg, pending, dead = self.cfg, dict(self.refs), {}
+        seen, last_change = -1, time.monotonic()
+        try:
+            while pending:
+                ready, _ = ray.wait(list(pending), num_returns=len(pending), timeout=_POLL_S)
+                for ref in ready:
+                    k = pending.pop(ref)
+                    try:
+                        ray.get(ref, timeout=cfg.stall_timeout_s)
+                    except ray.exceptions.RayActorError as exc:
+                        dead[k] = f"actor died: {type(exc).__name__}"
+                    except ray.exceptions.RayError as exc:
+                        dead[k] = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+                version = self.progress()
+                if version != seen:
+                    seen, last_change = version, time.monotonic()
+                elif pending and time.monotonic() - last_change > cfg.stall_timeout_s:
+                    raise PSFailureError(
+                        f"no update for {cfg.stall_timeout_s:g} s at {version} of "
+                        f"{cfg.n_steps} updates; workers still running: {sorted(pending.values())}"
+                    )
+                if time.perf_counter() - self.start > cfg.timeout_s:
+                    raise PSFailureError(f"run exceeded timeout_s={cfg.timeout_s:g}")
+            wall = time.perf_counter() - self.start
+            st = ray.get(self.server.state.remote(), timeout=cfg.stall_timeout_s)
+        finally:
+            for actor in [*self.workers, self.server]:
+                ray.kill(actor)
+        return self._result(st, dead, wall)
+
+    def _result(self, st: dict[str, Any], dead: dict[int, str], wall: float) -> PSResult:
+        cfg, pr = self.cfg, self.problem
+        if st["diverged"]:
+            raise PSFailureError(st["diverged"])
+        T = len(st["stale"])
+        if T < cfg.n_steps:
+            raise PSFailureError(
+                f"all {cfg.n_workers} workers died after {T} of {cfg.n_steps} updates: "
+                + "; ".join(f"worker {k}: {why}" for k, why in sorted(dead.items()))
+            )
+        ds, w = pr.dataset, st["w"]
+        Xtr, ytr, Xte, yte = ds.X[self.train], ds.y[self.train], ds.X[self.test], ds.y[self.test]
+
+        def mean_loss(X: Any, y: Any) -> float:
+            return float(pr.loss.value(w[None, :], X[None], y[None]).mean())
+
+        base = None
+        if pr.loss.task != "regression":
+            labels, counts = np.unique(ytr, return_counts=True)
+            base = float(np.mean(yte == labels[np.argmax(counts)]))
+        return PSResult(
+            config=cfg, weights=w, staleness=st["stale"], worker=st["worker"],
+            step_sizes=st["eta"], train_loss=mean_loss(Xtr, ytr), test_loss=mean_loss(Xte, yte),
+            accuracy=_accuracy(pr.loss, w, Xte, yte),
+            train_accuracy=_accuracy(pr.loss, w, Xtr, ytr), baseline_accuracy=base,
+            wall_s=wall, updates_per_s=T / wall if wall > 0 else float("inf"),
+            residual=int((T - st["last_read"]).sum()), discarded=int(st["discarded"]),
+            dead_workers=dead,
+        )  # fmt: skip
+
+
+def start_ps(config: PSConfig | None = None, **overrides: Any) -> PSRun:
+    """Start a run on the Ray instance already initialised; ``.wait()`` finishes it."""
+    from ._ray_backend import import_ray
+
+    cfg = PSConfig(**{**asdict(config or PSConfig()), **overrides})
+    if not import_ray().is_initialized():
+        raise InvalidParameterError("start_ps needs ray.init() first; run_ps starts Ray itself")
+    return PSRun(cfg)
+
+
+def run_ps(
+    config: PSConfig | None = None,
+    *,
+    address: str | None = None,
+    num_cpus: float | None = None,
+    runtime_env: dict[str, Any] | None = None,
+    **overrides: Any,
+) -> PSResult:
+    """Run asynchronous SGD on a parameter server (Ray started here if needed).
+
+    Args:
+        config: a :class:`PSConfig`; keyword ``overrides`` replace its fields.
+        address, num_cpus, runtime_env: see :func:`empirical._ray_backend.ray_session`.
+
+    Raises:
+        PSFailureError: every worker died, the server died, or the run stalled.
+    """
+    from ._ray_backend import ray_session
+
+    cfg = PSConfig(**{**asdict(config or PSConfig()), **overrides})
+    with ray_session(address=address, num_cpus=num_cpus, runtime_env=runtime_env):
+        return PSRun(cfg).wait()
+
