@@ -40,7 +40,15 @@ from numpy.typing import NDArray
 from bounds import InvalidParameterError
 from bounds._validation import check_choice, check_int, check_positive
 
-__all__ = ["RULES", "PSConfig", "PSFailureError", "PSResult", "PSRun", "run_ps", "start_ps"]
+__all__ = [
+    "RULES",
+    "PSConfig",
+    "PSFailureError",
+    "PSResult",
+    "PSRun",
+    "run_ps",
+    "start_ps",
+]
 
 RULES = ("constant", "staleness", "rule-tau")
 COMPUTE_TIMES = ("exponential", "lognormal", "fixed")
@@ -92,9 +100,14 @@ class PSConfig:
         check_int(self.batch_size, "batch_size", min_value=1)
         check_choice(self.compute_time, "compute_time", COMPUTE_TIMES)
         if not (self.mean_compute_s >= 0 and np.isfinite(self.mean_compute_s)):
-            raise InvalidParameterError(f"mean_compute_s={self.mean_compute_s!r} must be >= 0")
+            raise InvalidParameterError(
+                f"mean_compute_s={self.mean_compute_s!r} must be >= 0"
+            )
         if self.slowdowns is not None:
-            s = tuple(check_positive(v, f"slowdowns[{i}]") for i, v in enumerate(self.slowdowns))
+            s = tuple(
+                check_positive(v, f"slowdowns[{i}]")
+                for i, v in enumerate(self.slowdowns)
+            )
             if len(s) != K:
                 raise InvalidParameterError(
                     f"slowdowns has {len(s)} entries, must have n_workers={K}"
@@ -198,7 +211,9 @@ class _Worker:
             d = c.mean_compute_s
         return float(d) * self.slow
 
-    def run(self, server: Any, w: NDArray[np.float64], version: int, timeout_s: float) -> int:
+    def run(
+        self, server: Any, w: NDArray[np.float64], version: int, timeout_s: float
+    ) -> int:
         """Pull/compute/push until the server says done; return the number of pushes."""
         import ray
 
@@ -295,8 +310,9 @@ class PSRun:
         from ._problem import make_problem
 
         self.cfg = cfg
-        self.problem = pr = make_problem(cfg.loss, cfg.dataset, n_samples=cfg.n_samples,
-                                         seed=cfg.seed)  # fmt: skip
+        self.problem = pr = make_problem(
+            cfg.loss, cfg.dataset, n_samples=cfg.n_samples, seed=cfg.seed
+        )
         ds, n = pr.dataset, pr.n_samples
         rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, 1]))
         perm = rng.permutation(ds.n_points)
@@ -309,19 +325,23 @@ class PSRun:
             cpus = min(1.0, np.floor(1e4 * free / (cfg.n_workers + 1)) / 1e4)
         self.worker_cpus = cpus
         opts = {"num_cpus": cpus, "max_restarts": 0}
-        self.server = ray.remote(_Server).options(**opts).remote(w0, cfg)
+        self.server: Any = ray.remote(_Server).options(**opts).remote(w0, cfg)
         shards = np.array_split(self.train, cfg.n_workers)
         if min(len(s) for s in shards) == 0:
             raise InvalidParameterError(
                 f"n_workers={cfg.n_workers} must be <= n_samples={n} (one shard each)"
             )
-        self.workers = [
-            ray.remote(_Worker).options(**opts).remote(k, ds.X[s], ds.y[s], pr.loss, cfg)
+        self.workers: list[Any] = [
+            ray.remote(_Worker)
+            .options(**opts)
+            .remote(k, ds.X[s], ds.y[s], pr.loss, cfg)
             for k, s in enumerate(shards)
         ]
         # Wait until every actor is up, so that all workers start from version 0 together.
         try:
-            ray.get([w.ready.remote() for w in self.workers], timeout=cfg.stall_timeout_s)
+            ray.get(
+                [w.ready.remote() for w in self.workers], timeout=cfg.stall_timeout_s
+            )
         except Exception as exc:
             for actor in [*self.workers, self.server]:
                 ray.kill(actor)
@@ -343,7 +363,9 @@ class PSRun:
         import ray
 
         try:
-            return int(ray.get(self.server.progress.remote(), timeout=self.cfg.stall_timeout_s))
+            return int(
+                ray.get(self.server.progress.remote(), timeout=self.cfg.stall_timeout_s)
+            )
         except ray.exceptions.RayActorError as exc:
             raise PSFailureError(f"the parameter server died: {exc}") from exc
 
@@ -355,7 +377,9 @@ class PSRun:
         seen, last_change = -1, time.monotonic()
         try:
             while pending:
-                ready, _ = ray.wait(list(pending), num_returns=len(pending), timeout=_POLL_S)
+                ready, _ = ray.wait(
+                    list(pending), num_returns=len(pending), timeout=_POLL_S
+                )
                 for ref in ready:
                     k = pending.pop(ref)
                     try:
@@ -381,18 +405,25 @@ class PSRun:
                 ray.kill(actor)
         return self._result(st, dead, wall)
 
-    def _result(self, st: dict[str, Any], dead: dict[int, str], wall: float) -> PSResult:
+    def _result(
+        self, st: dict[str, Any], dead: dict[int, str], wall: float
+    ) -> PSResult:
         cfg, pr = self.cfg, self.problem
         if st["diverged"]:
             raise PSFailureError(st["diverged"])
         T = len(st["stale"])
-        if T < cfg.n_steps:
+        if cfg.n_steps > T:
             raise PSFailureError(
                 f"all {cfg.n_workers} workers died after {T} of {cfg.n_steps} updates: "
                 + "; ".join(f"worker {k}: {why}" for k, why in sorted(dead.items()))
             )
         ds, w = pr.dataset, st["w"]
-        Xtr, ytr, Xte, yte = ds.X[self.train], ds.y[self.train], ds.X[self.test], ds.y[self.test]
+        Xtr, ytr, Xte, yte = (
+            ds.X[self.train],
+            ds.y[self.train],
+            ds.X[self.test],
+            ds.y[self.test],
+        )
 
         def mean_loss(X: Any, y: Any) -> float:
             return float(pr.loss.value(w[None, :], X[None], y[None]).mean())
@@ -402,14 +433,22 @@ class PSRun:
             labels, counts = np.unique(ytr, return_counts=True)
             base = float(np.mean(yte == labels[np.argmax(counts)]))
         return PSResult(
-            config=cfg, weights=w, staleness=st["stale"], worker=st["worker"],
-            step_sizes=st["eta"], train_loss=mean_loss(Xtr, ytr), test_loss=mean_loss(Xte, yte),
+            config=cfg,
+            weights=w,
+            staleness=st["stale"],
+            worker=st["worker"],
+            step_sizes=st["eta"],
+            train_loss=mean_loss(Xtr, ytr),
+            test_loss=mean_loss(Xte, yte),
             accuracy=_accuracy(pr.loss, w, Xte, yte),
-            train_accuracy=_accuracy(pr.loss, w, Xtr, ytr), baseline_accuracy=base,
-            wall_s=wall, updates_per_s=T / wall if wall > 0 else float("inf"),
-            residual=int((T - st["last_read"]).sum()), discarded=int(st["discarded"]),
+            train_accuracy=_accuracy(pr.loss, w, Xtr, ytr),
+            baseline_accuracy=base,
+            wall_s=wall,
+            updates_per_s=T / wall if wall > 0 else float("inf"),
+            residual=int((T - st["last_read"]).sum()),
+            discarded=int(st["discarded"]),
             dead_workers=dead,
-        )  # fmt: skip
+        )
 
 
 def start_ps(config: PSConfig | None = None, **overrides: Any) -> PSRun:
@@ -418,7 +457,9 @@ def start_ps(config: PSConfig | None = None, **overrides: Any) -> PSRun:
 
     cfg = PSConfig(**{**asdict(config or PSConfig()), **overrides})
     if not import_ray().is_initialized():
-        raise InvalidParameterError("start_ps needs ray.init() first; run_ps starts Ray itself")
+        raise InvalidParameterError(
+            "start_ps needs ray.init() first; run_ps starts Ray itself"
+        )
     return PSRun(cfg)
 
 
@@ -444,4 +485,3 @@ def run_ps(
     cfg = PSConfig(**{**asdict(config or PSConfig()), **overrides})
     with ray_session(address=address, num_cpus=num_cpus, runtime_env=runtime_env):
         return PSRun(cfg).wait()
-

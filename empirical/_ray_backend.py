@@ -44,7 +44,7 @@ def import_ray() -> Any:
         import ray
     except ImportError as exc:
         raise InvalidParameterError(
-            "Ray is not installed: `pip install \"asyncstab[ray]\"` (or `pip install ray`)"
+            'Ray is not installed: `pip install "asyncstab[ray]"` (or `pip install ray`)'
         ) from exc
     return ray
 
@@ -134,9 +134,13 @@ class RayExecutor:
         ):
             raise InvalidParameterError(f"workers={workers!r} must be an integer >= 1")
         if not num_cpus_per_task > 0:
-            raise InvalidParameterError(f"num_cpus_per_task={num_cpus_per_task!r} must be > 0")
+            raise InvalidParameterError(
+                f"num_cpus_per_task={num_cpus_per_task!r} must be > 0"
+            )
         if not task_timeout_s > 0:
-            raise InvalidParameterError(f"task_timeout_s={task_timeout_s!r} must be > 0")
+            raise InvalidParameterError(
+                f"task_timeout_s={task_timeout_s!r} must be > 0"
+            )
         self.workers = workers
         self.address = address
         self.runtime_env = runtime_env
@@ -158,9 +162,7 @@ class RayExecutor:
             last = time.monotonic()
             try:
                 while pending:
-                    ready, _ = ray.wait(
-                        list(pending), num_returns=1, timeout=_POLL_S
-                    )
+                    ready, _ = ray.wait(list(pending), num_returns=1, timeout=_POLL_S)
                     if not ready:
                         if time.monotonic() - last > self.task_timeout_s:
                             raise RayTimeoutError(
