@@ -51,9 +51,11 @@ def _delta_panel(ax: Any, rec: dict[str, Any], title: str) -> None:
     m = rec["measurement"]
     t = m["record_steps"]
     ax.plot(t, [e["mean"] for e in m["delta_curve"]], "k-", label="measured E delta_t")
+    means = [e["mean"] for e in m["delta_curve"] if e["mean"] > 0]
+    floor = 0.3 * min(means) if means else 1e-12
     ax.fill_between(
         t,
-        [max(e["low"], 1e-300) for e in m["delta_curve"]],
+        [max(e["low"], floor) for e in m["delta_curve"]],
         [e["high"] for e in m["delta_curve"]],
         color="k",
         alpha=0.2,
@@ -75,9 +77,12 @@ def _delta_panel(ax: Any, rec: dict[str, Any], title: str) -> None:
             )
     ax.set_xscale("log")
     ax.set_yscale("log")
+    if means:  # keep the measurement readable; much larger bounds leave the frame
+        ax.set_ylim(floor, 1e4 * max(means))
+        title += "\n(frame clipped at 1e4 x measured)"
     ax.set_xlabel("step t (updates)")
     ax.set_ylabel("||w_t - w'_t||")
-    ax.set_title(title, fontsize=8)
+    ax.set_title(title, fontsize=7)
     ax.legend(fontsize=6)
 
 
@@ -172,6 +177,13 @@ def make_figures(out_dir: Path, records: Sequence[dict[str, Any]]) -> list[Path]
         plt.close(fig)
 
     eta = [r for r in records if r["config"].get("tag") == "cvx-eta"]
+    if eta:  # a setting shared with the delay grid carries that family's tag
+        top = eta[0]["config"]["max_delay"]
+        eta += [
+            r
+            for r in records
+            if r["config"].get("tag") == "cvx-tau" and r["config"]["max_delay"] == top
+        ]
     if eta:
         fig, ax = plt.subplots(figsize=(6, 4.2))
         for sched, fmt in (("constant", "o-"), ("rule-tau", "^-")):

@@ -107,8 +107,13 @@ class SweepTask:
 
     @property
     def task_id(self) -> str:
-        """Stable identity: SHA-256 of the canonical JSON of the config."""
-        blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        """Stable identity: SHA-256 of the canonical JSON of the config.
+
+        ``tag`` is a label for reports, not part of the setting, so two families
+        sharing a setting run it once.
+        """
+        cfg = {k: v for k, v in self.to_dict().items() if k != "tag"}
+        blob = json.dumps(cfg, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     def to_dict(self) -> dict[str, Any]:
