@@ -158,7 +158,19 @@ def _print_run(res: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``asyncstab ps``; exit status 0."""
+    """Run ``asyncstab ps``: exit status 0, or 1 (with one line) if the run failed."""
+    import sys
+
+    from ._ps import PSFailureError
+
+    try:
+        return _run(args)
+    except PSFailureError as exc:
+        print(f"asyncstab: ps failed: {exc}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
     from bounds._validation import check_choice
 
     from ._ps import RULES, PSConfig, PSRun
