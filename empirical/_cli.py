@@ -105,6 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--resume", action="store_true", help="skip tasks already in FILE")
     s.add_argument("--backend", default="local", help="local | serial | ray")
     _add_common(s)
+    from ._ps_cli import add_ray_arguments
+    from ._ps_cli import register as register_ps
+
+    add_ray_arguments(s)  # --address, --ray-num-cpus, --runtime-env (backend ray)
+    register_ps(sub)
     return parser
 
 
@@ -246,7 +251,12 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if args.n_pairs is not None:
         base["n_pairs"] = args.n_pairs
     tasks = make_tasks(base, parse_grid(args.grid))
-    executor = _executor(args.backend, args.workers)
+    if args.backend == "ray":
+        from ._ps_cli import ray_executor
+
+        executor = ray_executor(args)
+    else:
+        executor = _executor(args.backend, args.workers)
     with _progress(len(tasks), "sweep") as bar:
         records = sweep(
             tasks,
@@ -273,6 +283,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_verify(args, args_list)
         if args.command == "sweep":
             return _cmd_sweep(args)
+        if args.command == "ps":
+            from . import _ps_cli
+
+            return _ps_cli.run(args)
         return int(bounds_cli.run(args))
     except InvalidParameterError as exc:
         print(f"asyncstab: error: {exc}", file=sys.stderr)
