@@ -45,6 +45,7 @@ class TraceRow:
     measured_stability: float
     measured_high: float
     reason: str | None = None
+    flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,10 +80,10 @@ class TraceEvaluation:
             f"gap: simulated {self.sim_gap:.4g} [{self.sim_gap_low:.4g}, "
             f"{self.sim_gap_high:.4g}], real run {f(self.real_gap)}\n"
         )
-        cols = f"{'theorem':<14}{'status':<16}{'closed form':>12}{'recursion':>12}"
+        cols = f"{'theorem':<14}{'status':<24}{'closed form':>12}{'recursion':>12}"
         cols += f"{'stability':>12}{'(upper CL)':>12}"
         lines = [
-            f"{r.theorem:<14}{r.status:<16}{f(r.bound):>12}{f(r.recursion):>12}"
+            f"{r.theorem:<14}{' '.join([r.status, *r.flags]):<24}{f(r.bound):>12}{f(r.recursion):>12}"
             f"{r.measured_stability:>12.4g}{r.measured_high:>12.4g}"
             for r in self.rows
         ]
@@ -156,6 +157,7 @@ def evaluate_trace(
                 measured_stability=m.stability.mean,
                 measured_high=m.stability.high,
                 reason=v.reason,
+                flags=v.flags,
             )
         )
     return TraceEvaluation(
