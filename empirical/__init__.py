@@ -1,1 +1,86 @@
-"""Empirical harness (see README)."""
+"""Empirical harness: delayed SGD on coupled pairs of neighbouring data sets,
+measured stability and generalization gap with confidence intervals, verdicts
+against the bounds of :mod:`bounds`, sweeps, reports, and a real asynchronous
+parameter server on Ray (optional extra).
+
+Everything public is listed in ``__all__``. Names are loaded lazily (PEP 562), so
+that ``import empirical`` and the calculator subcommands of the CLI do not load
+the simulator, numba or Ray until a name is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: public name -> private module that defines it.
+_EXPORTS: dict[str, str] = {
+    # data, losses, problems
+    "DATASETS": "_data",
+    "Dataset": "_data",
+    "load_dataset": "_data",
+    "LOSSES": "_losses",
+    "Logistic": "_losses",
+    "Sigmoid": "_losses",
+    "Huber": "_losses",
+    "MLP": "_losses",
+    "EstimatedConstants": "_losses",
+    "estimate_constants": "_losses",
+    "Problem": "_problem",
+    "make_problem": "_problem",
+    # delay models
+    "AbstractDelay": "_delays",
+    "ConstantDelay": "_delays",
+    "UniformDelay": "_delays",
+    "GeometricDelay": "_delays",
+    "WorkerDelay": "_delays",
+    "TraceDelay": "_delays",
+    "make_delay": "_delays",
+    # simulation and measurement
+    "RunStats": "_simulate",
+    "DivergenceError": "_simulate",
+    "simulate_pairs": "_simulate",
+    "Estimate": "_measure",
+    "Measurement": "_measure",
+    "SlopeFit": "_measure",
+    "estimate_mean": "_measure",
+    "fit_slope": "_measure",
+    "measure": "_measure",
+    "Verdict": "_verdict",
+    "PathwiseCheck": "_verdict",
+    "PathwiseViolationWarning": "_verdict",
+    "verify": "_verdict",
+    # sweeps and executors
+    "SweepTask": "_sweep",
+    "make_tasks": "_sweep",
+    "parse_grid": "_sweep",
+    "load_results": "_sweep",
+    "sweep": "_sweep",
+    "Executor": "_executors",
+    "SerialExecutor": "_executors",
+    "LocalProcessExecutor": "_executors",
+    "make_executor": "_executors",
+    "build_suite": "_suite",
+    "write_report": "_report",
+    # Ray (optional extra; importing these names does not import Ray)
+    "RayExecutor": "_ray_backend",
+    "PSConfig": "_ps",
+    "PSResult": "_ps",
+    "run_ps": "_ps",
+    "evaluate_trace": "_ps_replay",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'empirical' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
