@@ -26,7 +26,9 @@ from empirical._sweep import load_results, make_tasks, sweep  # noqa: E402
 
 # No warning filter: with ray 2.60 these tests emit no warning under the
 # project's filterwarnings=error (checked); a future Ray warning should be seen.
-pytestmark = [pytest.mark.ray, pytest.mark.slow]
+# xdist_group: CI runs `pytest -n 2 --dist loadgroup`; one worker runs this whole
+# module, so there is one Ray instance, not one per xdist worker.
+pytestmark = [pytest.mark.ray, pytest.mark.slow, pytest.mark.xdist_group("ray")]
 
 #: Mean staleness of K identical workers. The server's accounting identity
 #: (empirical/_ps.py) makes it exactly ``K - 1 - R/T``, with ``R >= 0`` the total
