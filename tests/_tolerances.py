@@ -41,3 +41,8 @@ RTOL_INVERSE = 1e-8
 
 #: "Slightly larger" than the answer of an inverse question.
 BUMP_INVERSE = 1e-6
+
+#: Claimed monotonicity: two float64 evaluations of the same closed form at
+#: nearby points; equal values (sign 0, or a bump the formula cannot see) may
+#: differ by rounding of the log-space evaluation.
+RTOL_MONOTONE = 1e-12
