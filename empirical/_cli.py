@@ -159,9 +159,10 @@ def _report_bugs(records: Sequence[dict[str, Any]]) -> int:
 def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from ._data import DATASETS
     from ._losses import LOSSES
-    from ._report import format_table, write_report
+    from ._report import write_report
     from ._suite import build_suite
     from ._sweep import sweep
+    from ._table import format_table
 
     _check_names(args.losses, tuple(LOSSES), "losses")
     _check_names(args.datasets, DATASETS, "datasets")
@@ -233,8 +234,8 @@ def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from ._report import format_table, table_rows
     from ._sweep import make_tasks, parse_grid, sweep
+    from ._table import format_table, table_rows
 
     base = {
         "loss": args.loss,
