@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import abc
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -38,10 +39,21 @@ __all__ = [
     "TraceDelay",
     "UniformDelay",
     "WorkerDelay",
+    "check_slowdowns",
     "make_delay",
 ]
 
 I64 = NDArray[np.int64]
+
+
+def check_slowdowns(slowdowns: Sequence[float], n_workers: int) -> tuple[float, ...]:
+    """Validate per-worker slowdown factors: one positive number per worker."""
+    s = tuple(check_positive(v, f"slowdowns[{i}]") for i, v in enumerate(slowdowns))
+    if len(s) != n_workers:
+        raise InvalidParameterError(
+            f"slowdowns has {len(s)} entries, must have n_workers={n_workers}"
+        )
+    return s
 
 
 class AbstractDelay(abc.ABC):
@@ -173,15 +185,7 @@ class WorkerDelay(AbstractDelay):
         object.__setattr__(self, "n_workers", K)
         check_choice(self.compute_time, "compute_time", ("exponential", "lognormal"))
         if self.slowdowns is not None:
-            s = tuple(
-                check_positive(v, f"slowdowns[{i}]")
-                for i, v in enumerate(self.slowdowns)
-            )
-            if len(s) != K:
-                raise InvalidParameterError(
-                    f"slowdowns has {len(s)} entries, must have n_workers={K}"
-                )
-            object.__setattr__(self, "slowdowns", s)
+            object.__setattr__(self, "slowdowns", check_slowdowns(self.slowdowns, K))
         if self.max_delay is not None:
             k = check_int(self.max_delay, "max_delay", min_value=0)
             object.__setattr__(self, "max_delay", k)

@@ -40,6 +40,8 @@ from numpy.typing import NDArray
 from bounds import InvalidParameterError
 from bounds._validation import check_choice, check_int, check_positive
 
+from ._delays import check_slowdowns
+
 __all__ = [
     "RULES",
     "PSConfig",
@@ -104,15 +106,7 @@ class PSConfig:
                 f"mean_compute_s={self.mean_compute_s!r} must be >= 0"
             )
         if self.slowdowns is not None:
-            s = tuple(
-                check_positive(v, f"slowdowns[{i}]")
-                for i, v in enumerate(self.slowdowns)
-            )
-            if len(s) != K:
-                raise InvalidParameterError(
-                    f"slowdowns has {len(s)} entries, must have n_workers={K}"
-                )
-            object.__setattr__(self, "slowdowns", s)
+            object.__setattr__(self, "slowdowns", check_slowdowns(self.slowdowns, K))
         check_int(self.seed, "seed", min_value=0)
         for name in ("timeout_s", "stall_timeout_s"):
             check_positive(getattr(self, name), name)
