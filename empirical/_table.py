@@ -48,6 +48,36 @@ def setting_label(cfg: dict[str, Any]) -> str:
     )
 
 
+def _row(
+    theorem: str,
+    setting: str,
+    *,
+    flags: list[str],
+    key: str,
+    task_id: str | None,
+    stability: dict[str, Any] | None = None,
+    gap: dict[str, Any] | None = None,
+    bound: float | None = None,
+    recursion: float | None = None,
+    ratio: float | None = None,
+    status: str = "not applicable",
+) -> dict[str, Any]:
+    """One table row; the keys in the order report.json has always written them."""
+    return {
+        "theorem": theorem,
+        "setting": setting,
+        "stability": stability,
+        "gap": gap,
+        "bound": bound,
+        "recursion": recursion,
+        "ratio": ratio,
+        "status": status,
+        "flags": flags,
+        "key": key,
+        "task_id": task_id,
+    }
+
+
 def table_rows(
     records: Sequence[dict[str, Any]], theorems: Sequence[str] | None = None
 ) -> list[dict[str, Any]]:
@@ -60,19 +90,13 @@ def table_rows(
     for rec in records:
         if "diverged" in rec:
             rows.append(
-                {
-                    "theorem": "(none)",
-                    "setting": setting_label(rec["config"]),
-                    "stability": None,
-                    "gap": None,
-                    "bound": None,
-                    "recursion": None,
-                    "ratio": None,
-                    "status": "not applicable",
-                    "flags": ["diverged: " + rec["diverged"]],
-                    "key": "(none)",
-                    "task_id": rec["task_id"],
-                }
+                _row(
+                    "(none)",
+                    setting_label(rec["config"]),
+                    flags=["diverged: " + rec["diverged"]],
+                    key="(none)",
+                    task_id=rec["task_id"],
+                )
             )
             continue
         applicable = [v for v in rec["verdicts"] if v["status"] != "not applicable"]
@@ -86,24 +110,20 @@ def table_rows(
                 if v["pathwise"]
             ]
             rows.append(
-                {
-                    "theorem": "(none)",
-                    "setting": setting_label(rec["config"]),
-                    "stability": vs[0]["measured"],
-                    "gap": vs[0]["gap"],
-                    "bound": None,
-                    "recursion": None,
-                    "ratio": None,
-                    "status": "not applicable",
-                    "flags": [
+                _row(
+                    "(none)",
+                    setting_label(rec["config"]),
+                    stability=vs[0]["measured"],
+                    gap=vs[0]["gap"],
+                    flags=[
                         *vs[0]["flags"],
                         *pw,
                         "no theorem applies: "
                         + "; ".join(sorted({v["reason"] for v in vs if v["reason"]})),
                     ],
-                    "key": "(none)",
-                    "task_id": rec["task_id"],
-                }
+                    key="(none)",
+                    task_id=rec["task_id"],
+                )
             )
         for v in rec["verdicts"]:
             key = v["theorem"]
@@ -116,19 +136,19 @@ def table_rows(
                 continue
             seen.add(key)
             rows.append(
-                {
-                    "theorem": v["registry_key"],
-                    "setting": setting_label(rec["config"]),
-                    "stability": v["measured"],
-                    "gap": v["gap"],
-                    "bound": v["bound"],
-                    "recursion": v["recursion"],
-                    "ratio": v["ratio"],
-                    "status": v["status"],
-                    "flags": v["flags"],
-                    "key": key,
-                    "task_id": rec["task_id"],
-                }
+                _row(
+                    v["registry_key"],
+                    setting_label(rec["config"]),
+                    stability=v["measured"],
+                    gap=v["gap"],
+                    bound=v["bound"],
+                    recursion=v["recursion"],
+                    ratio=v["ratio"],
+                    status=v["status"],
+                    flags=v["flags"],
+                    key=key,
+                    task_id=rec["task_id"],
+                )
             )
     for key in order:
         if key not in seen:
@@ -140,19 +160,7 @@ def table_rows(
                 if v["theorem"] == key
             )
             rows.append(
-                {
-                    "theorem": reg,
-                    "setting": f"every setting: {reason}",
-                    "stability": None,
-                    "gap": None,
-                    "bound": None,
-                    "recursion": None,
-                    "ratio": None,
-                    "status": "not applicable",
-                    "flags": [],
-                    "key": key,
-                    "task_id": None,
-                }
+                _row(reg, f"every setting: {reason}", flags=[], key=key, task_id=None)
             )
     rank = {k: i for i, k in enumerate([*order, "(none)"])}
     rows.sort(key=lambda r: rank[r["key"]])
