@@ -142,7 +142,9 @@ def theorem_params(
         if "loss_bound" in names:
             p["loss_bound"] = draw(_LOSS_BOUND)
         if _delayed(theorem):
-            p["max_delay"] = draw(st.integers(0, min(tau_max, p.get("n_steps", tau_max))))
+            p["max_delay"] = draw(
+                st.integers(0, min(tau_max, p.get("n_steps", tau_max)))
+            )
         if theorem.step_parameter == "c":
             p["c"] = draw(_CONSTANT)
         else:

@@ -22,7 +22,8 @@ def _exports() -> list[tuple[str, str]]:
 
 
 def test_bounds_exports_something() -> None:
-    assert "THEOREMS" in bounds.__all__ and "strategies" in bounds.__all__
+    assert "THEOREMS" in bounds.__all__
+    assert "strategies" in bounds.__all__
     assert len(set(bounds.__all__)) == len(bounds.__all__)
 
 
@@ -33,16 +34,21 @@ def test_export_imports_and_has_docstring(pkg: str, name: str) -> None:
     if isinstance(
         obj, dict
     ):  # a registry (THEOREMS, LOSSES): its entries are documented
-        assert obj and all(inspect.getdoc(type(v)) for v in obj.values())
+        assert obj
+        assert all(inspect.getdoc(type(v)) for v in obj.values())
         return
     doc = inspect.getdoc(obj)
-    assert doc and doc.strip(), f"{pkg}.{name} has no docstring"
+    assert (doc or "").strip(), f"{pkg}.{name} has no docstring"
 
 
 @pytest.mark.parametrize("theorem", list(THEOREMS.values()), ids=lambda t: t.key)
 def test_every_theorem_has_a_reference(theorem: Theorem) -> None:
     ref = theorem.reference
-    assert ref.authors and ref.title and ref.year and ref.locator and ref.bibtex_key
+    assert ref.authors
+    assert ref.title
+    assert ref.year
+    assert ref.locator
+    assert ref.bibtex_key
     assert theorem.reference.bibtex_key in bounds.citation(theorem.key)
     assert bounds.get_theorem(theorem.registry_key) is theorem
     assert bounds.get_theorem(theorem.key) is theorem

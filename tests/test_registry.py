@@ -142,7 +142,9 @@ def _exact_30_digits(theorem: Theorem, p: dict[str, Any]) -> float:
 
 @pytest.mark.parametrize("theorem", ALL, ids=key)
 @given(data=st.data())
-def test_evaluate_agrees_with_exact_sympy(theorem: Theorem, data: st.DataObject) -> None:
+def test_evaluate_agrees_with_exact_sympy(
+    theorem: Theorem, data: st.DataObject
+) -> None:
     p = data.draw(theorem_params(theorem))
     exact = _exact_30_digits(theorem, p)
     np.testing.assert_allclose(theorem.evaluate(**p), exact, rtol=RTOL_EXACT)
@@ -194,8 +196,10 @@ def test_citation_with_locator(theorem: Theorem) -> None:
     assert theorem.registry_key in theorem.statement()
     if theorem.registry_key == "[R-ncvx]":
         assert theorem.is_reconstruction
-        assert "Deng" in ref.note and "NeurIPS 2024" in ref.note
-        assert ref.arxiv is not None and ref.arxiv.startswith("1909.13391")
+        assert "Deng" in ref.note
+        assert "NeurIPS 2024" in ref.note
+        assert ref.arxiv is not None
+        assert ref.arxiv.startswith("1909.13391")
         assert "Reconstruction" in theorem.statement()
     else:
         assert not theorem.is_reconstruction

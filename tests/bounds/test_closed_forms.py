@@ -15,17 +15,27 @@ from bounds.strategies import theorem_params
 
 # One point per theorem, then pushed to extremes one argument at a time.
 BASE: dict[str, dict[str, Any]] = {
-    "hardt-cvx": dict(lipschitz=1, smoothness=1, step_size=0.5, n_steps=1000,
-                      n_samples=100),
-    "delayed-cvx": dict(lipschitz=1, smoothness=1, step_size=0.5, n_steps=1000,
-                        n_samples=100, max_delay=8),
-    "hardt-scvx": dict(lipschitz=1, smoothness=1, strong_convexity=0.5,
-                       step_size=0.5, n_samples=100),
+    "hardt-cvx": dict(
+        lipschitz=1, smoothness=1, step_size=0.5, n_steps=1000, n_samples=100
+    ),
+    "delayed-cvx": dict(
+        lipschitz=1,
+        smoothness=1,
+        step_size=0.5,
+        n_steps=1000,
+        n_samples=100,
+        max_delay=8,
+    ),
+    "hardt-scvx": dict(
+        lipschitz=1, smoothness=1, strong_convexity=0.5, step_size=0.5, n_samples=100
+    ),
     "hardt-ncvx": dict(lipschitz=1, smoothness=1, c=0.5, n_steps=1000, n_samples=100),
-    "regatti-ncvx": dict(lipschitz=1, smoothness=1, c=0.5, n_steps=1000,
-                         n_samples=100, max_delay=8),
-    "delayed-ncvx": dict(lipschitz=1, smoothness=1, c=0.5, n_steps=1000,
-                         n_samples=100, max_delay=8),
+    "regatti-ncvx": dict(
+        lipschitz=1, smoothness=1, c=0.5, n_steps=1000, n_samples=100, max_delay=8
+    ),
+    "delayed-ncvx": dict(
+        lipschitz=1, smoothness=1, c=0.5, n_steps=1000, n_samples=100, max_delay=8
+    ),
 }
 EXTREMES = [
     ("T=1e12", dict(n_steps=10**12)),
@@ -37,15 +47,15 @@ EXTREMES = [
     ("L=1e100", dict(lipschitz=1e100)),
 ]
 CASES = [
-    (k, name, {**p, **{a: v for a, v in ext.items()
-                       if a in THEOREMS[k].accepted}})
+    (k, name, {**p, **{a: v for a, v in ext.items() if a in THEOREMS[k].accepted}})
     for k, p in BASE.items()
     for name, ext in EXTREMES
 ]
 
 
-@pytest.mark.parametrize(("key", "params"), [c[::2] for c in CASES],
-                         ids=[f"{c[0]}-{c[1]}" for c in CASES])
+@pytest.mark.parametrize(
+    ("key", "params"), [c[::2] for c in CASES], ids=[f"{c[0]}-{c[1]}" for c in CASES]
+)
 def test_extreme_arguments_stay_finite(key: str, params: dict[str, Any]) -> None:
     t = THEOREMS[key]
     result = t.compute(**params, loss_bound=1.0)
@@ -64,7 +74,8 @@ def test_huge_bound_is_flagged_vacuous() -> None:
     np.testing.assert_allclose(r.log10_value, math.log10(3 / 99) + 100)
     # [H-cvx] at T = 1e300 overflows nothing: 2 * 0.5 * 1e300 / 100 = 1e298
     r = THEOREMS["hardt-cvx"].compute(
-        **{**BASE["hardt-cvx"], "n_steps": 1e300}, loss_bound=1.0)
+        **{**BASE["hardt-cvx"], "n_steps": 1e300}, loss_bound=1.0
+    )
     np.testing.assert_allclose(r.log10_value, 298.0)
     assert r.vacuous
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -43,15 +44,20 @@ def test_max_step_size_hits_target_or_condition(
             assert theorem.evaluate(**rest, **{unknown: above}) > target
     elif sol.binding == "condition":
         assert sol.value == limit
-        assert theorem.evaluate(**rest, **{unknown: limit}) <= target * (1 + RTOL_INVERSE)
+        assert theorem.evaluate(**rest, **{unknown: limit}) <= target * (
+            1 + RTOL_INVERSE
+        )
     else:
-        assert sol.binding == "unbounded" and math.isinf(sol.value)
+        assert sol.binding == "unbounded"
+        assert math.isinf(sol.value)
 
 
 @pytest.mark.parametrize("theorem", ALL, ids=lambda t: t.key)
 @FEWER
 @given(data=st.data())
-def test_min_samples_is_the_smallest_integer(theorem: Theorem, data: st.DataObject) -> None:
+def test_min_samples_is_the_smallest_integer(
+    theorem: Theorem, data: st.DataObject
+) -> None:
     p = data.draw(theorem_params(theorem, max_n_steps=10**5, max_n_samples=10**5))
     target = theorem.evaluate(**p) * (1 + 1e-9)  # the drawn n reaches it
     rest = {k: v for k, v in p.items() if k != "n_samples"}
@@ -69,8 +75,9 @@ def test_delayed_cvx_step_size_shrinks_with_delay(data: st.DataObject) -> None:
     p = data.draw(theorem_params(t, max_n_steps=10**5))
     rest = {k: v for k, v in p.items() if k not in ("step_size", "max_delay")}
     target = t.evaluate(**p)
-    taus = sorted(data.draw(st.lists(st.integers(0, p["n_steps"]), min_size=2,
-                                     max_size=2)))
+    taus = sorted(
+        data.draw(st.lists(st.integers(0, p["n_steps"]), min_size=2, max_size=2))
+    )
     small, large = (max_step_size(t, target, **rest, max_delay=k).value for k in taus)
     assert large <= small * (1 + RTOL_INVERSE)
 
@@ -80,31 +87,51 @@ def test_regatti_c_shrinks_with_delay() -> None:
     t = THEOREMS["regatti-ncvx"]
     kw = dict(n_samples=10**5, n_steps=10**4, lipschitz=1, smoothness=1)
     cs = [max_step_size(t, 0.05, **kw, max_delay=k).value for k in (0, 1, 2, 4, 8, 16)]
-    assert all(b < a for a, b in zip(cs, cs[1:], strict=False)), cs
+    assert all(b < a for a, b in itertools.pairwise(cs)), cs
 
 
 def test_error_when_target_below_a_step_free_bound() -> None:
     with pytest.raises(InvalidParameterError, match="target_gap="):
-        max_step_size(THEOREMS["hardt-scvx"], 1e-6, n_samples=100, lipschitz=1,
-                      smoothness=1, strong_convexity=0.5)
+        max_step_size(
+            THEOREMS["hardt-scvx"],
+            1e-6,
+            n_samples=100,
+            lipschitz=1,
+            smoothness=1,
+            strong_convexity=0.5,
+        )
 
 
 def test_error_when_no_c_reaches_the_target() -> None:
     # for c -> 0 the [H-ncvx] bound tends to 2 L^2 / (beta (n-1)) = 2/9 > 1e-6
     with pytest.raises(InvalidParameterError, match="no c "):
-        max_step_size(THEOREMS["hardt-ncvx"], 1e-6, n_samples=10, n_steps=100,
-                      lipschitz=1, smoothness=1)
+        max_step_size(
+            THEOREMS["hardt-ncvx"],
+            1e-6,
+            n_samples=10,
+            n_steps=100,
+            lipschitz=1,
+            smoothness=1,
+        )
 
 
 def test_error_when_no_n_reaches_the_target() -> None:
     # [D-cvx]'s delay term 2 beta L^2 eta^2 tau T = 2 * 0.01 * 4 * 1000 = 80 stays
     with pytest.raises(InvalidParameterError, match="no n_samples"):
-        min_samples(THEOREMS["delayed-cvx"], 1.0, n_steps=1000, step_size=0.1,
-                    lipschitz=1, smoothness=1, max_delay=4)
+        min_samples(
+            THEOREMS["delayed-cvx"],
+            1.0,
+            n_steps=1000,
+            step_size=0.1,
+            lipschitz=1,
+            smoothness=1,
+            max_delay=4,
+        )
 
 
-@pytest.mark.parametrize(("fn", "name"), [(max_step_size, "step_size"),
-                                          (min_samples, "n_samples")])
+@pytest.mark.parametrize(
+    ("fn", "name"), [(max_step_size, "step_size"), (min_samples, "n_samples")]
+)
 def test_error_when_the_unknown_is_given(fn, name) -> None:  # type: ignore[no-untyped-def]
     kw = dict(n_samples=100, n_steps=10, step_size=0.1, lipschitz=1, smoothness=1)
     with pytest.raises(InvalidParameterError, match=f"{name}="):

@@ -47,8 +47,16 @@ def model(theorem: Theorem) -> tuple[str, float, float, float | None]:
     return "sigmoid", 0.25, 1 / (6 * math.sqrt(3)), None
 
 
-def simulate(kind: str, X: np.ndarray, Y: np.ndarray, x_new: np.ndarray, y_new: float,
-             idx: list[int], eta: np.ndarray, tau: np.ndarray) -> np.ndarray:
+def simulate(
+    kind: str,
+    X: np.ndarray,
+    Y: np.ndarray,
+    x_new: np.ndarray,
+    y_new: float,
+    idx: list[int],
+    eta: np.ndarray,
+    tau: np.ndarray,
+) -> np.ndarray:
     """delta after each of T updates of coupled runs on S and S' (index 0 differs)."""
     X2, Y2 = X.copy(), Y.copy()
     X2[0], Y2[0] = x_new, y_new
@@ -70,7 +78,8 @@ def simulate(kind: str, X: np.ndarray, Y: np.ndarray, x_new: np.ndarray, y_new: 
 def unit_vectors(k: int) -> st.SearchStrategy[np.ndarray]:
     vec = st.lists(st.floats(-1.0, 1.0), min_size=DIM, max_size=DIM).map(np.array)
     return st.lists(vec, min_size=k, max_size=k).map(
-        lambda vs: np.array([x / max(1.0, np.linalg.norm(x)) for x in vs]))
+        lambda vs: np.array([x / max(1.0, np.linalg.norm(x)) for x in vs])
+    )
 
 
 @pytest.mark.parametrize("theorem", list(THEOREMS.values()), ids=lambda t: t.key)
@@ -84,31 +93,53 @@ def test_realised_divergence_never_exceeds_pathwise_bound(
         run["step_sizes"] = np.minimum(run["step_sizes"], 50.0)  # keeps w moderate
     n = data.draw(st.integers(2, 6))
     X = data.draw(unit_vectors(n + 1))
-    Y = np.array(data.draw(st.lists(st.sampled_from([-1.0, 1.0]), min_size=n + 1,
-                                    max_size=n + 1)))
-    others = data.draw(st.lists(st.integers(1, n - 1), min_size=len(run["hits"]),
-                                max_size=len(run["hits"])))
+    Y = np.array(
+        data.draw(
+            st.lists(st.sampled_from([-1.0, 1.0]), min_size=n + 1, max_size=n + 1)
+        )
+    )
+    others = data.draw(
+        st.lists(
+            st.integers(1, n - 1), min_size=len(run["hits"]), max_size=len(run["hits"])
+        )
+    )
     idx = [0 if h else j for h, j in zip(run["hits"], others, strict=True)]
-    delta = simulate(kind, X[:n], Y[:n], X[n], Y[n], idx, run["step_sizes"],
-                     run["delays"])
-    bound = pathwise_bound(theorem, step_sizes=run["step_sizes"], delays=run["delays"],
-                           hits=run["hits"], lipschitz=L, smoothness=beta,
-                           strong_convexity=gamma)
+    delta = simulate(
+        kind, X[:n], Y[:n], X[n], Y[n], idx, run["step_sizes"], run["delays"]
+    )
+    bound = pathwise_bound(
+        theorem,
+        step_sizes=run["step_sizes"],
+        delays=run["delays"],
+        hits=run["hits"],
+        lipschitz=L,
+        smoothness=beta,
+        strong_convexity=gamma,
+    )
     excess = delta - bound * (1 + RTOL_PATHWISE) - ATOL_PATHWISE
     assert (excess <= 0).all(), (delta, bound)
 
 
 def test_no_hit_means_no_divergence() -> None:
-    b = pathwise_bound(THEOREMS["delayed-ncvx"], step_sizes=np.full(5, 0.1),
-                       delays=np.full(5, 2), hits=np.zeros(5, bool), lipschitz=1,
-                       smoothness=1)
+    b = pathwise_bound(
+        THEOREMS["delayed-ncvx"],
+        step_sizes=np.full(5, 0.1),
+        delays=np.full(5, 2),
+        hits=np.zeros(5, bool),
+        lipschitz=1,
+        smoothness=1,
+    )
     assert (b == 0).all()
 
 
 def test_record_steps_selects_columns() -> None:
-    kw = dict(step_sizes=np.full(4, 0.1), delays=np.array([0, 1, 1, 2]),
-              hits=np.array([True, False, True, False]), lipschitz=1.0,
-              smoothness=1.0)
+    kw = dict(
+        step_sizes=np.full(4, 0.1),
+        delays=np.array([0, 1, 1, 2]),
+        hits=np.array([True, False, True, False]),
+        lipschitz=1.0,
+        smoothness=1.0,
+    )
     full = pathwise_bound(THEOREMS["delayed-cvx"], **kw)
     part = pathwise_bound(THEOREMS["delayed-cvx"], record_steps=[2, 4], **kw)
     np.testing.assert_array_equal(part, full[[1, 3]])

@@ -43,7 +43,9 @@ def plain_loop(theorem: Theorem, eta: list[float], tau: list[int], k: dict) -> f
         m = 0.0
         for t in range(t0 + 1, T + 1):
             grow = 1 if theorem.recursion == "nonconvex" else eff[t - 1] + 1
-            m = (1 + (1 - 1 / n) * eta[t - 1] * beta * grow) * m + 2 * eta[t - 1] * L / n
+            m = (1 + (1 - 1 / n) * eta[t - 1] * beta * grow) * m + 2 * eta[
+                t - 1
+            ] * L / n
         best = min(best, t0 * B / n + L * m)
     return best
 
@@ -59,9 +61,14 @@ def test_recursion_matches_plain_loop(theorem: Theorem, data: st.DataObject) -> 
     if theorem.recursion == "strongly_convex":
         k["strong_convexity"] = data.draw(st.floats(0.01, 1.0)) * k["smoothness"]
     got = recursion_bound(
-        theorem, step_sizes=eta, delays=tau, n_samples=k["n_samples"],
-        lipschitz=k["lipschitz"], smoothness=k["smoothness"],
-        loss_bound=k["loss_bound"], strong_convexity=k.get("strong_convexity"),
+        theorem,
+        step_sizes=eta,
+        delays=tau,
+        n_samples=k["n_samples"],
+        lipschitz=k["lipschitz"],
+        smoothness=k["smoothness"],
+        loss_bound=k["loss_bound"],
+        strong_convexity=k.get("strong_convexity"),
     )
     want = plain_loop(theorem, list(eta), list(tau), k)
     np.testing.assert_allclose(got, want, rtol=RTOL_LOOP)
@@ -73,13 +80,20 @@ def test_batched_recursion_equals_rows(key: str, data: st.DataObject) -> None:
     theorem = THEOREMS[key]
     k = data.draw(CONSTANTS)
     T = data.draw(st.integers(1, 30))
-    rows = data.draw(st.lists(st.tuples(
-        schedules(theorem, T, smoothness=k["smoothness"]), delay_sequences(T, 5)),
-        min_size=1, max_size=4))
+    rows = data.draw(
+        st.lists(
+            st.tuples(
+                schedules(theorem, T, smoothness=k["smoothness"]), delay_sequences(T, 5)
+            ),
+            min_size=1,
+            max_size=4,
+        )
+    )
     eta = np.stack([r[0] for r in rows])
     tau = np.stack([r[1] for r in rows])
-    kw = {name: k[name] for name in ("n_samples", "lipschitz", "smoothness",
-                                     "loss_bound")}
+    kw = {
+        name: k[name] for name in ("n_samples", "lipschitz", "smoothness", "loss_bound")
+    }
     batch = recursion_bound(theorem, step_sizes=eta, delays=tau, **kw)
     single = [recursion_bound(theorem, step_sizes=e, delays=d, **kw) for e, d in rows]
     np.testing.assert_allclose(batch, single, rtol=RTOL_LOOP)

@@ -64,8 +64,10 @@ def test_drawn_schedules_are_admissible(theorem, data: st.DataObject) -> None:  
     beta = data.draw(st.floats(0.01, 100.0))
     T = data.draw(st.integers(1, 50))
     eta = data.draw(schedules(theorem, T, smoothness=beta))
-    assert eta.shape == (T,) and eta.dtype == np.float64
-    assert (eta > 0).all() and (eta[1:] <= eta[:-1]).all()
+    assert eta.shape == (T,)
+    assert eta.dtype == np.float64
+    assert (eta > 0).all()
+    assert (eta[1:] <= eta[:-1]).all()
     assert (eta <= step_size_limit(theorem, smoothness=beta)).all()
 
 
@@ -81,7 +83,10 @@ def test_decaying_schedules_respect_c_over_t(data: st.DataObject) -> None:
 def test_delay_sequences_are_bounded(data: st.DataObject) -> None:
     T, tau = data.draw(st.integers(1, 50)), data.draw(st.integers(0, 10))
     d = data.draw(delay_sequences(T, tau))
-    assert d.shape == (T,) and d.dtype == np.int64 and d.min() >= 0 and d.max() <= tau
+    assert d.shape == (T,)
+    assert d.dtype == np.int64
+    assert d.min() >= 0
+    assert d.max() <= tau
     d = data.draw(delay_sequences(T, tau, t_bounded=True))
     assert (d <= np.arange(T)).all()
 
