@@ -78,12 +78,12 @@ def validate_parameter(name: str, value: Any) -> Value:
         arr = check_array(value, name)
         if is_int and (arr != np.round(arr)).any():
             bad = arr[arr != np.round(arr)].ravel()[0]
-            raise InvalidParameterError(f"{name}={bad!r} must be an integer")
+            raise InvalidParameterError(f"{name}={float(bad)!r} must be an integer")
         low = arr <= minimum if strict else arr < minimum
         if low.any():
             rule = f"> {minimum:g}" if strict else f">= {minimum:g}"
             raise InvalidParameterError(
-                f"{name}={arr[low].ravel()[0]!r} must be {rule}"
+                f"{name}={float(arr[low].ravel()[0])!r} must be {rule}"
             )
         return arr
     if is_int:
@@ -325,6 +325,9 @@ class Theorem:
     def evaluate_exact(self, **params: Any) -> sp.Expr:
         """Exact evaluation in sympy: floats are read as the decimals they print as.
 
+        Rational-function bounds come back as a number; bounds with fractional
+        powers come back as an unevaluated exact expression (call ``.evalf(n)``).
+
         Examples:
             >>> from bounds import THEOREMS
             >>> THEOREMS["hardt-cvx"].evaluate_exact(
@@ -333,7 +336,13 @@ class Theorem:
         """
         values = self.validate(params)
         subs = {SYMBOL[k]: _exact(params.get(k, values[k])) for k in self.accepted}
-        return self.expr.subs(subs)
+        if self.expr.is_rational_function():
+            return self.expr.xreplace(subs)
+        # Powers with rational exponents of exact rationals make sympy factor huge
+        # integers (minutes); keep them unevaluated: still exact, and
+        # ``.evalf(digits)`` gives any precision at once.
+        with sp.evaluate(False):
+            return self.expr.xreplace(subs)
 
     # ------------------------------------------------------------- rendering
     def latex(self) -> str:

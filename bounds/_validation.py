@@ -160,15 +160,17 @@ def check_array(
     if bad.any():
         i = int(np.flatnonzero(bad.ravel())[0])
         raise InvalidParameterError(
-            f"{name}[{i}]={arr.ravel()[i]!r} must be a finite real number"
+            f"{name}[{i}]={float(arr.ravel()[i])!r} must be a finite real number"
         )
     if strictly_positive and (arr <= 0).any():
         i = int(np.flatnonzero((arr <= 0).ravel())[0])
-        raise InvalidParameterError(f"{name}[{i}]={arr.ravel()[i]!r} must be > 0")
+        raise InvalidParameterError(
+            f"{name}[{i}]={float(arr.ravel()[i])!r} must be > 0"
+        )
     if min_value is not None and (arr < min_value).any():
         i = int(np.flatnonzero((arr < min_value).ravel())[0])
         raise InvalidParameterError(
-            f"{name}[{i}]={arr.ravel()[i]!r} must be >= {min_value}"
+            f"{name}[{i}]={float(arr.ravel()[i])!r} must be >= {min_value}"
         )
     return arr
 
@@ -180,5 +182,5 @@ def check_int_array(
     arr = check_array(value, name, ndim=1, min_value=min_value)
     if (arr != np.round(arr)).any():
         i = int(np.flatnonzero(arr != np.round(arr))[0])
-        raise InvalidParameterError(f"{name}[{i}]={arr[i]!r} must be an integer")
+        raise InvalidParameterError(f"{name}[{i}]={float(arr[i])!r} must be an integer")
     return arr.astype(np.int64)
