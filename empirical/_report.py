@@ -9,6 +9,7 @@ re-exported here.
 from __future__ import annotations
 
 import json
+import math
 import platform
 import sys
 from collections.abc import Sequence
@@ -114,6 +115,17 @@ def _slope_txt(s: dict[str, Any]) -> str:
     return f"{s['slope']:.3f} [{s['low']:.3f}, {s['high']:.3f}]"
 
 
+def _finite_json(obj: Any) -> Any:
+    """Replace non-finite floats by the strings "inf", "-inf" and "nan"."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return str(obj)
+    if isinstance(obj, dict):
+        return {k: _finite_json(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite_json(v) for v in obj]
+    return obj
+
+
 def write_report(
     out_dir: str | Path,
     records: Sequence[dict[str, Any]],
@@ -149,7 +161,12 @@ def write_report(
         "figures": figs,
         "records": list(records),
     }
-    (out / "report.json").write_text(json.dumps(report, indent=1, default=float))
+    # Strict JSON for other tools: a bound that overflowed the float range is
+    # written as the string "inf" (Python's json would write the non-standard
+    # token Infinity).
+    (out / "report.json").write_text(
+        json.dumps(_finite_json(report), indent=1, default=float, allow_nan=False)
+    )
     md = [
         "# asyncstab verification report",
         "",

@@ -175,6 +175,14 @@ def theorem_params(theorem: Any, run_stats: Any) -> dict[str, float]:
     return {k: available[k] for k in theorem.parameters}
 
 
+def _mean_curve(pb: NDArray[np.float64]) -> tuple[float, ...]:
+    """Mean pathwise bound over pairs; inf where the bound itself overflowed
+    (the recursion multiplies by (1 + eta beta ...) every step), which is a valid,
+    vacuous upper bound rather than an error."""
+    with np.errstate(over="ignore"):
+        return tuple(float(v) for v in pb.mean(axis=0))
+
+
 def _pathwise(
     theorem: Any, run_stats: Any, strong_convexity: float | None
 ) -> PathwiseCheck:
@@ -210,7 +218,7 @@ def _pathwise(
         float(excess[i, j]),
         int(i),
         int(np.asarray(run_stats.record_steps)[j]),
-        mean_curve=tuple(float(v) for v in pb.mean(axis=0)),
+        mean_curve=_mean_curve(pb),
     )
     if n_bad:
         hint = (
