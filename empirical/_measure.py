@@ -29,7 +29,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from bounds import InvalidParameterError
-from bounds._validation import check_probability
+from bounds._validation import check_choice, check_finite, check_int
 
 __all__ = [
     "SKEW_THRESHOLD",
@@ -49,6 +49,15 @@ SKEW_THRESHOLD = 1.0
 
 _BOOTSTRAP_RESAMPLES = 2000
 _BOOTSTRAP_SEED = 20240601
+_METHODS = ("auto", "t", "bca")
+
+
+def _check_confidence(confidence: Any) -> float:
+    """Return a two-sided confidence level; raise unless it lies in (0, 1)."""
+    conf = check_finite(confidence, "confidence")
+    if not 0.0 < conf < 1.0:
+        raise InvalidParameterError(f"confidence={confidence!r} must be in (0, 1)")
+    return conf
 
 
 @dataclass(frozen=True)
@@ -103,16 +112,16 @@ def estimate_mean(
         :class:`Estimate`.
 
     Raises:
-        InvalidParameterError: fewer than two samples, NaN/inf, or a bad level.
+        InvalidParameterError: fewer than two samples, NaN/inf, a bad level or
+            an unknown method.
 
     Examples:
         >>> e = estimate_mean([1.0, 2.0, 3.0], method="t")
         >>> (e.mean, round(e.low, 3), round(e.high, 3), e.method)
         (2.0, -0.484, 4.484, 't')
     """
-    conf = check_probability(confidence, "confidence", open_left=True)
-    if conf >= 1.0:
-        raise InvalidParameterError(f"confidence={confidence!r} must be < 1")
+    conf = _check_confidence(confidence)
+    check_choice(method, "method", _METHODS)
     x = np.asarray(samples, dtype=np.float64).ravel()
     if x.size < 2:
         raise InvalidParameterError(
@@ -132,20 +141,18 @@ def estimate_mean(
     if method == "t":
         half = float(stats.t.ppf(0.5 + conf / 2, n - 1)) * sd / math.sqrt(n)
         return Estimate(mean, mean - half, mean + half, n, "t", conf)
-    if method == "bca":
-        res = stats.bootstrap(
-            (x,),
-            np.mean,
-            confidence_level=conf,
-            n_resamples=_BOOTSTRAP_RESAMPLES,
-            method="BCa",
-            rng=np.random.default_rng(_BOOTSTRAP_SEED),
-        )
-        lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
-        if not (math.isfinite(lo) and math.isfinite(hi)):  # degenerate resamples
-            return estimate_mean(x, confidence=conf, method="t")
-        return Estimate(mean, min(lo, mean), max(hi, mean), n, "bca", conf)
-    raise InvalidParameterError(f"method={method!r} must be one of 'auto', 't', 'bca'")
+    res = stats.bootstrap(  # method == "bca"
+        (x,),
+        np.mean,
+        confidence_level=conf,
+        n_resamples=_BOOTSTRAP_RESAMPLES,
+        method="BCa",
+        rng=np.random.default_rng(_BOOTSTRAP_SEED),
+    )
+    lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
+    if not (math.isfinite(lo) and math.isfinite(hi)):  # degenerate resamples
+        return estimate_mean(x, confidence=conf, method="t")
+    return Estimate(mean, min(lo, mean), max(hi, mean), n, "bca", conf)
 
 
 @dataclass(frozen=True)
@@ -189,13 +196,15 @@ def fit_slope(
     Student-t with ``n_points - 2`` degrees of freedom (normal when that is 0).
 
     Raises:
-        InvalidParameterError: fewer than two points or a nonpositive mean or x.
+        InvalidParameterError: fewer than two points, a nonpositive mean or x,
+            or a confidence level outside (0, 1).
 
     Examples:
         >>> es = [Estimate(v, 0.9 * v, 1.1 * v, 50, "t") for v in (1.0, 4.0, 16.0)]
         >>> round(fit_slope([1, 2, 4], es).slope, 6)
         2.0
     """
+    conf = _check_confidence(confidence)
     xs = np.asarray(x, dtype=np.float64).ravel()
     if xs.size != len(estimates) or xs.size < 2:
         raise InvalidParameterError(
@@ -224,9 +233,9 @@ def fit_slope(
     if dof > 0:
         chi2 = float(np.sum(w * (ly - icpt - slope * lx) ** 2)) / dof
         se_slope = se_known * math.sqrt(max(1.0, chi2))
-        q = float(stats.t.ppf(0.5 + confidence / 2, dof))
+        q = float(stats.t.ppf(0.5 + conf / 2, dof))
     else:
-        se_slope, q = se_known, float(stats.norm.ppf(0.5 + confidence / 2))
+        se_slope, q = se_known, float(stats.norm.ppf(0.5 + conf / 2))
     return SlopeFit(
         slope, slope - q * se_slope, slope + q * se_slope, icpt, int(xs.size), "wls"
     )
@@ -246,7 +255,13 @@ def bootstrap_slope(
     of ``x`` (e.g. ``delta_t`` at the record steps of one run). The columns are
     correlated, so :func:`fit_slope`'s independence is wrong; resampling whole rows
     keeps the correlation. Percentile interval, fixed seed.
+
+    Raises:
+        InvalidParameterError: a wrong shape, a nonpositive x or mean, a
+            confidence level outside (0, 1) or ``n_resamples < 1``.
     """
+    conf = _check_confidence(confidence)
+    n_boot = check_int(n_resamples, "n_resamples", min_value=1)
     xs = np.asarray(x, dtype=np.float64).ravel()
     s = np.asarray(samples, dtype=np.float64)
     if s.ndim != 2 or s.shape[1] != xs.size or xs.size < 2 or s.shape[0] < 2:
@@ -265,11 +280,11 @@ def bootstrap_slope(
     slope = float(slope_of(mean))
     icpt = float(np.log(mean).mean() - slope * lx.mean())
     rng = np.random.default_rng(seed)
-    idx = rng.integers(0, s.shape[0], size=(n_resamples, s.shape[0]))
+    idx = rng.integers(0, s.shape[0], size=(n_boot, s.shape[0]))
     boots = s[idx].mean(axis=1)  # (n_resamples, k)
     ok = (boots > 0).all(axis=1)
     b = slope_of(boots[ok])
-    alpha = (1 - confidence) / 2
+    alpha = (1 - conf) / 2
     lo, hi = np.quantile(b, [alpha, 1 - alpha]) if b.size else (np.nan, np.nan)
     return SlopeFit(slope, float(lo), float(hi), icpt, int(xs.size), "bootstrap-pairs")
 

@@ -96,3 +96,37 @@ def test_bootstrap_slope_of_exact_power_law() -> None:
     assert f.slope == pytest.approx(0.5, abs=1e-12)
     assert f.low == pytest.approx(0.5, abs=1e-12)
     assert f.high == pytest.approx(0.5, abs=1e-12)
+
+
+_ESTS = [Estimate(1.0, 0.9, 1.1, 50, "t"), Estimate(2.0, 1.8, 2.2, 50, "t")]
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: estimate_mean([1.0, 2.0], confidence=1.0), r"confidence=1.0 must"),
+        (lambda: estimate_mean([1.0, 2.0], confidence=0), r"confidence=0 must"),
+        # Equal samples return early: the method is still checked first.
+        (lambda: estimate_mean([1.0, 1.0], method="z"), "method='z' must be one of"),
+        (lambda: fit_slope([1, 2], _ESTS, confidence=2), r"confidence=2 must"),
+        (
+            lambda: bootstrap_slope([1, 2], [[1, 2], [2, 3]], confidence=-1),
+            r"confidence=-1 must",
+        ),
+        (
+            lambda: bootstrap_slope([1, 2], [[1, 2], [2, 3]], n_resamples=0),
+            "n_resamples=0 must be >= 1",
+        ),
+    ],
+    ids=[
+        "mean-confidence-1",
+        "mean-confidence-0",
+        "mean-method-equal-samples",
+        "fit-confidence",
+        "bootstrap-confidence",
+        "bootstrap-resamples",
+    ],
+)
+def test_bad_levels_and_methods_name_the_argument(call, match: str) -> None:
+    with pytest.raises(InvalidParameterError, match=match):
+        call()
