@@ -178,7 +178,7 @@ def _positive_log(x: NDArray[np.float64], name: str) -> NDArray[np.float64]:
     if (x <= 0).any() or not np.isfinite(x).all():
         i = int(np.flatnonzero(~(x > 0) | ~np.isfinite(x))[0])
         raise InvalidParameterError(
-            f"{name}[{i}]={x[i]!r} must be finite and > 0 for a log-log slope"
+            f"{name}[{i}]={float(x[i])!r} must be finite and > 0 for a log-log slope"
         )
     return np.log(x)
 

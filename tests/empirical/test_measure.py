@@ -83,7 +83,9 @@ def test_fit_slope_recovers_power_law_and_covers_truth() -> None:
 
 def test_fit_slope_rejects_nonpositive_means() -> None:
     es = [Estimate(-1.0, -2.0, 0.0, 5, "t"), Estimate(1.0, 0.5, 1.5, 5, "t")]
-    with pytest.raises(InvalidParameterError, match="must be finite and > 0"):
+    with pytest.raises(
+        InvalidParameterError, match=r"estimates.mean\[0\]=-1.0 must be finite and > 0"
+    ):
         fit_slope([1, 2], es)
 
 
