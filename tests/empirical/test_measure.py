@@ -29,10 +29,11 @@ def test_t_interval_covers_normal_mean_at_nominal_rate(n: int) -> None:
 
 def test_auto_interval_covers_skewed_mean() -> None:
     # Exponential samples (skewness 2): "auto" picks BCa; its coverage at n = 50 is
-    # close to nominal but a little low, so the band is one-sided-wider: [0.91, 0.97]
-    # (BCa's known under-coverage at this skewness is ~1-2%, plus 4 sd of noise).
+    # close to nominal but can be a little low (BCa's known under-coverage at this
+    # skewness is ~1-2%). 400 reps give sd 0.011, so 4 sd is 0.044: the band is
+    # 0.95 - 0.02 - 0.044 ~ 0.89 to 0.95 + 0.044 ~ 0.99.
     rng = np.random.default_rng(99)
-    hits, n_reps = 0, 400  # BCa is ~100x slower than t; 400 reps: sd 0.011
+    hits, n_reps = 0, 400  # BCa is ~100x slower than t
     for _ in range(n_reps):
         e = estimate_mean(rng.exponential(1.0, size=50))
         hits += e.low <= 1.0 <= e.high
