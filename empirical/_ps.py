@@ -38,7 +38,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bounds import InvalidParameterError
-from bounds._validation import check_choice, check_int, check_positive
+from bounds._validation import (
+    check_choice,
+    check_int,
+    check_nonnegative,
+    check_positive,
+)
 
 from ._delays import check_slowdowns
 
@@ -101,10 +106,7 @@ class PSConfig:
             check_int(self.tau, "tau", min_value=0)
         check_int(self.batch_size, "batch_size", min_value=1)
         check_choice(self.compute_time, "compute_time", COMPUTE_TIMES)
-        if not (self.mean_compute_s >= 0 and np.isfinite(self.mean_compute_s)):
-            raise InvalidParameterError(
-                f"mean_compute_s={self.mean_compute_s!r} must be >= 0"
-            )
+        check_nonnegative(self.mean_compute_s, "mean_compute_s")
         if self.slowdowns is not None:
             object.__setattr__(self, "slowdowns", check_slowdowns(self.slowdowns, K))
         check_int(self.seed, "seed", min_value=0)

@@ -221,3 +221,22 @@ def test_models_are_frozen_and_abstract():
         AbstractDelay()  # type: ignore[abstract]
     with pytest.raises(AttributeError):
         UniformDelay(3).max_delay = 4  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "match"),
+    [
+        ({"mean_compute_s": -1.0}, "mean_compute_s=-1.0 must be >= 0"),
+        ({"mean_compute_s": float("nan")}, "mean_compute_s=nan must be a finite"),
+        ({"mean_compute_s": "2ms"}, "mean_compute_s='2ms' must be a finite"),
+        ({"n_workers": 2, "slowdowns": (1.0,)}, "slowdowns has 1 entries"),
+    ],
+    ids=["negative", "nan", "str", "slowdowns"],
+)
+def test_ps_config_invalid(overrides, match):
+    # PSConfig (the parameter server's settings; it shares check_slowdowns with
+    # WorkerDelay) validates on construction, without Ray.
+    from empirical._ps import PSConfig
+
+    with pytest.raises(InvalidParameterError, match=match):
+        PSConfig(**overrides)
