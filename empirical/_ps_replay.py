@@ -124,6 +124,7 @@ def evaluate_trace(
     from ._measure import measure
     from ._problem import make_problem
     from ._simulate import simulate_pairs
+    from ._sweep import make_schedule
     from ._verdict import verify
 
     check_choice(rule, "rule", tuple(SCHEDULE_OF_RULE))
@@ -135,11 +136,7 @@ def evaluate_trace(
         else check_int(n_steps, "n_steps", min_value=1)
     )
     problem = make_problem(loss, dataset, n_samples=n_samples, seed=seed)
-    schedule = {
-        "constant": lambda: bounds.constant(eta),
-        "staleness": lambda: bounds.staleness_adaptive(eta),
-        "rule-tau": lambda: bounds.rule_tau(eta, delay.max_delay),
-    }[rule]()
+    schedule = make_schedule(SCHEDULE_OF_RULE[rule], eta, delay.max_delay)
     rs = simulate_pairs(
         problem, step_size=schedule, delay=delay, n_steps=T, n_pairs=n_pairs, seed=seed
     )

@@ -34,6 +34,7 @@ __all__ = [
     "SCHEDULES",
     "SweepTask",
     "load_results",
+    "make_schedule",
     "make_tasks",
     "parse_grid",
     "run_task",
@@ -190,24 +191,30 @@ def make_tasks(
     return list(tasks.values())
 
 
-def _schedule(task: SweepTask, max_delay: int | None) -> Any:
+def make_schedule(schedule: str, step_size: float, max_delay: int) -> Any:
+    """The step-size schedule named ``schedule`` (one of :data:`SCHEDULES`).
+
+    ``step_size`` is ``eta0`` (or ``c`` for the decaying forms); ``max_delay`` is
+    the ``tau`` of the [rule-tau] forms (the others ignore it).
+    """
     import bounds
 
+    return {
+        "constant": lambda: bounds.constant(step_size),
+        "rule-tau": lambda: bounds.rule_tau(step_size, max_delay),
+        "decaying": lambda: bounds.decaying(step_size),
+        "rule-tau-decaying": lambda: bounds.rule_tau_decaying(step_size, max_delay),
+        "staleness-adaptive": lambda: bounds.staleness_adaptive(step_size),
+    }[check_choice(schedule, "schedule", SCHEDULES)]()
+
+
+def _schedule(task: SweepTask, max_delay: int | None) -> Any:
     if max_delay is None and task.schedule.startswith("rule-tau"):
         raise InvalidParameterError(
             f"schedule={task.schedule!r} needs a bounded delay model; "
             f"delay={task.delay_spec!r} is unbounded"
         )
-    tau = int(max_delay or 0)
-
-    eta = task.step_size
-    return {
-        "constant": lambda: bounds.constant(eta),
-        "rule-tau": lambda: bounds.rule_tau(eta, tau),
-        "decaying": lambda: bounds.decaying(eta),
-        "rule-tau-decaying": lambda: bounds.rule_tau_decaying(eta, tau),
-        "staleness-adaptive": lambda: bounds.staleness_adaptive(eta),
-    }[task.schedule]()
+    return make_schedule(task.schedule, task.step_size, int(max_delay or 0))
 
 
 def simulate_task(task: SweepTask) -> Any:
