@@ -128,6 +128,7 @@ def evaluate_trace(
     from ._verdict import verify
 
     check_choice(rule, "rule", tuple(SCHEDULE_OF_RULE))
+    chosen = [bounds.get_theorem(k) for k in theorems] or list(bounds.THEOREMS.values())
     eta = check_positive(step_size, "step_size")
     delay = TraceDelay.from_file(trace)
     T = (
@@ -141,10 +142,9 @@ def evaluate_trace(
         problem, step_size=schedule, delay=delay, n_steps=T, n_pairs=n_pairs, seed=seed
     )
     m = measure(rs)
-    keys = theorems or tuple(bounds.THEOREMS)
     rows = []
-    for k in keys:
-        v = verify(rs, bounds.THEOREMS[k], measurement=m, setting={"trace": str(trace)})
+    for th in chosen:
+        v = verify(rs, th, measurement=m, setting={"trace": str(trace)})
         rows.append(
             TraceRow(
                 theorem=v.registry_key,

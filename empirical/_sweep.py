@@ -79,6 +79,8 @@ class SweepTask:
     tag: str = ""
 
     def __post_init__(self) -> None:
+        from bounds._registry import THEOREMS
+
         from ._data import DATASETS
         from ._losses import LOSSES
 
@@ -95,6 +97,8 @@ class SweepTask:
         kind = self.delay.split(":", 1)[0]
         check_choice(kind, "delay", DELAY_KINDS)
         object.__setattr__(self, "theorems", tuple(self.theorems))
+        for key in self.theorems:
+            check_choice(key, "theorems", tuple(THEOREMS))
 
     @property
     def delay_spec(self) -> str:

@@ -89,12 +89,24 @@ def test_parse_grid_types_aliases_and_errors() -> None:
         ({"step_size": 0.0}, "step_size=0.0"),
         ({"n_pairs": 1}, "n_pairs=1"),
         ({"schedule": "adam"}, "schedule='adam'"),
+        ({"theorems": ("hardt-cvx", "nope")}, "theorems='nope' must be one of"),
     ],
-    ids=["loss", "dataset", "tau<0", "eta<=0", "pairs<2", "schedule"],
+    ids=["loss", "dataset", "tau<0", "eta<=0", "pairs<2", "schedule", "theorem"],
 )
 def test_bad_task_raises(kw: dict[str, Any], match: str) -> None:
     with pytest.raises(InvalidParameterError, match=match):
         SweepTask(**kw)
+
+
+def test_evaluate_trace_rejects_unknown_theorem_before_simulating(
+    tmp_path: Path,
+) -> None:
+    from empirical._ps_replay import evaluate_trace  # the replay needs no Ray
+
+    trace = tmp_path / "trace.txt"
+    trace.write_text("0\n1\n2\n")
+    with pytest.raises(InvalidParameterError, match="theorem='nope' must be one of"):
+        evaluate_trace(trace, theorems=("nope",))
 
 
 def test_grid_is_cartesian_and_deduplicated() -> None:
