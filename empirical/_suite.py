@@ -99,12 +99,6 @@ _FAMILY_DATASET = {
     "ncvx-digits": "digits_binary",
     "mlp": "digits",
 }
-_TASK_OF_LOSS = {
-    "logistic": "binary",
-    "sigmoid": "binary",
-    "huber": "regression",
-    "mlp": "multiclass",
-}
 
 
 def _family(tag: str, cfg: SuiteConfig, base: dict[str, Any]) -> list[dict[str, Any]]:
@@ -206,6 +200,7 @@ def build_suite(
         InvalidParameterError: nothing is left to run, or a bad value.
     """
     from ._data import load_dataset
+    from ._losses import LOSSES
 
     cfg = SuiteConfig.quick() if quick else SuiteConfig.default()
     if max_delays is not None:
@@ -237,7 +232,7 @@ def build_suite(
         names = (
             [_FAMILY_DATASET[tag]]
             if datasets is None
-            else [d for d in datasets if load_dataset(d).task == _TASK_OF_LOSS[loss]]
+            else [d for d in datasets if load_dataset(d).task == LOSSES[loss].task]
         )
         for ds in names:
             rows += [
