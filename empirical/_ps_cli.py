@@ -21,11 +21,9 @@ from typing import Any
 
 from bounds import InvalidParameterError
 
+from ._cli import _csv
+
 __all__ = ["add_ray_arguments", "ray_executor", "register", "run"]
-
-
-def _csv(text: str) -> list[str]:
-    return [x.strip() for x in text.split(",") if x.strip()]
 
 
 def _floats(text: str) -> tuple[float, ...]:
