@@ -177,8 +177,6 @@ def parse_grid(specs: Sequence[str]) -> dict[str, list[Any]]:
             raise InvalidParameterError(
                 f"grid={spec!r}: values must be of type {conv.__name__}"
             ) from exc
-        if conv is int:
-            vals = [check_int(v, name) for v in vals]
         grid[name] = vals
     return grid
 
