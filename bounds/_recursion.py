@@ -77,6 +77,20 @@ def _check_step_limit(theorem: Theorem, eta: NDArray[np.float64], limit: float) 
         )
 
 
+def _strongly_convex_setup(
+    theorem: Theorem,
+    eta: NDArray[np.float64],
+    beta: float,
+    strong_convexity: float | None,
+) -> float:
+    """Validated ``gamma``, after checking ``eta_t <= 1/beta`` ([H-scvx])."""
+    if strong_convexity is None:
+        raise InvalidParameterError(f"{theorem.key} needs strong_convexity (missing)")
+    gamma = float(validate_parameter("strong_convexity", strong_convexity))
+    _check_step_limit(theorem, eta, 1.0 / beta)
+    return gamma
+
+
 def _stale_sum(eta: NDArray[np.float64], tau: NDArray[np.int64]) -> NDArray[np.float64]:
     """``sum_{s=t-tau_t}^{t-1} eta_s`` for every t (s >= 1), via a prefix sum."""
     prefix = np.concatenate(
@@ -138,12 +152,7 @@ def recursion_bound(
         second = 2 * beta * L**2 * (1 - 1 / n) * (eta * _stale_sum(eta, tau)).sum(-1)
         out = first + second
     elif kind == "strongly_convex":
-        if strong_convexity is None:
-            raise InvalidParameterError(
-                f"{theorem.key} needs strong_convexity (missing)"
-            )
-        gamma = float(validate_parameter("strong_convexity", strong_convexity))
-        _check_step_limit(theorem, eta, 1.0 / beta)
+        gamma = _strongly_convex_setup(theorem, eta, beta, strong_convexity)
         m = np.zeros(eta.shape[:-1])
         for t in range(eta.shape[-1]):
             m = (1 - eta[..., t] * gamma) * m + 2 * eta[..., t] * L / n
@@ -225,12 +234,7 @@ def pathwise_bound(
         inc = np.where(hit, jump, 2 * eta * beta * L * _stale_sum(eta, tau))
         b = np.cumsum(inc, -1)
     elif kind == "strongly_convex":
-        if strong_convexity is None:
-            raise InvalidParameterError(
-                f"{theorem.key} needs strong_convexity (missing)"
-            )
-        gamma = float(validate_parameter("strong_convexity", strong_convexity))
-        _check_step_limit(theorem, eta, 1.0 / beta)
+        gamma = _strongly_convex_setup(theorem, eta, beta, strong_convexity)
         b = np.empty(eta.shape)
         cur = np.zeros(eta.shape[:-1])
         for t in range(T):
