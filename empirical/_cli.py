@@ -127,10 +127,10 @@ def _theorem_keys(names: Sequence[str] | None) -> tuple[str, ...]:
 
 
 def _executor(backend: str, workers: int | None) -> Any:
-    from ._executors import make_executor
+    from ._executors import check_workers, make_executor
 
-    if workers is not None and workers < 1:
-        raise InvalidParameterError(f"workers={workers!r} must be >= 1")
+    if workers is not None:
+        check_workers(workers)  # also for backend 'serial', which ignores it
     return make_executor(backend, workers=workers)
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "Executor",
     "LocalProcessExecutor",
     "SerialExecutor",
+    "check_workers",
     "make_executor",
 ]
 
@@ -41,6 +42,19 @@ THREAD_ENV_VARS = (
     "VECLIB_MAXIMUM_THREADS",
     "NUMBA_NUM_THREADS",
 )
+
+
+def check_workers(workers: Any) -> int:
+    """Return ``workers``; raise unless it is an ``int >= 1`` (not a bool).
+
+    Stricter than ``check_int`` on purpose (``2.0`` is refused), and importing
+    ``bounds`` only on error keeps numpy out of this module's import.
+    """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        from bounds import InvalidParameterError
+
+        raise InvalidParameterError(f"workers={workers!r} must be an integer >= 1")
+    return workers
 
 
 @runtime_checkable
@@ -87,12 +101,9 @@ class LocalProcessExecutor:
     """
 
     def __init__(self, workers: int | None = None) -> None:
-        n = workers if workers is not None else (os.cpu_count() or 1)
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            from bounds import InvalidParameterError
-
-            raise InvalidParameterError(f"workers={workers!r} must be an integer >= 1")
-        self.workers = n
+        self.workers = check_workers(
+            workers if workers is not None else (os.cpu_count() or 1)
+        )
 
     def map_unordered(
         self, fn: Callable[[T], R], tasks: Iterable[T]

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from bounds import InvalidParameterError
 
-from ._executors import THREAD_ENV_VARS
+from ._executors import THREAD_ENV_VARS, check_workers
 
 __all__ = ["RayExecutor", "RayTimeoutError", "import_ray", "ray_session"]
 
@@ -129,10 +129,8 @@ class RayExecutor:
         num_cpus_per_task: float = 1.0,
         task_timeout_s: float = DEFAULT_TASK_TIMEOUT_S,
     ) -> None:
-        if workers is not None and (
-            isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
-        ):
-            raise InvalidParameterError(f"workers={workers!r} must be an integer >= 1")
+        if workers is not None:
+            check_workers(workers)
         if not num_cpus_per_task > 0:
             raise InvalidParameterError(
                 f"num_cpus_per_task={num_cpus_per_task!r} must be > 0"
