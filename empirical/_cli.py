@@ -142,12 +142,9 @@ def _progress(total: int, desc: str) -> Any:
 
 
 def _report_bugs(records: Sequence[dict[str, Any]]) -> int:
-    bugs = [
-        (r["task_id"], v["registry_key"])
-        for r in records
-        for v in r["verdicts"]
-        if v["pathwise"] and v["pathwise"]["status"] == "violated"
-    ]
+    from ._table import pathwise_bugs
+
+    bugs = pathwise_bugs(records)
     for tid, key in bugs:
         print(
             f"asyncstab: BUG: pathwise bound {key} exceeded in task {tid}",

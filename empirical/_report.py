@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ._findings import findings as findings
-from ._table import _est, _num
+from ._table import _est, _num, pathwise_bugs
 from ._table import format_table as format_table
 from ._table import table_rows as table_rows
 
@@ -140,12 +140,7 @@ def write_report(
     out.mkdir(parents=True, exist_ok=True)
     rows = table_rows(records, theorems)
     f = findings(records)
-    bugs = [
-        r["task_id"]
-        for r in records
-        for v in r["verdicts"]
-        if v["pathwise"] and v["pathwise"]["status"] == "violated"
-    ]
+    bugs = [task_id for task_id, _ in pathwise_bugs(records)]
     figs: list[str] = []
     if figures:
         from ._figures import make_figures

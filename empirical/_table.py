@@ -11,7 +11,7 @@ from typing import Any
 
 from ._measure import Estimate
 
-__all__ = ["COLUMNS", "format_table", "setting_label", "table_rows"]
+__all__ = ["COLUMNS", "format_table", "pathwise_bugs", "setting_label", "table_rows"]
 
 COLUMNS = (
     "theorem",
@@ -32,6 +32,16 @@ def _est(d: dict[str, Any] | None) -> str:
 
 def _num(x: float | None) -> str:
     return "-" if x is None else f"{x:.3g}"
+
+
+def pathwise_bugs(records: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
+    """``(task_id, registry_key)`` of every verdict whose pathwise check failed."""
+    return [
+        (r["task_id"], v["registry_key"])
+        for r in records
+        for v in r["verdicts"]
+        if v["pathwise"] and v["pathwise"]["status"] == "violated"
+    ]
 
 
 def setting_label(cfg: dict[str, Any]) -> str:
