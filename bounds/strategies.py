@@ -29,7 +29,7 @@ from hypothesis.strategies import SearchStrategy
 from numpy.typing import NDArray
 
 from ._errors import InvalidParameterError
-from ._symbols import SYMBOL
+from ._symbols import API_NAME, SYMBOL
 from ._theorem import Assumption, Theorem
 from ._validation import check_int, check_positive
 
@@ -75,7 +75,7 @@ def step_size_limit(theorem: Theorem, **constants: float) -> float:
             continue
         subs = {}
         for s in cond.rhs.free_symbols:
-            name = next(k for k, v in SYMBOL.items() if v == s)
+            name = API_NAME[s]
             if name not in constants:
                 raise InvalidParameterError(
                     f"{name}=None must be given: {theorem.key}'s condition uses it"
