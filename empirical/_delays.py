@@ -250,7 +250,7 @@ class TraceDelay(AbstractDelay):
         """Read a trace: a CSV/text file of integers written as floats, one row a step.
 
         Args:
-            path: the file (see ``/work/shared/data/delay-traces/README.md``).
+            path: the file (see ``../shared/data/delay-traces/README.md`` beside the checkout).
             column: for multi-column (PIAG) files, ``"min"`` takes the row minimum
                 (the freshest gradient, the one that just arrived) and an int picks
                 that column. One-column files are used as they are.

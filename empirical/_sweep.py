@@ -94,6 +94,11 @@ class SweepTask:
         check_int(self.n_pairs, "n_pairs", min_value=2)
         check_int(self.seed, "seed", min_value=0)
         check_positive(self.radius, "radius")
+        if not isinstance(self.delay, str):
+            raise InvalidParameterError(
+                f"delay={self.delay!r} must be a delay spec string such as "
+                "'uniform', 'geometric:0.3' or 'trace:PATH'"
+            )
         kind = self.delay.split(":", 1)[0]
         check_choice(kind, "delay", DELAY_KINDS)
         object.__setattr__(self, "theorems", tuple(self.theorems))
