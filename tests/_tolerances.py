@@ -24,6 +24,12 @@ RTOL_DOMINATE = 1e-12
 #: in a different order (prefix sums vs loops, log-space vs products).
 RTOL_LOOP = 1e-9
 
+#: Monotonicity of one recursion in its inputs (more delay, [R-ncvx] vs [D-ncvx]):
+#: both sides are the same log-space computation over <= 60 steps (log1p, a
+#: log-add-exp accumulation, one exp), each step off by ~1 ulp, so ties can differ
+#: by ~1e-14 relative; 1e-12 leaves room and is far below any real decrease.
+RTOL_MONOTONE = 1e-12
+
 #: Pathwise bound against a simulated run. THEORY.md: violations are rounding
 #: only (1e-16-level). Both sides are sums of <= 40 terms of size <= ~10, each
 #: with ~1 ulp of error; 1e-12 absolute (plus relative 1e-12) is far below any
