@@ -123,7 +123,9 @@ def test_regatti_recursion_grows_with_delays(data: st.DataObject) -> None:
     large = recursion_bound(theorem, step_sizes=eta, delays=tau + extra, **k)
     assert large >= small * (1 - RTOL_MONOTONE)
     base = recursion_bound(THEOREMS["delayed-ncvx"], step_sizes=eta, delays=tau, **k)
-    assert small >= base * (1 - RTOL_MONOTONE)  # [R-ncvx] is never tighter than [D-ncvx]
+    assert small >= base * (
+        1 - RTOL_MONOTONE
+    )  # [R-ncvx] is never tighter than [D-ncvx]
 
 
 @given(data=st.data())
