@@ -11,6 +11,7 @@ from ._errors import StepSizeConditionError as StepSizeConditionError
 from ._inverse import InverseSolution as InverseSolution
 from ._inverse import max_step_size as max_step_size
 from ._inverse import min_samples as min_samples
+from ._parameters import BoundValue as BoundValue
 from ._recursion import pathwise_bound as pathwise_bound
 from ._recursion import recursion_bound as recursion_bound
 from ._reference import Reference as Reference
@@ -25,7 +26,6 @@ from ._schedules import rule_tau as rule_tau
 from ._schedules import rule_tau_decaying as rule_tau_decaying
 from ._schedules import staleness_adaptive as staleness_adaptive
 from ._theorem import Assumption as Assumption
-from ._theorem import BoundValue as BoundValue
 from ._theorem import Quantity as Quantity
 from ._theorem import Theorem as Theorem
 

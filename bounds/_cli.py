@@ -16,9 +16,10 @@ from typing import Any, NoReturn
 
 from ._errors import InvalidParameterError
 from ._inverse import max_step_size, min_samples
+from ._parameters import format_value
 from ._registry import THEOREMS, get_theorem
 from ._symbols import SYMBOL
-from ._theorem import _cond_text, format_value
+from ._theorem import _cond_text
 
 __all__ = ["OneLineParser", "main", "register", "run"]
 

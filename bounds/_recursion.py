@@ -31,7 +31,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._errors import InvalidParameterError, StepSizeConditionError
-from ._theorem import Assumption, Theorem, validate_parameter
+from ._parameters import validate_parameter
+from ._theorem import Assumption, Theorem
 from ._validation import check_array, check_int_array
 
 __all__ = ["pathwise_bound", "recursion_bound"]

@@ -17,7 +17,7 @@ import pytest
 import bounds
 from bounds import THEOREMS, InvalidParameterError, StepSizeConditionError
 from bounds import strategies as bst
-from bounds._theorem import _RULES, DEFAULTS
+from bounds._parameters import _RULES, DEFAULTS
 
 GOOD: dict[str, dict[str, Any]] = {
     "hardt-cvx": dict(
