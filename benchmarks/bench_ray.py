@@ -32,7 +32,8 @@ def main() -> None:
     from empirical._executors import make_executor
     from empirical._ps import start_ps
     from empirical._ray_backend import RayExecutor, _job_runtime_env
-    from empirical._sweep import make_tasks, sweep
+    from empirical._sweep import sweep
+    from empirical._task import make_tasks
 
     tasks = make_tasks(
         {

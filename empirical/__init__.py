@@ -51,9 +51,9 @@ _EXPORTS: dict[str, str] = {
     "PathwiseViolationWarning": "_verdict",
     "verify": "_verdict",
     # sweeps and executors
-    "SweepTask": "_sweep",
-    "make_tasks": "_sweep",
-    "parse_grid": "_sweep",
+    "SweepTask": "_task",
+    "make_tasks": "_task",
+    "parse_grid": "_task",
     "load_results": "_sweep",
     "sweep": "_sweep",
     "Executor": "_executors",

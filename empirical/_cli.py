@@ -231,8 +231,9 @@ def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from ._sweep import make_tasks, parse_grid, sweep
+    from ._sweep import sweep
     from ._table import format_table, table_rows
+    from ._task import make_tasks, parse_grid
 
     base = {
         "loss": args.loss,

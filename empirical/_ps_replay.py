@@ -124,7 +124,7 @@ def evaluate_trace(
     from ._measure import measure
     from ._problem import make_problem
     from ._simulate import simulate_pairs
-    from ._sweep import make_schedule
+    from ._task import make_schedule
     from ._verdict import verify
 
     check_choice(rule, "rule", tuple(SCHEDULE_OF_RULE))

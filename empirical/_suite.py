@@ -1,6 +1,6 @@
 """The default verification suite of ``asyncstab verify`` and its findings.
 
-Families of settings (a *tag* on each :class:`~empirical._sweep.SweepTask`):
+Families of settings (a *tag* on each :class:`~empirical._task.SweepTask`):
 
 ``cvx-tau``      logistic on breast_cancer, constant step, delay grid, constant vs
                  [rule-tau]: [H-cvx] at tau = 0, [D-cvx] for tau > 0.
@@ -28,7 +28,7 @@ from typing import Any
 
 from bounds import InvalidParameterError
 
-from ._sweep import SweepTask
+from ._task import SweepTask
 
 __all__ = ["SuiteConfig", "build_suite"]
 

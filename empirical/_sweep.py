@@ -12,207 +12,23 @@ so results are the same whatever the executor and the order of completion.
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import itertools
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from bounds import InvalidParameterError
-from bounds._validation import (
-    check_choice,
-    check_int,
-    check_positive,
-)
+
+from ._task import SweepTask, make_schedule
 
 __all__ = [
-    "SCHEDULES",
-    "SweepTask",
     "load_results",
-    "make_schedule",
-    "make_tasks",
-    "parse_grid",
     "run_task",
+    "simulate_task",
     "sweep",
 ]
-
-#: Step-size schedules a task can use ([rule-tau] of THEORY.md in three forms).
-SCHEDULES = (
-    "constant",
-    "rule-tau",
-    "decaying",
-    "rule-tau-decaying",
-    "staleness-adaptive",
-)
-DELAY_KINDS = ("constant", "uniform", "geometric", "workers", "trace")
-
-
-@dataclass(frozen=True)
-class SweepTask:
-    """One grid point: everything that determines a simulation and its verdicts.
-
-    ``step_size`` is ``eta0`` for constant schedules and ``c`` for decaying ones.
-    ``delay`` is the delay model's kind (``"uniform"``, ``"constant"``,
-    ``"geometric:P"``, ``"workers"``) combined with ``max_delay``, or a full
-    ``"trace:PATH"`` / ``"workers:K..."`` spec (the model's own ``max_delay``
-    then applies).
-    ``theorems`` restricts the verdicts (empty: every registered theorem).
-    """
-
-    loss: str = "logistic"
-    dataset: str = "breast_cancer"
-    n_samples: int = 200
-    n_steps: int = 1000
-    max_delay: int = 0
-    delay: str = "uniform"
-    step_size: float = 0.1
-    schedule: str = "constant"
-    n_pairs: int = 100
-    seed: int = 0
-    radius: float = 1.0
-    theorems: tuple[str, ...] = ()
-    tag: str = ""
-
-    def __post_init__(self) -> None:
-        from bounds._registry import THEOREMS
-
-        from ._data import DATASETS
-        from ._losses import LOSSES
-
-        check_choice(self.loss, "loss", tuple(LOSSES))
-        check_choice(self.dataset, "dataset", DATASETS)
-        check_int(self.n_samples, "n_samples", min_value=2)
-        check_int(self.n_steps, "n_steps", min_value=1)
-        check_int(self.max_delay, "max_delay", min_value=0)
-        check_positive(self.step_size, "step_size")
-        check_choice(self.schedule, "schedule", SCHEDULES)
-        check_int(self.n_pairs, "n_pairs", min_value=2)
-        check_int(self.seed, "seed", min_value=0)
-        check_positive(self.radius, "radius")
-        if not isinstance(self.delay, str):
-            raise InvalidParameterError(
-                f"delay={self.delay!r} must be a delay spec string such as "
-                "'uniform', 'geometric:0.3' or 'trace:PATH'"
-            )
-        kind = self.delay.split(":", 1)[0]
-        check_choice(kind, "delay", DELAY_KINDS)
-        object.__setattr__(self, "theorems", tuple(self.theorems))
-        for key in self.theorems:
-            check_choice(key, "theorems", tuple(THEOREMS))
-
-    @property
-    def delay_spec(self) -> str:
-        """The ``make_delay`` spec, e.g. ``"uniform:8"``."""
-        kind, _, rest = self.delay.partition(":")
-        if kind == "trace" or (kind == "workers" and rest):
-            return self.delay
-        if kind == "workers":  # tau + 1 workers, staleness capped at max_delay
-            return f"workers:{self.max_delay + 1}:exponential:{self.max_delay}"
-        return f"{self.delay}:{self.max_delay}"
-
-    @property
-    def task_id(self) -> str:
-        """Stable identity: SHA-256 of the canonical JSON of the config.
-
-        ``tag`` is a label for reports, not part of the setting, so two families
-        sharing a setting run it once.
-        """
-        cfg = {k: v for k, v in self.to_dict().items() if k != "tag"}
-        blob = json.dumps(cfg, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready dict."""
-        d = asdict(self)
-        d["theorems"] = list(self.theorems)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> SweepTask:
-        """Inverse of :meth:`to_dict`."""
-        return cls(**{**d, "theorems": tuple(d.get("theorems", ()))})
-
-
-_FIELD_TYPES: dict[str, Callable[[str], Any]] = {
-    f.name: {"int": int, "float": float, "str": str}.get(str(f.type), str)
-    for f in dataclasses.fields(SweepTask)
-    if f.name not in {"theorems"}
-}
-_ALIASES = {
-    "tau": "max_delay",
-    "eta": "step_size",
-    "c": "step_size",
-    "n": "n_samples",
-    "T": "n_steps",
-    "pairs": "n_pairs",
-}
-
-
-def parse_grid(specs: Sequence[str]) -> dict[str, list[Any]]:
-    """Parse ``["max_delay=0,2,8", "step_size=0.05,0.1"]`` into a grid dict.
-
-    Aliases: ``tau``, ``eta``/``c``, ``n``, ``T``, ``pairs``.
-
-    Examples:
-        >>> parse_grid(["tau=0,2", "loss=logistic,sigmoid"])
-        {'max_delay': [0, 2], 'loss': ['logistic', 'sigmoid']}
-    """
-    grid: dict[str, list[Any]] = {}
-    for spec in specs:
-        name, sep, values = spec.partition("=")
-        name = _ALIASES.get(name.strip(), name.strip())
-        if not sep or not values.strip():
-            raise InvalidParameterError(
-                f"grid={spec!r} must look like 'name=v1,v2,...'"
-            )
-        if name not in _FIELD_TYPES:
-            raise InvalidParameterError(
-                f"grid={spec!r}: {name!r} must be one of "
-                f"{', '.join(sorted(set(_FIELD_TYPES) | set(_ALIASES)))}"
-            )
-        conv = _FIELD_TYPES[name]
-        try:
-            vals = [conv(v.strip()) for v in values.split(",") if v.strip()]
-        except ValueError as exc:
-            raise InvalidParameterError(
-                f"grid={spec!r}: values must be of type {conv.__name__}"
-            ) from exc
-        grid[name] = vals
-    return grid
-
-
-def make_tasks(
-    base: dict[str, Any], grid: Mapping[str, Sequence[Any]]
-) -> list[SweepTask]:
-    """The Cartesian product of ``grid`` over ``base`` (deduplicated, in order)."""
-    keys = list(grid)
-    tasks: dict[str, SweepTask] = {}
-    for combo in itertools.product(*(grid[k] for k in keys)):
-        t = SweepTask(**{**base, **dict(zip(keys, combo, strict=True))})
-        tasks.setdefault(t.task_id, t)
-    return list(tasks.values())
-
-
-def make_schedule(schedule: str, step_size: float, max_delay: int) -> Any:
-    """The step-size schedule named ``schedule`` (one of :data:`SCHEDULES`).
-
-    ``step_size`` is ``eta0`` (or ``c`` for the decaying forms); ``max_delay`` is
-    the ``tau`` of the [rule-tau] forms (the others ignore it).
-    """
-    import bounds
-
-    return {
-        "constant": lambda: bounds.constant(step_size),
-        "rule-tau": lambda: bounds.rule_tau(step_size, max_delay),
-        "decaying": lambda: bounds.decaying(step_size),
-        "rule-tau-decaying": lambda: bounds.rule_tau_decaying(step_size, max_delay),
-        "staleness-adaptive": lambda: bounds.staleness_adaptive(step_size),
-    }[check_choice(schedule, "schedule", SCHEDULES)]()
 
 
 def _schedule(task: SweepTask, max_delay: int | None) -> Any:

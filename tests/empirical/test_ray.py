@@ -22,7 +22,8 @@ from empirical._ps import PSFailureError, PSResult, start_ps  # noqa: E402
 from empirical._ps_replay import evaluate_trace  # noqa: E402
 from empirical._ray_backend import RayExecutor, _job_runtime_env  # noqa: E402
 from empirical._simulate import simulate_pairs  # noqa: E402
-from empirical._sweep import load_results, make_tasks, sweep  # noqa: E402
+from empirical._sweep import load_results, sweep  # noqa: E402
+from empirical._task import make_tasks  # noqa: E402
 
 # No warning filter: with ray 2.60 these tests emit no warning under the
 # project's filterwarnings=error (checked); a future Ray warning should be seen.

@@ -11,7 +11,8 @@ import pytest
 
 from bounds import InvalidParameterError
 from empirical._executors import LocalProcessExecutor, SerialExecutor, make_executor
-from empirical._sweep import SweepTask, load_results, make_tasks, parse_grid, sweep
+from empirical._sweep import load_results, sweep
+from empirical._task import SweepTask, make_tasks, parse_grid
 
 
 def fake_run(task: SweepTask) -> dict[str, Any]:

@@ -11,7 +11,8 @@ import pytest
 from bounds import THEOREMS
 from empirical._cli import main
 from empirical._executors import LocalProcessExecutor, SerialExecutor
-from empirical._sweep import make_tasks, parse_grid, sweep
+from empirical._sweep import sweep
+from empirical._task import make_tasks, parse_grid
 
 
 @pytest.mark.slow
