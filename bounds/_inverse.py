@@ -90,17 +90,6 @@ def _symbolic_root_cached(key: str, unknown: str) -> Callable[..., Any] | None:
     return root
 
 
-def _condition_limit(theorem: Theorem, unknown: str, values: dict[str, Any]) -> float:
-    """Upper limit the theorem's conditions put on the unknown (inf if none)."""
-    x = SYMBOL[unknown]
-    limit = math.inf
-    for cond in theorem.conditions:
-        if cond.rel_op == "<=" and cond.lhs == x:
-            subs = {SYMBOL[k]: v for k, v in values.items() if k != unknown}
-            limit = min(limit, float(cond.rhs.subs(subs)))
-    return limit
-
-
 def _log_bound(
     theorem: Theorem, unknown: str, values: dict[str, Any]
 ) -> Callable[[float], float]:
@@ -150,7 +139,7 @@ def max_step_size(
         )
     # validate everything else with a placeholder value for the unknown
     values = dict(theorem.validate({**params, unknown: 1e-300}))
-    limit = _condition_limit(theorem, unknown, values)
+    limit = theorem.step_size_limit(**values)
     log_target = math.log(target)
     if SYMBOL[unknown] not in theorem.expr.free_symbols:
         log_b = _log_bound(theorem, unknown, values)(1.0)

@@ -88,7 +88,7 @@ def _strongly_convex_setup(
     if strong_convexity is None:
         raise InvalidParameterError(f"{theorem.key} needs strong_convexity (missing)")
     gamma = float(validate_parameter("strong_convexity", strong_convexity))
-    _check_step_limit(theorem, eta, 1.0 / beta)
+    _check_step_limit(theorem, eta, theorem.step_size_limit(smoothness=beta))
     return gamma
 
 
@@ -148,7 +148,7 @@ def recursion_bound(
     eta, tau = _arrays(theorem, step_sizes, delays)
     kind = theorem.recursion
     if kind == "convex":
-        _check_step_limit(theorem, eta, 2.0 / beta)
+        _check_step_limit(theorem, eta, theorem.step_size_limit(smoothness=beta))
         first = 2 * L**2 / n * eta.sum(-1)
         second = 2 * beta * L**2 * (1 - 1 / n) * (eta * _stale_sum(eta, tau)).sum(-1)
         out = first + second
@@ -231,7 +231,7 @@ def pathwise_bound(
     kind = theorem.recursion
     jump = 2 * eta * L
     if kind == "convex":
-        _check_step_limit(theorem, eta, 2.0 / beta)
+        _check_step_limit(theorem, eta, theorem.step_size_limit(smoothness=beta))
         inc = np.where(hit, jump, 2 * eta * beta * L * _stale_sum(eta, tau))
         b = np.cumsum(inc, -1)
     elif kind == "strongly_convex":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -185,6 +186,50 @@ class Theorem:
             )
             for c in self.conditions
         )
+
+    @functools.cached_property
+    def _limit_fns(self) -> tuple[tuple[tuple[str, ...], Callable[..., Any]], ...]:
+        x = SYMBOL[self.step_parameter]
+        out = []
+        for cond in self.conditions:
+            if cond.rel_op == "<=" and cond.lhs == x:
+                syms = tuple(sorted(cond.rhs.free_symbols, key=str))
+                out.append(
+                    (
+                        tuple(API_NAME[s] for s in syms),
+                        sp.lambdify(syms, cond.rhs, modules="math"),
+                    )
+                )
+        return tuple(out)
+
+    def step_size_limit(self, **constants: Any) -> float:
+        """Largest ``step_size`` (or ``c``) the theorem's conditions allow.
+
+        Args:
+            **constants: values of the symbols the conditions use (``smoothness``);
+                others are ignored.
+
+        Returns:
+            the limit, e.g. ``2 / smoothness`` for [H-cvx]; ``inf`` if none.
+
+        Raises:
+            InvalidParameterError: a constant a condition needs is missing or bad.
+
+        Examples:
+            >>> from bounds import THEOREMS
+            >>> THEOREMS["hardt-scvx"].step_size_limit(smoothness=4.0)
+            0.25
+        """
+        limit = math.inf
+        for names, fn in self._limit_fns:
+            for name in names:
+                if constants.get(name) is None:
+                    raise InvalidParameterError(
+                        f"{name}=None must be given: {self.key}'s condition uses it"
+                    )
+            vals = [float(validate_parameter(k, constants[k])) for k in names]
+            limit = min(limit, float(fn(*vals)))
+        return limit
 
     # ------------------------------------------------------------ evaluation
     @functools.cached_property

@@ -23,13 +23,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import sympy as sp
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 from numpy.typing import NDArray
 
-from ._errors import InvalidParameterError
-from ._symbols import API_NAME, SYMBOL
 from ._theorem import Assumption, Theorem
 from ._validation import check_int, check_positive
 
@@ -68,21 +65,7 @@ def step_size_limit(theorem: Theorem, **constants: float) -> float:
         >>> step_size_limit(THEOREMS["hardt-ncvx"], smoothness=4.0)
         inf
     """
-    x = SYMBOL[theorem.step_parameter]
-    limit = float("inf")
-    for cond in theorem.conditions:
-        if cond.rel_op != "<=" or cond.lhs != x:
-            continue
-        subs = {}
-        for s in cond.rhs.free_symbols:
-            name = API_NAME[s]
-            if name not in constants:
-                raise InvalidParameterError(
-                    f"{name}=None must be given: {theorem.key}'s condition uses it"
-                )
-            subs[s] = sp.Float(check_positive(constants[name], name), 30)
-        limit = min(limit, float(cond.rhs.subs(subs)))
-    return limit
+    return theorem.step_size_limit(**constants)
 
 
 def _delayed(theorem: Theorem) -> bool:
