@@ -28,7 +28,7 @@ from typing import Any
 
 from bounds import InvalidParameterError
 
-from ._task import SweepTask
+from ._task import SweepTask, unique_tasks
 
 __all__ = ["SuiteConfig", "build_suite"]
 
@@ -249,12 +249,9 @@ def build_suite(
         for r in rows:
             if r["max_delay"] > 0:
                 r["delay"], r["max_delay"] = f"trace:{delays_from}", trace_tau
-    tasks: dict[str, SweepTask] = {}
-    for r in rows:
-        t = SweepTask(**r)
-        tasks.setdefault(t.task_id, t)
+    tasks = unique_tasks(SweepTask(**r) for r in rows)
     if not tasks:
         raise InvalidParameterError(
             f"no setting of the suite matches losses={losses!r}, datasets={datasets!r}"
         )
-    return list(tasks.values())
+    return tasks

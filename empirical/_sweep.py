@@ -21,7 +21,7 @@ from typing import Any
 
 from bounds import InvalidParameterError
 
-from ._task import SweepTask, make_schedule
+from ._task import SweepTask, make_schedule, unique_tasks
 
 __all__ = [
     "load_results",
@@ -205,9 +205,7 @@ def sweep(
     """
     from ._executors import SerialExecutor
 
-    uniq: dict[str, SweepTask] = {}
-    for t in tasks:
-        uniq.setdefault(t.task_id, t)
+    uniq = {t.task_id: t for t in unique_tasks(tasks)}
     done: dict[str, dict[str, Any]] = {}
     path = Path(results) if results is not None else None
     if path is not None:

@@ -11,7 +11,7 @@ import dataclasses
 import hashlib
 import itertools
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -29,6 +29,7 @@ __all__ = [
     "make_schedule",
     "make_tasks",
     "parse_grid",
+    "unique_tasks",
 ]
 
 #: Step-size schedules a task can use ([rule-tau] of THEORY.md in three forms).
@@ -181,11 +182,18 @@ def make_tasks(
 ) -> list[SweepTask]:
     """The Cartesian product of ``grid`` over ``base`` (deduplicated, in order)."""
     keys = list(grid)
-    tasks: dict[str, SweepTask] = {}
-    for combo in itertools.product(*(grid[k] for k in keys)):
-        t = SweepTask(**{**base, **dict(zip(keys, combo, strict=True))})
-        tasks.setdefault(t.task_id, t)
-    return list(tasks.values())
+    return unique_tasks(
+        SweepTask(**{**base, **dict(zip(keys, combo, strict=True))})
+        for combo in itertools.product(*(grid[k] for k in keys))
+    )
+
+
+def unique_tasks(tasks: Iterable[SweepTask]) -> list[SweepTask]:
+    """``tasks`` without repeats (same ``task_id``), first occurrence kept, in order."""
+    uniq: dict[str, SweepTask] = {}
+    for t in tasks:
+        uniq.setdefault(t.task_id, t)
+    return list(uniq.values())
 
 
 def make_schedule(schedule: str, step_size: float, max_delay: int) -> Any:
