@@ -1,5 +1,5 @@
-"""Calculator subcommands of the ``asyncstab`` CLI: bound, step-size, samples,
-list, show. Thin: parse, call the public API, print.
+"""Calculator subcommands of the ``asyncstab`` CLI: bound, compare, step-size,
+samples, list, show. Thin: parse, call the public API, print.
 
 ``register(subparsers)`` adds them to a parser (the full CLI lives in
 ``empirical._cli``); ``python -m bounds`` runs the calculator alone.
@@ -14,16 +14,18 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from ._compare_cli import add_compare_arguments, run_compare
 from ._errors import InvalidParameterError
 from ._inverse import max_step_size, min_samples
 from ._parameters import format_value
-from ._registry import THEOREMS, get_theorem
+from ._rate import RATES
+from ._registry import REGISTRY, get_theorem
 from ._symbols import SYMBOL
 from ._theorem import _cond_text
 
 __all__ = ["OneLineParser", "main", "register", "run"]
 
-COMMANDS = ("bound", "step-size", "samples", "list", "show")
+COMMANDS = ("bound", "compare", "step-size", "samples", "list", "show")
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -64,7 +66,12 @@ def _add_constants(p: argparse.ArgumentParser, *, skip: str = "") -> None:
 def register(subparsers: Any) -> None:
     """Add the calculator subcommands to an argparse ``subparsers`` object."""
     p = subparsers.add_parser("bound", help="evaluate a theorem's bound")
-    p.add_argument("--theorem", required=True, help=f"one of {', '.join(THEOREMS)}")
+    p.add_argument("--theorem", required=True, help=f"one of {', '.join(REGISTRY)}")
+    _add_constants(p)
+    p = subparsers.add_parser(
+        "compare", help="every registered bound at a setting, ranked as gap bounds"
+    )
+    add_compare_arguments(p)
     _add_constants(p)
     p = subparsers.add_parser(
         "step-size", help="largest step size (or c) for a target gap"
@@ -119,15 +126,17 @@ def _cmd_bound(args: argparse.Namespace) -> list[dict[str, Any]]:
     out = []
     for params in _grid(args):
         value = theorem.compute(**params)
-        out.append(
-            {
-                **params,
-                "bound": format_value(value.log10_value),
-                "log10_bound": value.log10_value,
-                "value": value.value,
-                "vacuous": value.vacuous,
-            }
-        )
+        row = {
+            **params,
+            "quantity": theorem.quantity.label,
+            "bound": format_value(value.log10_value),
+            "log10_bound": value.log10_value,
+            "value": value.value,
+            "vacuous": value.vacuous,
+        }
+        if theorem.is_reconstruction:
+            row["note"] = f"{theorem.registry_key} is a RECONSTRUCTION ({theorem.key})"
+        out.append(row)
     return out
 
 
@@ -159,15 +168,34 @@ def run(args: argparse.Namespace) -> int:
                 "schedule": t.schedule,
                 "assumptions": ", ".join(sorted(a.name.lower() for a in t.assumptions)),
                 "conditions": "; ".join(map(_cond_text, t.conditions)) or "-",
+                "quantity": t.quantity.label,
                 "source": t.reference.short
                 + (" (reconstruction)" if t.is_reconstruction else ""),
             }
-            for t in THEOREMS.values()
+            for t in REGISTRY.values()
+        ]
+        rows += [
+            {
+                "key": r.key,
+                "registry": r.registry_key,
+                "schedule": "rate only",
+                "assumptions": ", ".join(r.assumptions),
+                "conditions": r.label,
+                "quantity": r.quantity.label,
+                "source": r.reference.short + " (rate only)",
+            }
+            for r in RATES.values()
         ]
         if args.json:
             print(json.dumps(rows, indent=2))
         else:
-            _print_table(rows, ["key", "registry", "schedule", "conditions", "source"])
+            _print_table(
+                rows,
+                ["key", "registry", "quantity", "schedule", "conditions", "source"],
+            )
+        return 0
+    if args.command == "show" and args.theorem in RATES:
+        print(RATES[args.theorem].statement())
         return 0
     if args.command == "show":
         t = get_theorem(args.theorem)
@@ -175,11 +203,15 @@ def run(args: argparse.Namespace) -> int:
         if args.bibtex:
             print(t.reference.bibtex())
         return 0
+    if args.command == "compare":
+        return run_compare(args, _grid, _print_table)
     rows = _cmd_bound(args) if args.command == "bound" else _cmd_inverse(args)
     if args.json:
         print(json.dumps(rows, indent=2, default=float))
         return 0
     hidden = {"log10_bound", "value"}
+    if all(r.get("quantity") == "uniform stability" for r in rows):
+        hidden.add("quantity")  # part 1: the column every README example omits
     columns = [k for k in rows[0] if k not in hidden]
     for r in rows:
         if r.get("vacuous"):

@@ -15,7 +15,14 @@ from numpy.typing import NDArray
 from ._errors import InvalidParameterError
 from ._validation import check_array, check_finite, check_int
 
-__all__ = ["DEFAULTS", "BoundValue", "Value", "format_value", "validate_parameter"]
+__all__ = [
+    "DEFAULTS",
+    "LINKED_DEFAULTS",
+    "BoundValue",
+    "Value",
+    "format_value",
+    "validate_parameter",
+]
 
 Value = float | NDArray[np.float64]
 
@@ -32,10 +39,22 @@ _RULES: dict[str, tuple[bool, float, bool]] = {
     "smoothness": (False, 0.0, True),
     "strong_convexity": (False, 0.0, True),
     "loss_bound": (False, 0.0, True),
+    "diameter": (False, 0.0, True),
+    "init_distance": (False, 0.0, False),
+    "optimal_risk": (False, 0.0, False),
+    "train_loss": (False, 0.0, False),
+    "gamma_split": (False, 0.0, True),
 }
 
 #: Values used when an argument is omitted.
 DEFAULTS: dict[str, float] = {"max_delay": 0, "loss_bound": 1.0}
+
+#: Defaults read from another argument *the caller gave* (THEORY.md, part 2):
+#: ``||w_1 - w*|| <= r`` and ``F(w*) <= B`` for a loss in ``[0, B]``.
+LINKED_DEFAULTS: dict[str, str] = {
+    "init_distance": "diameter",
+    "optimal_risk": "loss_bound",
+}
 
 
 def validate_parameter(name: str, value: Any) -> Value:

@@ -34,7 +34,7 @@ class Reference:
     @property
     def short(self) -> str:
         """``"Hardt et al. 2016, Theorem 3.8"``."""
-        if self.arxiv is None:
+        if self.authors == "asyncstab developers":
             return f"asyncstab, {self.locator}"
         first = self.authors.split(",")[0].split(" and ")[0].strip().split()[-1]
         return f"{first} et al. {self.year}, {self.locator}"
@@ -78,7 +78,7 @@ REGATTI2019 = Reference(
     title="Distributed SGD Generalizes Well Under Asynchrony",
     year=2019,
     arxiv="1909.13391v1",
-    locator="main theorem (nonconvex, bounded delay)",
+    locator="reconstruction (nonconvex, bounded delay; form quoted by Deng et al. 2024)",
     bibtex_key="regatti2019distributed",
     venue="57th Annual Allerton Conference on Communication, Control, and Computing",
     note=(

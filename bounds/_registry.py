@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ._literature import LITERATURE
 from ._reference import REGATTI2019, THIS_PROJECT, hardt
 from ._symbols import B, L, T, beta, c, eta, gamma, n, tau
 from ._theorem import Assumption as A
 from ._theorem import Quantity, Theorem
 
-__all__ = ["THEOREMS", "get_theorem", "nonconvex_closed_form"]
+__all__ = ["REGISTRY", "THEOREMS", "get_theorem", "nonconvex_closed_form"]
 
 _BASE = frozenset({A.LIPSCHITZ, A.SMOOTH})
 
@@ -162,7 +163,7 @@ DELAYED_NCVX = Theorem(
     log_expr=_ncvx_sync_log,
 )
 
-#: Every theorem, by key.
+#: Part 1: the uniform-stability bounds (what ``asyncstab verify`` checks), by key.
 THEOREMS: dict[str, Theorem] = {
     t.key: t
     for t in (
@@ -175,20 +176,31 @@ THEOREMS: dict[str, Theorem] = {
     )
 }
 
+#: Every evaluable bound: part 1 plus part 2 (``LITERATURE``), by key.
+REGISTRY: dict[str, Theorem] = {**THEOREMS, **LITERATURE}
+
 
 def get_theorem(key: str) -> Theorem:
     """Look a theorem up by key (``"delayed-cvx"``) or registry key (``"[D-cvx]"``).
 
+    Part 1 (``THEOREMS``) and part 2 (``LITERATURE``) are searched; a rate-only
+    entry (``RATES``) is refused, with the reason.
+
     Raises:
         InvalidParameterError: unknown key; the message lists the known ones.
+        RateOnlyError: a rate-only entry, which has no value.
 
     Examples:
         >>> get_theorem("[H-cvx]").key
         'hardt-cvx'
     """
     from ._errors import InvalidParameterError
+    from ._rate import RATES
 
-    for t in THEOREMS.values():
+    for t in REGISTRY.values():
         if key in (t.key, t.registry_key, t.registry_key.strip("[]")):
             return t
-    raise InvalidParameterError(f"theorem={key!r} must be one of {', '.join(THEOREMS)}")
+    for rate in RATES.values():
+        if key in (rate.key, rate.registry_key, rate.registry_key.strip("[]")):
+            rate.evaluate()
+    raise InvalidParameterError(f"theorem={key!r} must be one of {', '.join(REGISTRY)}")

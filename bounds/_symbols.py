@@ -14,7 +14,14 @@ L             ``lipschitz``         sup ||grad f(w; z)||
 beta          ``smoothness``        gradient Lipschitz constant
 gamma         ``strong_convexity``  strong-convexity modulus
 B             ``loss_bound``        f(w; z) in [0, B]
+r             ``diameter``          diameter of the projection set Omega
+D_1           ``init_distance``     ||w_1 - w*|| (default: ``diameter``)
+F^*           ``optimal_risk``      F(w*), population risk of a minimiser
+F_S           ``train_loss``        expected training loss E[F_S(A(S))]
+gamma_s       ``gamma_split``       free gamma of Lei & Ying 2020, Thm 2(b)
 t0            ``t0``                burn-in step of the nonconvex argument
+epsilon       (none)                value of a bounded quantity (conversions)
+m             (none)                number of workers (rate-only entries)
 ============  ====================  =========================================
 """
 
@@ -24,15 +31,22 @@ import sympy as sp
 
 __all__ = [
     "API_NAME",
+    "D1",
+    "F_S",
     "SYMBOL",
     "B",
+    "F_star",
     "L",
     "T",
     "beta",
     "c",
+    "epsilon",
     "eta",
     "gamma",
+    "gamma_s",
+    "m",
     "n",
+    "r",
     "t0",
     "tau",
 ]
@@ -47,6 +61,13 @@ beta = sp.Symbol("beta", positive=True)
 gamma = sp.Symbol("gamma", positive=True)
 B = sp.Symbol("B", positive=True)
 t0 = sp.Symbol("t_0", positive=True)
+r = sp.Symbol("r", positive=True)
+D1 = sp.Symbol("D_1", nonnegative=True)
+F_star = sp.Symbol("F^*", nonnegative=True)
+F_S = sp.Symbol("F_S", nonnegative=True)
+gamma_s = sp.Symbol("gamma_s", positive=True)
+epsilon = sp.Symbol("epsilon", nonnegative=True)
+m = sp.Symbol("m", positive=True, integer=True)
 
 #: API name -> sympy symbol.
 SYMBOL: dict[str, sp.Symbol] = {
@@ -59,6 +80,11 @@ SYMBOL: dict[str, sp.Symbol] = {
     "smoothness": beta,
     "strong_convexity": gamma,
     "loss_bound": B,
+    "diameter": r,
+    "init_distance": D1,
+    "optimal_risk": F_star,
+    "train_loss": F_S,
+    "gamma_split": gamma_s,
 }
 
 #: sympy symbol -> API name.

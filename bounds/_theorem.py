@@ -18,7 +18,14 @@ import numpy as np
 import sympy as sp
 
 from ._errors import InvalidParameterError, StepSizeConditionError
-from ._parameters import DEFAULTS, BoundValue, Value, validate_parameter
+from ._parameters import (
+    DEFAULTS,
+    LINKED_DEFAULTS,
+    BoundValue,
+    Value,
+    validate_parameter,
+)
+from ._quantity import Quantity
 from ._reference import Reference
 from ._symbols import API_NAME, SYMBOL
 
@@ -39,12 +46,10 @@ class Assumption(str, enum.Enum):
     CONSTANT_STEP = "constant step size"
     DECAYING_STEP = "non-increasing step size eta_t <= c/t"
     PROJECTED = "projected SGD onto a convex set"
-
-
-class Quantity(str, enum.Enum):
-    """What a bound bounds."""
-
-    UNIFORM_STABILITY = "uniform stability eps_stab (>= |expected generalization gap|)"
+    NONNEGATIVE_LOSS = "nonnegative loss f >= 0"
+    BOUNDED_DOMAIN = "projected SGD onto a convex set of diameter r"
+    NON_INCREASING_STEP = "non-increasing step sizes eta_k <= 1/(2 beta)"
+    DELAY_BELOW_STEP = "delays tau_k <= k - 1 (any sequence, no bound)"
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,9 @@ class Theorem:
         monotone: API name -> +1 (non-decreasing), -1 (non-increasing), 0 (constant).
         scaling: the claimed scaling, in words.
         log_expr: log of ``expr`` written to avoid overflow (default ``log(expr)``).
+        split: the bound at a given ``gamma_split`` (Lei & Ying 2020, Thm 2(b));
+            ``expr`` is then its minimum over ``gamma_split``, used when the
+            caller gives none.
     """
 
     key: str
@@ -77,11 +85,14 @@ class Theorem:
     conditions: tuple[sp.Rel, ...]
     reference: Reference
     schedule: Literal["constant", "decaying"]
-    recursion: Literal["convex", "strongly_convex", "nonconvex", "nonconvex_regatti"]
+    recursion: Literal[
+        "convex", "strongly_convex", "nonconvex", "nonconvex_regatti", "deng"
+    ]
     synchronous: str | None = None
     monotone: Mapping[str, int] = field(default_factory=dict)
     scaling: str = ""
     log_expr: sp.Expr | None = None
+    split: sp.Expr | None = None
 
     def __post_init__(self) -> None:
         known = set(SYMBOL.values())
@@ -91,6 +102,9 @@ class Theorem:
             assert cond.free_symbols <= known
         if self.log_expr is not None:
             assert self.log_expr.free_symbols <= known
+        if self.split is not None:
+            assert self.split.free_symbols <= known
+            assert SYMBOL["gamma_split"] in self.split.free_symbols
         assert set(self.monotone) <= set(SYMBOL), self.monotone
 
     # ----------------------------------------------------------------- names
@@ -104,6 +118,8 @@ class Theorem:
     def accepted(self) -> tuple[str, ...]:
         """Names :meth:`evaluate` accepts: ``parameters`` plus optional ones."""
         extra = [k for k in DEFAULTS if k not in self.parameters]
+        if self.split is not None:
+            extra.append("gamma_split")
         return (*self.parameters, *extra)
 
     @property
@@ -136,6 +152,9 @@ class Theorem:
         values = {k: validate_parameter(k, v) for k, v in params.items()}
         for k, v in DEFAULTS.items():
             values.setdefault(k, v)
+        for k, source in LINKED_DEFAULTS.items():
+            if k in self.parameters and k not in values and source in params:
+                values[k] = values[source]
         missing = [k for k in self.parameters if k not in values]
         if missing:
             raise InvalidParameterError(
@@ -172,7 +191,7 @@ class Theorem:
 
     @functools.cached_property
     def _condition_args(self) -> tuple[sp.Symbol, ...]:
-        return tuple(SYMBOL[k] for k in self.accepted)
+        return tuple(SYMBOL[k] for k in self.accepted if k != "gamma_split")
 
     @functools.cached_property
     def _condition_fns(
@@ -237,12 +256,24 @@ class Theorem:
         log_expr = self.log_expr if self.log_expr is not None else sp.log(self.expr)
         return sp.lambdify(self._condition_args, log_expr, modules="numpy")
 
+    @functools.cached_property
+    def _split_log_fn(self) -> Callable[..., Any]:
+        assert self.split is not None
+        args = (*self._condition_args, SYMBOL["gamma_split"])
+        return sp.lambdify(args, sp.log(self.split), modules="numpy")
+
     def log_evaluate(self, **params: Any) -> Value:
         """Natural log of the closed form; finite where the value itself overflows."""
         values = self.validate(params)
-        args = [values[k] for k in self.accepted]
+        if "gamma_split" in values:
+            fn = self._split_log_fn
+            args = [values[API_NAME[s]] for s in self._condition_args]
+            args.append(values["gamma_split"])
+        else:
+            fn = self._log_fn
+            args = [values[API_NAME[s]] for s in self._condition_args]
         with np.errstate(over="ignore", divide="ignore"):
-            out = np.asarray(self._log_fn(*args), dtype=np.float64)
+            out = np.asarray(fn(*args), dtype=np.float64)
         out = np.broadcast_to(out, np.broadcast(*[np.asarray(a) for a in args]).shape)
         return float(out) if out.ndim == 0 else np.array(out)
 
@@ -276,6 +307,9 @@ class Theorem:
         bound = params.get("loss_bound")
         if bound is None and Assumption.BOUNDED_LOSS in self.assumptions:
             bound = DEFAULTS["loss_bound"]
+        if self.quantity is Quantity.ON_AVERAGE_MODEL_STABILITY:
+            # ||A(S) - A(S')|| <= r on a set of diameter r: eps_avg2 <= r^2 always.
+            bound = float(params["diameter"]) ** 2
         vacuous = bound is not None and log_value >= np.log(float(bound))
         with np.errstate(over="ignore"):
             value = float(np.exp(log_value))
@@ -294,31 +328,40 @@ class Theorem:
             1/25
         """
         values = self.validate(params)
-        subs = {SYMBOL[k]: _exact(params.get(k, values[k])) for k in self.accepted}
-        if self.expr.is_rational_function():
-            return self.expr.xreplace(subs)
+        subs = {
+            SYMBOL[k]: _exact(params.get(k, values[k]))
+            for k in self.accepted
+            if k in values
+        }
+        expr = self.split if "gamma_split" in values else self.expr
+        assert expr is not None
+        if expr.is_rational_function():
+            return expr.xreplace(subs)
         # Powers with rational exponents of exact rationals make sympy factor huge
         # integers (minutes); keep them unevaluated: still exact, and
         # ``.evalf(digits)`` gives any precision at once.
         with sp.evaluate(False):
-            return self.expr.xreplace(subs)
+            return expr.xreplace(subs)
 
     # ------------------------------------------------------------- rendering
     def latex(self) -> str:
-        r"""LaTeX of the statement ``\epsilon_{stab} \le <expr>``."""
-        return r"\epsilon_{\mathrm{stab}} \le " + sp.latex(self.expr)
+        r"""LaTeX of the statement, e.g. ``\epsilon_{stab} \le <expr>``."""
+        return self.quantity.latex + r" \le " + sp.latex(self.expr)
 
     def statement(self) -> str:
         """The theorem in plain text: bound, assumptions, conditions, source."""
         conds = "; ".join(_cond_text(c) for c in self.conditions) or "none"
         lines = [
             f"{self.registry_key} {self.key}: {self.title}",
-            f"  eps_stab <= {sp.sstr(self.expr)}",
+            f"  {self.quantity.symbol} <= {sp.sstr(self.expr)}",
             f"  assumptions: {', '.join(sorted(a.value for a in self.assumptions))}",
             f"  conditions: {conds}",
             f"  scaling: {self.scaling}",
-            f"  source: {self.reference.short} ({self.reference.arxiv or 'project result'})",
+            f"  source: {self.reference.short} "
+            f"({self.reference.arxiv or self.reference.venue})",
         ]
+        if self.split is not None:
+            lines.insert(2, f"  at a given gamma_split: {sp.sstr(self.split)}")
         if self.reference.note:
             lines.append(f"  note: {self.reference.note}")
         return "\n".join(lines)
@@ -353,7 +396,7 @@ class Theorem:
     # ------------------------------------------------- levels 2 and 3, inverse
     def recursion_bound(self, **kwargs: Any) -> Value:
         """Level 2: see :func:`bounds.recursion_bound`."""
-        from ._recursion import recursion_bound
+        from ._levels import recursion_bound
 
         return recursion_bound(self, **kwargs)
 

@@ -124,6 +124,12 @@ def theorem_params(
             p["strong_convexity"] = min(p["strong_convexity"], p["smoothness"])
         if "loss_bound" in names:
             p["loss_bound"] = draw(_LOSS_BOUND)
+        if "diameter" in names:  # part 2: ||w_1 - w*|| <= r, F(w*) and E[F_S] >= 0
+            p["diameter"] = draw(_CONSTANT)
+            p["init_distance"] = draw(_FRACTION) * p["diameter"]
+        for name in ("optimal_risk", "train_loss"):
+            if name in names:
+                p[name] = draw(_LOSS_BOUND)
         if _delayed(theorem):
             p["max_delay"] = draw(
                 st.integers(0, min(tau_max, p.get("n_steps", tau_max)))

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from bounds import THEOREMS
+from bounds import RATES, REGISTRY, THEOREMS
 from empirical._cli import main
 
 _CVX = [
@@ -132,7 +132,12 @@ def test_samples_known_value(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
     rows = _json(["list"], capsys)
-    assert [r["key"] for r in rows] == list(THEOREMS)
+    assert [r["key"] for r in rows] == [*REGISTRY, *RATES]
+    by_key = {r["key"]: r for r in rows}
+    assert "reconstruction" in by_key["regatti-ncvx"]["source"]
+    for key in RATES:
+        assert "rate only" in by_key[key]["source"]
+        assert "rate only" in by_key[key]["conditions"]
     assert main(["show", "regatti-ncvx", "--bibtex"]) == 0
     out = capsys.readouterr().out
     assert "Reconstruction" in out
