@@ -24,7 +24,7 @@ def test_optimal_gamma_minimises_symbolically() -> None:
     # second derivative 2 beta F_S / gamma^3 > 0: a minimum, the only critical point
     assert sp.simplify(sp.diff(expr, gamma_s, 2) - 2 * beta * F_S / gamma_s**3) == 0
     # the only critical point in gamma > 0 (the other root of the quadratic is < 0)
-    roots = [x for x in sp.solve(first, gamma_s) if x.is_positive is not False]
+    roots = [x for x in sp.solve(first, gamma_s) if not x.could_extract_minus_sign()]
     assert roots == [g_opt]
     assert LEI_YING_GAP.optimal is not None
     assert sp.simplify(expr.subs(gamma_s, g_opt) - LEI_YING_GAP.optimal) == 0
