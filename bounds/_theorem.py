@@ -128,6 +128,11 @@ class Theorem:
         return "step_size" if self.schedule == "constant" else "c"
 
     @property
+    def label(self) -> str:
+        """The key, with " (reconstruction)" where the statement is reconstructed."""
+        return self.key + (" (reconstruction)" if self.is_reconstruction else "")
+
+    @property
     def is_reconstruction(self) -> bool:
         """True when the statement is reconstructed rather than read from its source."""
         return "Reconstruction" in self.reference.note
@@ -147,7 +152,7 @@ class Theorem:
         if unknown:
             raise InvalidParameterError(
                 f"{unknown[0]}={params[unknown[0]]!r} is not a parameter of "
-                f"{self.key}; it takes {', '.join(self.accepted)}"
+                f"{self.label}; it takes {', '.join(self.accepted)}"
             )
         values = {k: validate_parameter(k, v) for k, v in params.items()}
         for k, v in DEFAULTS.items():
@@ -158,7 +163,7 @@ class Theorem:
         missing = [k for k in self.parameters if k not in values]
         if missing:
             raise InvalidParameterError(
-                f"{self.key} needs {', '.join(missing)} (missing)"
+                f"{self.label} needs {', '.join(missing)} (missing)"
             )
         if "n_steps" in values:
             tau, T = np.asarray(values["max_delay"]), np.asarray(values["n_steps"])

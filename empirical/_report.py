@@ -68,8 +68,9 @@ def findings_markdown(f: dict[str, Any]) -> str:
         m = r["stability_slope_vs_tau_plus_1"]
         ex = r["bound_slopes_vs_tau_plus_1"]
         lines.append(
-            f"- **[R-ncvx] or [D-ncvx]?** ({r['setting']}): measured stability slope "
-            f"against tau+1 = {_slope_txt(m)}; [R-ncvx] closed form slope "
+            f"- **[R-ncvx] (a reconstruction of Regatti et al. 2019) or [D-ncvx]?** "
+            f"({r['setting']}): measured stability slope "
+            f"against tau+1 = {_slope_txt(m)}; [R-ncvx] (reconstruction) closed form slope "
             f"{_num(ex['regatti-ncvx'])}, [D-ncvx] {_num(ex['delayed-ncvx'])}. "
             + (
                 f"Stability at tau = {r['taus'][-1]} over tau = 0: "

@@ -177,9 +177,19 @@ def table_rows(
     return rows
 
 
+def _theorem_cell(r: dict[str, Any]) -> str:
+    """The registry key, labelled where the statement is a reconstruction."""
+    from bounds._registry import REGISTRY
+
+    theorem = REGISTRY.get(r.get("key") or "")
+    if theorem is not None and theorem.is_reconstruction:
+        return f"{r['theorem']} (reconstruction)"
+    return str(r["theorem"])
+
+
 def _cells(r: dict[str, Any]) -> list[str]:
     return [
-        r["theorem"],
+        _theorem_cell(r),
         r["setting"],
         _est(r["stability"]),
         _est(r["gap"]),

@@ -153,3 +153,15 @@ def test_gap_status_two_sided() -> None:
     rs.test_loss = -_centered(0.03, 0.005)  # E gap = -0.03 < -bound
     v = verify(rs, THEOREMS["hardt-cvx"])
     assert v.gap_status == "violated"
+
+
+def test_verify_table_labels_the_reconstruction() -> None:
+    from empirical._table import _row, format_table
+
+    rows = [
+        _row("[R-ncvx]", "s", flags=[], key="regatti-ncvx", task_id=None),
+        _row("[D-ncvx]", "s", flags=[], key="delayed-ncvx", task_id=None),
+    ]
+    for text in (format_table(rows), format_table(rows, markdown=True)):
+        assert "[R-ncvx] (reconstruction)" in text  # report.md uses the markdown form
+        assert "[D-ncvx] (reconstruction)" not in text
