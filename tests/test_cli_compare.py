@@ -160,7 +160,8 @@ def test_invalid_input(
 ) -> None:
     assert main(["compare", *argv]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("asyncstab: error: ")
+    assert err.count("\n") == 1
+    assert err.startswith("asyncstab: error: ")
     assert match in err
 
 

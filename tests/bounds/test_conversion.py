@@ -87,5 +87,5 @@ def test_invalid_input(name: str, change: dict[str, Any], match: str) -> None:
 
 
 def test_hardt_has_no_split() -> None:
-    with pytest.raises(InvalidParameterError, match="gamma_split=1.0 must be None"):
+    with pytest.raises(InvalidParameterError, match=r"gamma_split=1\.0 must be None"):
         HARDT_GAP.convert(0.1, gamma_split=1.0)

@@ -96,7 +96,7 @@ def test_known_values(
 
 def _loop_sums(T_: int, tau_: int) -> tuple[int, int]:
     """sum_l min(tau, l-1) and sum_k sum_{l<=k} min(tau, l-1), by plain loops."""
-    d = [sum(min(tau_, l - 1) for l in range(1, k + 1)) for k in range(1, T_ + 1)]
+    d = [sum(min(tau_, s - 1) for s in range(1, k + 1)) for k in range(1, T_ + 1)]
     return d[-1], sum(d)
 
 
