@@ -68,9 +68,19 @@ def plot_comparison(table: ComparisonTable, axis: str, path: str | Path) -> Path
             "plot=... needs at least one bound with a gap value"
         )
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for name, pts in series.items():
+    # Distinct markers and dashes: equal bounds (e.g. [DSL-cvx] converted and
+    # [DSL-gen]) lie on top of each other and must stay distinguishable.
+    styles = [
+        ("o", "-", 7),
+        ("s", "--", 9),
+        ("^", ":", 7),
+        ("x", "-.", 9),
+        ("D", "-", 5),
+    ]
+    for i, (name, pts) in enumerate(series.items()):
         xs, ys = zip(*sorted(pts), strict=True)
-        ax.plot(xs, ys, marker="o", label=name)
+        marker, dash, size = styles[i % len(styles)]
+        ax.plot(xs, ys, marker=marker, linestyle=dash, markersize=size, label=name)
     ax.set_yscale("log")
     ax.set_xlabel(axis)
     ax.set_ylabel("bound on the expected generalization gap")
