@@ -59,9 +59,9 @@ def _symbolic_root(theorem: Theorem, unknown: str) -> Callable[..., Any] | None:
 
 @functools.cache
 def _symbolic_root_cached(key: str, unknown: str) -> Callable[..., Any] | None:
-    from ._registry import THEOREMS
+    from ._registry import REGISTRY
 
-    theorem = THEOREMS[key]
+    theorem = REGISTRY[key]
     x = SYMBOL[unknown]
     try:
         poly = sp.Poly(theorem.expr, x)
@@ -88,6 +88,25 @@ def _symbolic_root_cached(key: str, unknown: str) -> Callable[..., Any] | None:
         return (2 * -c) / (b + math.sqrt(b * b - 4 * a * c))
 
     return root
+
+
+def _optimal_split_only(theorem: Theorem, values: dict[str, Any]) -> None:
+    """Inverse questions take a target *gap*: only bounds on the gap qualify."""
+    from ._quantity import Quantity
+
+    if theorem.quantity not in (
+        Quantity.UNIFORM_STABILITY,
+        Quantity.GENERALIZATION_GAP,
+    ):
+        raise InvalidParameterError(
+            f"theorem={theorem.key!r} must bound the generalization gap for a target "
+            f"gap: it bounds {theorem.quantity.label} (use deng-gen for [DSL-cvx])"
+        )
+    if "gamma_split" in values:
+        raise InvalidParameterError(
+            f"gamma_split={float(values['gamma_split'])!r} must be omitted: the inverse "
+            f"questions of {theorem.key} use the optimal gamma"
+        )
 
 
 def _log_bound(
@@ -139,6 +158,7 @@ def max_step_size(
         )
     # validate everything else with a placeholder value for the unknown
     values = dict(theorem.validate({**params, unknown: 1e-300}))
+    _optimal_split_only(theorem, values)
     limit = theorem.step_size_limit(**values)
     log_target = math.log(target)
     if SYMBOL[unknown] not in theorem.expr.free_symbols:
@@ -213,6 +233,7 @@ def min_samples(theorem: Theorem, target_gap: float, **params: Any) -> InverseSo
             f"n_samples={params['n_samples']!r} must not be given: it is the unknown"
         )
     values = dict(theorem.validate({**params, "n_samples": 2}))
+    _optimal_split_only(theorem, values)
     f = _log_bound(theorem, "n_samples", values)
     log_target = math.log(target)
     # f(n) is evaluated exactly at integers; scan a log grid, then bisect integers.

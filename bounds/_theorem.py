@@ -118,9 +118,13 @@ class Theorem:
     def accepted(self) -> tuple[str, ...]:
         """Names :meth:`evaluate` accepts: ``parameters`` plus optional ones."""
         extra = [k for k in DEFAULTS if k not in self.parameters]
-        if self.split is not None:
-            extra.append("gamma_split")
         return (*self.parameters, *extra)
+
+    @property
+    def optional(self) -> tuple[str, ...]:
+        """Names :meth:`evaluate` also accepts that change the formula used:
+        ``gamma_split`` (the bound at that gamma instead of the optimal one)."""
+        return ("gamma_split",) if self.split is not None else ()
 
     @property
     def step_parameter(self) -> str:
@@ -148,11 +152,12 @@ class Theorem:
             InvalidParameterError: unknown, missing or out-of-domain arguments.
             StepSizeConditionError: a condition of the theorem is violated.
         """
-        unknown = sorted(set(params) - set(self.accepted))
+        takes = (*self.accepted, *self.optional)
+        unknown = sorted(set(params) - set(takes))
         if unknown:
             raise InvalidParameterError(
                 f"{unknown[0]}={params[unknown[0]]!r} is not a parameter of "
-                f"{self.label}; it takes {', '.join(self.accepted)}"
+                f"{self.label}; it takes {', '.join(takes)}"
             )
         values = {k: validate_parameter(k, v) for k, v in params.items()}
         for k, v in DEFAULTS.items():
@@ -196,7 +201,7 @@ class Theorem:
 
     @functools.cached_property
     def _condition_args(self) -> tuple[sp.Symbol, ...]:
-        return tuple(SYMBOL[k] for k in self.accepted if k != "gamma_split")
+        return tuple(SYMBOL[k] for k in self.accepted)
 
     @functools.cached_property
     def _condition_fns(
@@ -335,7 +340,7 @@ class Theorem:
         values = self.validate(params)
         subs = {
             SYMBOL[k]: _exact(params.get(k, values[k]))
-            for k in self.accepted
+            for k in (*self.accepted, *self.optional)
             if k in values
         }
         expr = self.split if "gamma_split" in values else self.expr

@@ -22,7 +22,7 @@ from bounds import (
 )
 from bounds._literature import EXCESS_GAMMA_OPT, delay_sum, weighted_delay_sum
 from bounds._symbols import SYMBOL, T, gamma_s, n, tau
-from tests._tolerances import RTOL_DOMINATE, RTOL_KNOWN, RTOL_LOOP
+from tests._tolerances import RTOL_DOMINATE, RTOL_INVERSE, RTOL_KNOWN, RTOL_LOOP
 
 CVX, GEN, EXCESS = (
     LITERATURE["deng-cvx"],
@@ -286,3 +286,22 @@ def test_no_pathwise_level(theorem: Any) -> None:
             lipschitz=1.0,
             smoothness=1.0,
         )
+
+
+def test_inverse_questions_need_a_bound_on_the_gap() -> None:
+    p = {k: v for k, v in SMALL.items() if k != "step_size"}
+    with pytest.raises(
+        InvalidParameterError, match="must bound the generalization gap"
+    ):
+        CVX.max_step_size(1.0, **p)
+    with pytest.raises(
+        InvalidParameterError, match="must bound the generalization gap"
+    ):
+        EXCESS.max_step_size(1.0, lipschitz=1, **p)
+    with pytest.raises(
+        InvalidParameterError, match=r"gamma_split=2\.0 must be omitted"
+    ):
+        GEN.max_step_size(1.0, train_loss=0.5, gamma_split=2, **p)
+    sol = GEN.max_step_size(1.0, train_loss=0.5, **{**p, "n_samples": 10_000})
+    at = GEN.evaluate(step_size=sol.value, train_loss=0.5, **{**p, "n_samples": 10_000})
+    np.testing.assert_allclose(at, 1.0, rtol=RTOL_INVERSE)
