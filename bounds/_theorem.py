@@ -7,7 +7,6 @@ cached ``lambdify``.
 
 from __future__ import annotations
 
-import enum
 import functools
 import math
 from collections.abc import Callable, Mapping
@@ -17,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import sympy as sp
 
+from ._assumption import Assumption
 from ._errors import InvalidParameterError, StepSizeConditionError
 from ._parameters import (
     DEFAULTS,
@@ -30,26 +30,6 @@ from ._reference import Reference
 from ._symbols import API_NAME, SYMBOL
 
 __all__ = ["Assumption", "Quantity", "Theorem"]
-
-
-class Assumption(str, enum.Enum):
-    """A hypothesis a theorem needs; a problem declares which it satisfies."""
-
-    CONVEX = "convex loss"
-    STRONGLY_CONVEX = "strongly convex loss"
-    LIPSCHITZ = "L-Lipschitz loss"
-    SMOOTH = "beta-smooth loss"
-    BOUNDED_LOSS = "loss in [0, B]"
-    NO_DELAY = "no delay (tau = 0)"
-    BOUNDED_DELAY = "bounded delay tau_t <= tau"
-    DATA_INDEPENDENT_DELAY = "delays independent of the data"
-    CONSTANT_STEP = "constant step size"
-    DECAYING_STEP = "non-increasing step size eta_t <= c/t"
-    PROJECTED = "projected SGD onto a convex set"
-    NONNEGATIVE_LOSS = "nonnegative loss f >= 0"
-    BOUNDED_DOMAIN = "projected SGD onto a convex set of diameter r"
-    NON_INCREASING_STEP = "non-increasing step sizes eta_k <= 1/(2 beta)"
-    DELAY_BELOW_STEP = "delays tau_k <= k - 1 (any sequence, no bound)"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The ``asyncstab`` command: calculator subcommands plus ``verify`` and ``sweep``.
+"""The ``asyncstab`` command: calculator subcommands (bound, compare, ...) plus ``verify`` and ``sweep``.
 
 Thin: parse, call, print. The calculator subcommands come from
 :func:`bounds._cli.register`; the empirical modules are imported inside the
@@ -23,7 +23,7 @@ from bounds import _cli as bounds_cli
 
 __all__ = ["build_parser", "main"]
 
-CALCULATOR_COMMANDS = ("bound", "step-size", "samples", "list", "show")
+CALCULATOR_COMMANDS = ("bound", "compare", "step-size", "samples", "list", "show")
 
 
 def _csv(text: str) -> list[str]:
