@@ -244,7 +244,12 @@ def _as_gap(
         )
     except InvalidParameterError as exc:
         return None, None, f"no gap: {exc}"
-    return float(gap), conv.key, None
+    note = None
+    if conv.needs:  # a data-dependent conversion: say which one and with what
+        note = (
+            f"as gap via {conv.reference.short} (train_loss {params['train_loss']:g})"
+        )
+    return float(gap), conv.key, note
 
 
 #: Two gap values closer than this (relative) tie: the same bound computed two

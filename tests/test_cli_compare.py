@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bounds import REGISTRY, Quantity, compare
+from bounds import REGISTRY, InvalidParameterError, Quantity, compare
 from empirical._cli import main
 from tests._tolerances import RTOL_KNOWN
 
@@ -60,6 +60,7 @@ def test_readme_setting(capsys: pytest.CaptureFixture[str]) -> None:
     )
     assert rows["deng-cvx"]["rank"] == rows["deng-gen"]["rank"] == 2
     assert rows["deng-cvx"]["conversion"] == "lei-ying-gap"
+    assert "Lei et al. 2020, Theorem 2(b)" in rows["deng-cvx"]["reason"]
     assert rows["deng-cvx"]["vacuous"] is True  # above r^2 = 16
     assert rows["deng-excess"]["gap"] is None  # no conversion to the gap exists
     assert "no published conversion" in rows["deng-excess"]["reason"]
@@ -171,3 +172,18 @@ def test_missing_family_is_an_argparse_error(
     with pytest.raises(SystemExit) as exc:
         main(["compare", "--n-samples", "10"])
     assert exc.value.code == 2
+
+
+def test_api_invalid_input() -> None:
+    with pytest.raises(InvalidParameterError, match="theorems='nope'"):
+        compare("convex-smooth", theorems=["nope"], n_samples=10)
+    with pytest.raises(InvalidParameterError, match="width=3 is not a name"):
+        compare("convex-smooth", width=3)
+    with pytest.raises(InvalidParameterError, match="step_size=-1"):
+        compare("convex-smooth", grid=[{"step_size": -1}])
+    table = compare("convex-smooth", theorems=["deng-gen"], n_samples=10, step_size=0.1)
+    assert [r.key for r in table.rows] == ["deng-gen"]
+    assert (
+        table.rows[0].reason
+        == "requires 'projected SGD onto a convex set of diameter r'"
+    )
