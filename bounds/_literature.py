@@ -21,6 +21,8 @@ bound expectations over the sample index, so there is no pathwise level.
 
 from __future__ import annotations
 
+import dataclasses
+
 import sympy as sp
 
 from ._conversion import LEI_YING_GAP
@@ -46,9 +48,7 @@ DENG2024 = Reference(
 
 
 def _deng(locator: str) -> Reference:
-    return Reference(
-        **{**DENG2024.__dict__, "locator": locator}  # type: ignore[arg-type]
-    )
+    return dataclasses.replace(DENG2024, locator=locator)
 
 
 def delay_sum(k: sp.Expr = T) -> sp.Expr:

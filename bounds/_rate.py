@@ -12,6 +12,7 @@ The exponent in a variable ``x`` is the local log-log slope
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -124,11 +125,7 @@ class RateOnly:
         return "\n".join(lines)
 
 
-def _ref(**kw: Any) -> Reference:
-    return Reference(**kw)
-
-
-_DENG_TPAMI = _ref(
+_DENG_TPAMI = Reference(
     authors="Xiaoge Deng, Li Shen, Shengwei Li, Tao Sun, Dongsheng Li, Dacheng Tao",
     title="Towards Understanding the Generalizability of Delayed Stochastic Gradient "
     "Descent",
@@ -138,7 +135,7 @@ _DENG_TPAMI = _ref(
     bibtex_key="deng2025towards",
     venue="IEEE Transactions on Pattern Analysis and Machine Intelligence",
 )
-_XIE_LEI = _ref(
+_XIE_LEI = Reference(
     authors="Yufeng Xie, Yunwen Lei",
     title="Sharper Generalization Guarantees for Asynchronous SGD: Beyond "
     "Lipschitzness, Smoothness and Data Homogeneity",
@@ -148,12 +145,8 @@ _XIE_LEI = _ref(
     bibtex_key="xie2026sharper",
     venue="Proceedings of the 43rd International Conference on Machine Learning (ICML)",
 )
-_R_RATE = _ref(
-    **{
-        **REGATTI2019.__dict__,
-        "locator": "as quoted by Deng et al. 2024 (introduction)",
-        "note": "",
-    }
+_R_RATE = dataclasses.replace(
+    REGATTI2019, locator="as quoted by Deng et al. 2024 (introduction)", note=""
 )
 
 R_RATE = RateOnly(
