@@ -15,7 +15,6 @@ import shlex
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from bounds import InvalidParameterError
@@ -95,7 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--delay",
         default="uniform",
-        help="constant | uniform | geometric:P | workers | trace:PATH",
+        metavar="SPEC",
+        help="delay model: 'constant' (tau_t = MAX), 'uniform' (on 0..MAX), "
+        "'geometric:P' (P in (0, 1], truncated at MAX), 'workers' (MAX + 1 "
+        "simulated workers, staleness capped at MAX), all with MAX = --max-delay; "
+        "or, with their own maximum (--max-delay unused): "
+        "'workers:K[:exponential|lognormal[:CAP]]' (K workers, compute times, "
+        "optional cap) and 'trace:PATH' (a recorded trace, one delay a line)",
     )
     s.add_argument(
         "--step-size", type=float, default=0.1, help="eta0, or c if decaying"
@@ -123,6 +128,11 @@ def _check_names(names: Sequence[str] | None, known: Sequence[str], what: str) -
 def _theorem_keys(names: Sequence[str] | None) -> tuple[str, ...]:
     from bounds import get_theorem  # type: ignore[attr-defined]
 
+    if names is not None and not names:
+        raise InvalidParameterError(
+            "theorems='' must name at least one theorem key (leave out "
+            "--theorems to check every theorem)"
+        )
     return tuple(get_theorem(x).key for x in names or ())
 
 
@@ -135,10 +145,21 @@ def _executor(backend: str, workers: int | None) -> Any:
 
 
 def _progress(total: int, desc: str) -> Any:
-    from tqdm import tqdm
+    from ._progress import Progress
 
-    # disable=None: a bar on a terminal, nothing when stderr is a file or pipe.
-    return tqdm(total=total, desc=desc, unit="setting", file=sys.stderr, disable=None)
+    # A bar on a terminal; one line per finished setting otherwise (CI, pipes).
+    return Progress(total, desc)
+
+
+def _notice(message: str) -> None:
+    print(f"asyncstab: note: {message}", file=sys.stderr)
+
+
+def _table_width() -> int:
+    """Columns of the terminal (120 when unknown), at least 80."""
+    import shutil
+
+    return max(80, shutil.get_terminal_size((120, 24)).columns)
 
 
 def _report_bugs(records: Sequence[dict[str, Any]]) -> int:
@@ -167,6 +188,10 @@ def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
     taus = None if args.max_delays is None else _int_list(args.max_delays, "max_delays")
     if args.n_pairs is not None and args.n_pairs < 2:
         raise InvalidParameterError(f"n_pairs={args.n_pairs!r} must be >= 2")
+    from ._paths import check_writable_dir, move_aside
+    from ._report import FIGURE_FILES, RUN_FILES
+
+    out = check_writable_dir(args.output, "output")
     tasks = build_suite(
         quick=args.quick,
         losses=args.losses,
@@ -178,11 +203,14 @@ def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
         delays_from=args.delays_from,
     )
     executor = _executor("local", args.workers)
-    out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     results = out / "results.jsonl"
-    if not args.resume and results.exists():
-        results.unlink()
+    # The folder holds one run: a new run moves the files of an earlier one aside;
+    # a resumed run keeps its results but moves its old figures aside (they are
+    # redrawn, or absent from this run's report with --no-figures).
+    moved = move_aside(out, FIGURE_FILES if args.resume else RUN_FILES)
+    if moved is not None:
+        _notice(f"the earlier run's files in {str(out)!r} were moved to {str(moved)!r}")
     start = time.perf_counter()
     with _progress(len(tasks), "verify") as bar:
         records = sweep(
@@ -190,7 +218,8 @@ def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
             results=results,
             executor=executor,
             resume=args.resume,
-            on_result=lambda t, r: bar.update(),
+            on_result=bar.update,
+            on_notice=_notice,
         )
     wall = time.perf_counter() - start
     config = {
@@ -225,7 +254,7 @@ def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
             )
         )
     else:
-        print(format_table(report["table"]))
+        print(format_table(report["table"], width=_table_width()))
         print(f"\n{len(records)} settings in {wall:.1f} s; report: {out / 'report.md'}")
     return _report_bugs(records)
 
@@ -250,6 +279,12 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if args.n_pairs is not None:
         base["n_pairs"] = args.n_pairs
     tasks = make_tasks(base, parse_grid(args.grid))
+    from ._delays import make_delay
+    from ._paths import check_writable_file
+
+    for spec in dict.fromkeys(t.delay_spec for t in tasks):
+        make_delay(spec)  # a bad trace file is refused before any work
+    check_writable_file(args.results, "results")
     if args.backend == "ray":
         from ._ps_cli import ray_executor
 
@@ -262,13 +297,14 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             results=args.results,
             executor=executor,
             resume=args.resume,
-            on_result=lambda t, r: bar.update(),
+            on_result=bar.update,
+            on_notice=_notice,
         )
     rows = table_rows(records)
     if args.json:
         print(json.dumps(rows, default=float))
     else:
-        print(format_table(rows))
+        print(format_table(rows, width=_table_width()))
         print(f"\n{len(records)} tasks; results: {args.results}")
     return _report_bugs(records)
 

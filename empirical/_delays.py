@@ -41,6 +41,8 @@ __all__ = [
     "WorkerDelay",
     "check_slowdowns",
     "make_delay",
+    "spec_number",
+    "split_spec",
 ]
 
 I64 = NDArray[np.int64]
@@ -255,24 +257,13 @@ class TraceDelay(AbstractDelay):
                 (the freshest gradient, the one that just arrived) and an int picks
                 that column. One-column files are used as they are.
             random_offset: see the class docstring.
+
+        Raises:
+            InvalidParameterError: see :func:`empirical._trace_file.read_trace`.
         """
-        p = Path(path)
-        if not p.is_file():
-            raise InvalidParameterError(f"path={str(path)!r} must be an existing file")
-        try:
-            data = np.loadtxt(p, delimiter=",", ndmin=2, dtype=np.float64)
-        except ValueError as exc:
-            raise InvalidParameterError(
-                f"path={str(path)!r} is not a numeric CSV"
-            ) from exc
-        if column == "min":
-            col = data.min(axis=1)
-        else:
-            c = check_int(column, "column", min_value=0, max_value=data.shape[1] - 1)
-            col = data[:, c]
-        return cls(
-            tuple(check_int_array(col, "values", min_value=0).tolist()), random_offset
-        )
+        from ._trace_file import read_trace
+
+        return cls(tuple(read_trace(path, column)), random_offset)
 
     def _draw(self, rng: np.random.Generator, n_steps: int, n_pairs: int) -> I64:
         trace = np.asarray(self.values, dtype=np.int64)
@@ -284,41 +275,114 @@ class TraceDelay(AbstractDelay):
         return trace[(start[:, None] + np.arange(n_steps)[None, :]) % m]
 
 
+def split_spec(
+    spec: str, name: str, fields: Sequence[str], n_optional: int = 0
+) -> list[str]:
+    """The fields after the kind of a ``kind:F1:F2`` spec, counted against ``fields``.
+
+    Args:
+        spec: the text the user typed, e.g. ``"geometric:0.3"``.
+        name: the argument's name in messages (``"spec"``, ``"delay"``).
+        fields: the names of the fields, e.g. ``("P", "MAX")``.
+        n_optional: how many of the last ``fields`` may be left out.
+
+    Raises:
+        InvalidParameterError: a field is missing or there are too many; the
+            message quotes ``spec``, names what is missing and the form to write.
+    """
+    kind, *args = spec.split(":")
+    req = len(fields) - n_optional
+    usage = kind + "".join(f":{f}" for f in fields[:req])
+    usage += "".join(f"[:{f}" for f in fields[req:]) + "]" * n_optional
+    empty = [f for f, a in zip(fields, args, strict=False) if not a.strip()]
+    gone = empty or list(fields[len(args) : req])
+    if gone:
+        raise InvalidParameterError(
+            f"{name}={spec!r} is missing {' and '.join(gone)}: write {usage!r}"
+        )
+    if len(args) > len(fields):
+        raise InvalidParameterError(
+            f"{name}={spec!r} has {len(args) - len(fields)} field(s) too many "
+            f"({':'.join(args[len(fields) :])!r}): write {usage!r}"
+        )
+    return args
+
+
+def spec_number(text: str, field: str, name: str, spec: str) -> float:
+    """``int(text)`` or ``float(text)``, or an error quoting ``spec`` naming ``field``."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        raise InvalidParameterError(
+            f"{name}={spec!r}: {field}={text!r} must be a number"
+        ) from None
+
+
+def _quoting(name: str, spec: str, exc: InvalidParameterError) -> InvalidParameterError:
+    return InvalidParameterError(f"{name}={spec!r}: {exc}")
+
+
+#: The forms :func:`make_delay` accepts: kind -> (field names, optional fields).
+SPEC_FIELDS: dict[str, tuple[tuple[str, ...], int]] = {
+    "constant": (("TAU",), 0),
+    "uniform": (("MAX",), 0),
+    "geometric": (("P", "MAX"), 0),
+    "workers": (("K", "COMPUTE_TIME", "MAX"), 2),
+}
+
+
 def make_delay(spec: str) -> AbstractDelay:
     """Parse a delay model from a CLI string.
 
     Accepted forms: ``"constant:TAU"``, ``"uniform:MAX"``, ``"geometric:P:MAX"``,
     ``"workers:K"``, ``"workers:K:exponential|lognormal"``,
     ``"workers:K:exponential|lognormal:MAX"`` and ``"trace:PATH"`` (row minimum).
+    An error quotes ``spec`` and says which field is missing or wrong.
 
     Examples:
         >>> make_delay("geometric:0.3:8")
         GeometricDelay(p=0.3, max_delay=8)
     """
-    if not isinstance(spec, str) or ":" not in spec:
-        raise InvalidParameterError(
-            f"spec={spec!r} must look like 'constant:8', 'uniform:8', "
-            "'geometric:0.3:8', 'workers:8' or 'trace:PATH'"
-        )
+    forms = "'constant:8', 'uniform:8', 'geometric:0.3:8', 'workers:8' or 'trace:PATH'"
+    if not isinstance(spec, str):
+        raise InvalidParameterError(f"spec={spec!r} must be a string such as {forms}")
     kind, _, rest = spec.partition(":")
     if kind == "trace":
+        if not rest:
+            raise InvalidParameterError(
+                f"spec={spec!r} is missing PATH: write 'trace:PATH'"
+            )
         return TraceDelay.from_file(rest)
-    args = rest.split(":")
-    arity = {"constant": (1,), "uniform": (1,), "geometric": (2,), "workers": (1, 2, 3)}
-    check_choice(kind, "spec kind", (*arity, "trace"))
-    if len(args) not in arity[kind]:
-        raise InvalidParameterError(f"spec={spec!r} has a wrong number of fields")
+    if kind not in SPEC_FIELDS:
+        raise InvalidParameterError(
+            f"spec={spec!r}: the kind {kind!r} must be one of "
+            f"{', '.join(map(repr, (*SPEC_FIELDS, 'trace')))}"
+        )
+    fields, optional = SPEC_FIELDS[kind]
+    args = split_spec(spec, "spec", fields, optional)
     try:
-        nums = [float(a) for a in args if a not in ("exponential", "lognormal")]
-    except ValueError as exc:
-        raise InvalidParameterError(f"spec={spec!r} has a non-numeric field") from exc
-    if kind == "constant":
-        return ConstantDelay(check_int(nums[0], "tau"))
-    if kind == "uniform":
-        return UniformDelay(check_int(nums[0], "max_delay"))
-    if kind == "geometric":
-        return GeometricDelay(nums[0], check_int(nums[1], "max_delay"))
-    ct = args[1] if len(args) > 1 else "exponential"
-    check_choice(ct, "compute_time", ("exponential", "lognormal"))
-    cap = check_int(nums[1], "max_delay") if len(args) == 3 else None
-    return WorkerDelay(check_int(nums[0], "n_workers"), ct, None, cap)  # type: ignore[arg-type]
+        if kind in ("constant", "uniform"):
+            k = check_int(spec_number(args[0], fields[0], "spec", spec), fields[0])
+            return ConstantDelay(k) if kind == "constant" else UniformDelay(k)
+        if kind == "geometric":
+            p = spec_number(args[0], "P", "spec", spec)
+            return GeometricDelay(
+                p, check_int(spec_number(args[1], "MAX", "spec", spec), "MAX")
+            )
+        K = check_int(spec_number(args[0], "K", "spec", spec), "K", min_value=1)
+        ct = args[1] if len(args) > 1 else "exponential"
+        check_choice(ct, "COMPUTE_TIME", ("exponential", "lognormal"))
+        cap = None
+        if len(args) == 3:
+            cap = check_int(
+                spec_number(args[2], "MAX", "spec", spec), "MAX", min_value=0
+            )
+        return WorkerDelay(K, ct, None, cap)  # type: ignore[arg-type]
+    except InvalidParameterError as exc:
+        if str(exc).startswith(f"spec={spec!r}"):
+            raise
+        raise _quoting("spec", spec, exc) from exc

@@ -97,7 +97,11 @@ def _tau_series(recs: list[dict[str, Any]], schedule: str) -> list[dict[str, Any
 def findings(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """The answers of requirement 7, computed from the suite's records."""
     out: dict[str, Any] = {
-        "diverged": [setting_label(r["config"]) for r in records if "diverged" in r]
+        "diverged": [
+            setting_label(r["config"], r.get("realised"))
+            for r in records
+            if "diverged" in r
+        ]
     }
     records = [r for r in records if "diverged" not in r]
     cvx = _by_tag(records, "cvx-tau")
@@ -105,7 +109,7 @@ def findings(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     if len(const) >= 2:
         first, last = const[0], const[-1]
         out["gap_vs_tau"] = {
-            "setting": setting_label(first["config"]),
+            "setting": setting_label(first["config"], first.get("realised")),
             "taus": [r["config"]["max_delay"] for r in const],
             "gap": [r["measurement"]["gap"] for r in const],
             "stability": [r["measurement"]["stability"] for r in const],
@@ -151,7 +155,7 @@ def findings(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
                 }
                 out["delta_vs_T"].append(
                     {
-                        "setting": setting_label(r["config"]),
+                        "setting": setting_label(r["config"], r.get("realised")),
                         "measured_slope": ds,
                         "bound_exponents": exps,
                     }
@@ -169,7 +173,7 @@ def findings(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         key = "hardt-cvx" if tau == 0 else "delayed-cvx"
         out["gap_vs_n"].append(
             {
-                "setting": setting_label(rs[0]["config"]),
+                "setting": setting_label(rs[0]["config"], rs[0].get("realised")),
                 "theorem": key,
                 "n": ns,
                 "gap": [r["measurement"]["gap"] for r in rs],
@@ -281,7 +285,7 @@ def _r_vs_d(nc: list[dict[str, Any]]) -> dict[str, Any]:
         else:
             follows = "both inside the interval"
     return {
-        "setting": setting_label(nc[0]["config"]),
+        "setting": setting_label(nc[0]["config"], nc[0].get("realised")),
         "taus": taus,
         "stability": stab,
         "delta_T": dT,

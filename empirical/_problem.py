@@ -12,7 +12,7 @@ from bounds._validation import check_choice, check_int, check_positive
 from ._data import DATASETS, Dataset, load_dataset
 from ._losses import LOSSES, MLP, Loss, estimate_constants
 
-__all__ = ["MIN_TEST_POINTS", "Problem", "make_problem"]
+__all__ = ["MIN_TEST_POINTS", "Problem", "check_problem", "make_problem"]
 
 #: Every coupled pair keeps at least this many points for its test set.
 MIN_TEST_POINTS = 50
@@ -81,6 +81,48 @@ def make_problem(
         >>> p.lipschitz, p.smoothness, p.convex
         (1.0, 0.25, True)
     """
+    loss_obj, ds, n = check_problem(
+        loss, dataset, n_samples=n_samples, radius=radius, seed=seed
+    )
+    r, s = float(radius), int(seed)
+    if isinstance(loss_obj, MLP):
+        est = estimate_constants(loss_obj, ds, rng=np.random.default_rng(s))
+        lip, smooth, method = est.lipschitz, est.smoothness, est.method
+    else:
+        lip, smooth = loss_obj.lipschitz(r), loss_obj.smoothness(r)
+        method = "exact (THEORY.md, losses with exact constants)"
+    return Problem(
+        dataset=ds,
+        loss=loss_obj,
+        n_samples=n,
+        lipschitz=lip,
+        smoothness=smooth,
+        loss_bound=loss_obj.loss_bound,
+        convex=loss_obj.convex,
+        constants_estimated=loss_obj.constants_estimated,
+        constants_method=method,
+    )
+
+
+def check_problem(
+    loss: str | Loss,
+    dataset: str,
+    *,
+    n_samples: int,
+    radius: float = 1.0,
+    seed: int = 0,
+) -> tuple[Loss, Dataset, int]:
+    """Validate the arguments of :func:`make_problem` without estimating constants.
+
+    Cheap (the data set is loaded from its cache), so a command can refuse a bad
+    combination before it starts anything expensive (Ray, a pool of workers).
+
+    Returns:
+        The loss object, the data set and ``n_samples`` as an int.
+
+    Raises:
+        InvalidParameterError: as :func:`make_problem`.
+    """
     if isinstance(loss, str):
         loss_obj = LOSSES[check_choice(loss, "loss", tuple(LOSSES))]
     elif isinstance(loss, tuple(type(v) for v in LOSSES.values())):
@@ -106,20 +148,4 @@ def make_problem(
             f"{ds.n_points} points and each pair needs n_samples + 1 (the "
             f"replacement point) + {MIN_TEST_POINTS} (test set)"
         )
-    if isinstance(loss_obj, MLP):
-        est = estimate_constants(loss_obj, ds, rng=np.random.default_rng(s))
-        lip, smooth, method = est.lipschitz, est.smoothness, est.method
-    else:
-        lip, smooth = loss_obj.lipschitz(r), loss_obj.smoothness(r)
-        method = "exact (THEORY.md, losses with exact constants)"
-    return Problem(
-        dataset=ds,
-        loss=loss_obj,
-        n_samples=n,
-        lipschitz=lip,
-        smoothness=smooth,
-        loss_bound=loss_obj.loss_bound,
-        convex=loss_obj.convex,
-        constants_estimated=loss_obj.constants_estimated,
-        constants_method=method,
-    )
+    return loss_obj, ds, n

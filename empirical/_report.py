@@ -22,7 +22,26 @@ from ._table import _est, _num, pathwise_bugs
 from ._table import format_table as format_table
 from ._table import table_rows as table_rows
 
-__all__ = ["findings", "format_table", "package_versions", "table_rows", "write_report"]
+__all__ = [
+    "FIGURE_FILES",
+    "RUN_FILES",
+    "findings",
+    "format_table",
+    "package_versions",
+    "table_rows",
+    "write_report",
+]
+
+#: The figures :func:`write_report` may draw (see :mod:`empirical._figures`).
+FIGURE_FILES = ("delta_t.png", "gap_vs_tau.png", "gap_vs_step_size.png")
+#: Every file a verification run writes into its output folder.
+RUN_FILES = (
+    "results.jsonl",
+    "results.jsonl.rejected",
+    "report.json",
+    "report.md",
+    *FIGURE_FILES,
+)
 
 
 def package_versions() -> dict[str, str]:

@@ -15,7 +15,9 @@ from __future__ import annotations
 import json
 import os
 import time
+import warnings
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +26,10 @@ from bounds import InvalidParameterError
 from ._task import SweepTask, make_schedule, unique_tasks
 
 __all__ = [
+    "ResultsScan",
     "load_results",
     "run_task",
+    "scan_results",
     "simulate_task",
     "sweep",
 ]
@@ -156,21 +160,92 @@ def _delta_slope(rs: Any) -> dict[str, Any]:
     }
 
 
-def load_results(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
-    """Records of a results file by task id; an unparsable line (e.g. the last
-    line of an interrupted write) is skipped, so that task counts as not done."""
-    out: dict[str, dict[str, Any]] = {}
+@dataclass(frozen=True)
+class ResultsScan:
+    """What :func:`scan_results` found in a results file.
+
+    ``records`` by task id (a later line of the same task wins); ``rejected`` the
+    lines that are not a JSON object with a ``task_id`` (1-based line number, raw
+    bytes), except a ``truncated_tail``: an unparsable last line without its
+    newline, the artefact of a write interrupted by a crash.
+    """
+
+    records: dict[str, dict[str, Any]]
+    rejected: tuple[tuple[int, bytes], ...] = ()
+    truncated_tail: bool = False
+
+
+def scan_results(path: str | os.PathLike[str]) -> ResultsScan:
+    """Read a results file line by line (bytes: a non-UTF-8 line is rejected, not fatal)."""
     p = Path(path)
     if not p.exists():
-        return out
-    for line in p.read_text().splitlines():
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
+        return ResultsScan({})
+    data = p.read_bytes()
+    lines = data.split(b"\n")
+    complete = lines[-1] == b""  # the file ends with a newline
+    if complete:
+        lines.pop()
+    out: dict[str, dict[str, Any]] = {}
+    rejected: list[tuple[int, bytes]] = []
+    truncated = False
+    for i, raw in enumerate(lines, start=1):
+        if not raw.strip():
             continue
-        if isinstance(rec, dict) and "task_id" in rec:
+        try:
+            rec = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            rec = None
+        if isinstance(rec, dict) and isinstance(rec.get("task_id"), str):
             out[rec["task_id"]] = rec
-    return out
+        elif i == len(lines) and not complete and rec is None:
+            truncated = True
+        else:
+            rejected.append((i, raw))
+    return ResultsScan(out, tuple(rejected), truncated)
+
+
+def load_results(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
+    """Records of a results file by task id; an unreadable line (e.g. the last
+    line of an interrupted write) is skipped, so that task counts as not done
+    (:func:`scan_results` says which lines were skipped)."""
+    return scan_results(path).records
+
+
+def _repair(path: Path, notice: Callable[[str], None]) -> dict[str, dict[str, Any]]:
+    """Records of ``path``; rejected lines moved to ``<path>.rejected``, never deleted.
+
+    The file is rewritten with its good records only (so the next append starts
+    on a new line) after the rejected lines are safely in the ``.rejected`` file.
+    """
+    scan = scan_results(path)
+    if scan.rejected:
+        rej = path.with_name(path.name + ".rejected")
+        with rej.open("ab") as f:
+            f.write(b"".join(raw + b"\n" for _, raw in scan.rejected))
+            f.flush()
+            os.fsync(f.fileno())
+        nums = ", ".join(str(i) for i, _ in scan.rejected[:10])
+        more = ", ..." if len(scan.rejected) > 10 else ""
+        notice(
+            f"{len(scan.rejected)} line(s) of {str(path)!r} are not results "
+            f"(line {nums}{more}: not a JSON object with a task_id); "
+            f"moved to {str(rej)!r}"
+        )
+    if scan.truncated_tail:
+        notice(
+            f"the last line of {str(path)!r} was cut off (an interrupted write); "
+            "it is dropped and its task runs again"
+        )
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(
+        "".join(json.dumps(r, sort_keys=True) + "\n" for r in scan.records.values())
+    )
+    os.replace(tmp, path)
+    return scan.records
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, stacklevel=3)
 
 
 def _append(path: Path, record: dict[str, Any]) -> None:
@@ -188,6 +263,7 @@ def sweep(
     resume: bool = False,
     fn: Callable[[SweepTask], dict[str, Any]] = run_task,
     on_result: Callable[[SweepTask, dict[str, Any]], None] | None = None,
+    on_notice: Callable[[str], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Run every task, append each record to ``results`` as it finishes.
 
@@ -199,29 +275,35 @@ def sweep(
             existing non-empty ``results`` file is an error (nothing is overwritten).
         fn: the task runner (module-level, picklable; tests substitute it).
         on_result: called with ``(task, record)`` for every finished task (progress).
+        on_notice: called with a sentence when resuming set lines of ``results``
+            aside (default: a :class:`UserWarning`).
 
     Returns:
         The records of all tasks (loaded and new), in the order of ``tasks``.
+
+    Raises:
+        InvalidParameterError: ``results`` cannot be written (checked before any
+            task runs), or exists without ``resume``.
+
+    On resume, a line of ``results`` that is not a record is never deleted: it is
+    moved to ``<results>.rejected`` and reported through ``on_notice``; only a
+    cut-off last line (an interrupted write) is dropped, with a notice.
     """
     from ._executors import SerialExecutor
+    from ._paths import check_writable_file
 
     uniq = {t.task_id: t for t in unique_tasks(tasks)}
     done: dict[str, dict[str, Any]] = {}
     path = Path(results) if results is not None else None
     if path is not None:
+        check_writable_file(path, "results")
         if path.exists() and path.stat().st_size > 0:
             if not resume:
                 raise InvalidParameterError(
                     f"results={str(path)!r} already exists; pass resume=True "
                     "(--resume) to continue it, or choose another file"
                 )
-            done = load_results(path)
-            # Rewrite without a damaged tail, so the next append starts a new line.
-            tmp = path.with_suffix(path.suffix + ".tmp")
-            tmp.write_text(
-                "".join(json.dumps(r, sort_keys=True) + "\n" for r in done.values())
-            )
-            os.replace(tmp, path)
+            done = _repair(path, on_notice or _warn)
         path.parent.mkdir(parents=True, exist_ok=True)
     todo = [t for tid, t in uniq.items() if tid not in done]
     ex = executor if executor is not None else SerialExecutor()

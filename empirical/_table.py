@@ -5,13 +5,21 @@ Works on the JSON records of :func:`~empirical._sweep.run_task`.
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 from ._measure import Estimate
 
-__all__ = ["COLUMNS", "format_table", "pathwise_bugs", "setting_label", "table_rows"]
+__all__ = [
+    "COLUMNS",
+    "KEEP_ORDER",
+    "format_table",
+    "pathwise_bugs",
+    "setting_label",
+    "table_rows",
+]
 
 COLUMNS = (
     "theorem",
@@ -44,14 +52,25 @@ def pathwise_bugs(records: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
     ]
 
 
-def setting_label(cfg: dict[str, Any]) -> str:
-    """Short text of a setting: loss/data, n, T, step, schedule, delay."""
+def setting_label(cfg: dict[str, Any], realised: dict[str, Any] | None = None) -> str:
+    """Short text of a setting: loss/data, n, T, step, schedule, delay.
+
+    The delay is labelled with the ``tau`` the bounds used: ``cfg["max_delay"]``
+    for a model capped by it, and the realised maximum (``realised["max_delay"]``
+    of the record) for a trace or a ``workers:K...`` spec, whose own maximum
+    replaces ``max_delay``.
+    """
     step = "c" if "decaying" in cfg["schedule"] else "eta"
-    delay = (
-        cfg["delay"]
-        if cfg["delay"].startswith("trace:")
-        else (f"tau={cfg['max_delay']} ({cfg['delay']})")
+    spec = cfg["delay"]
+    own_max = spec.startswith("trace:") or (
+        spec.startswith("workers:") and spec != "workers:"
     )
+    if not own_max:
+        delay = f"tau={cfg['max_delay']} ({spec})"
+    elif realised is not None and realised.get("max_delay") is not None:
+        delay = f"tau={realised['max_delay']} (max of {spec})"
+    else:
+        delay = spec
     return (
         f"{cfg['loss']}/{cfg['dataset']} n={cfg['n_samples']} T={cfg['n_steps']} "
         f"{step}={cfg['step_size']:g} {cfg['schedule']} {delay}"
@@ -102,7 +121,7 @@ def table_rows(
             rows.append(
                 _row(
                     "(none)",
-                    setting_label(rec["config"]),
+                    setting_label(rec["config"], rec.get("realised")),
                     flags=["diverged: " + rec["diverged"]],
                     key="(none)",
                     task_id=rec["task_id"],
@@ -122,7 +141,7 @@ def table_rows(
             rows.append(
                 _row(
                     "(none)",
-                    setting_label(rec["config"]),
+                    setting_label(rec["config"], rec.get("realised")),
                     stability=vs[0]["measured"],
                     gap=vs[0]["gap"],
                     flags=[
@@ -148,7 +167,7 @@ def table_rows(
             rows.append(
                 _row(
                     v["registry_key"],
-                    setting_label(rec["config"]),
+                    setting_label(rec["config"], rec.get("realised")),
                     stability=v["measured"],
                     gap=v["gap"],
                     bound=v["bound"],
@@ -201,8 +220,69 @@ def _cells(r: dict[str, Any]) -> list[str]:
     ]
 
 
-def format_table(rows: Sequence[dict[str, Any]], *, markdown: bool = False) -> str:
-    """The verification table as aligned text (or a Markdown table)."""
+#: Columns in the order they are kept when the terminal is narrow (the last
+#: ones are dropped first); every column stays in report.md.
+KEEP_ORDER = (
+    "theorem",
+    "verdict",
+    "setting",
+    "closed form",
+    "gap [95% CI]",
+    "flags",
+    "stability [95% CI]",
+    "ratio",
+    "recursion",
+)
+#: Columns that wrap onto several lines, with the narrowest width they get.
+WRAP_MIN = {"setting": 24, "flags": 16}
+_SEP = "  "
+
+
+def _fit(widths: dict[str, int], width: int) -> tuple[list[str], dict[str, int]]:
+    """The columns kept and their widths, so that a line has at most ``width`` chars."""
+    kept = list(KEEP_ORDER)
+
+    def fixed(cols: list[str]) -> int:
+        return sum(widths[c] for c in cols if c not in WRAP_MIN) + len(_SEP) * (
+            len(cols) - 1
+        )
+
+    while (
+        len(kept) > 3
+        and fixed(kept)
+        + sum(min(widths[c], WRAP_MIN[c]) for c in kept if c in WRAP_MIN)
+        > width
+    ):
+        kept.pop()
+    out = {c: widths[c] for c in kept}
+    room = width - fixed(kept)
+    wrap = [c for c in kept if c in WRAP_MIN]
+    if sum(widths[c] for c in wrap) > room:
+        # the setting first (it identifies the row), the flags get the rest
+        if "setting" in out:
+            rest = sum(WRAP_MIN[c] for c in wrap if c != "setting")
+            out["setting"] = max(
+                WRAP_MIN["setting"], min(widths["setting"], room - rest)
+            )
+        if "flags" in out:
+            left = room - out.get("setting", 0)
+            out["flags"] = max(WRAP_MIN["flags"], min(widths["flags"], left))
+    return [c for c in COLUMNS if c in kept], out
+
+
+def format_table(
+    rows: Sequence[dict[str, Any]], *, markdown: bool = False, width: int | None = None
+) -> str:
+    """The verification table as aligned text (or a Markdown table).
+
+    Args:
+        rows: rows of :func:`table_rows`.
+        markdown: a Markdown table with every column (for report.md).
+        width: fit a terminal of this many columns: the setting and the flags
+            wrap onto several lines, and if that is not enough the columns last in
+            :data:`KEEP_ORDER` are left out (a closing line names them). ``None``:
+            every column at its full width.
+    """
     body = [_cells(r) for r in rows]
     if markdown:
         lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
@@ -210,7 +290,37 @@ def format_table(rows: Sequence[dict[str, Any]], *, markdown: bool = False) -> s
             "| " + " | ".join(c.replace("|", "/") for c in b) + " |" for b in body
         ]
         return "\n".join(lines)
-    widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(COLUMNS)]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    sep = "  ".join("-" * w for w in widths)
-    return "\n".join([fmt.format(*COLUMNS), sep, *(fmt.format(*b) for b in body)])
+    natural = {
+        h: max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(COLUMNS)
+    }
+    cols, widths = list(COLUMNS), natural
+    if width is not None:
+        cols, widths = _fit(natural, width)
+    idx = [COLUMNS.index(c) for c in cols]
+
+    def cell_lines(text: str, c: str) -> list[str]:
+        if len(text) <= widths[c]:
+            return [text]
+        return textwrap.wrap(text, widths[c], break_on_hyphens=False) or [""]
+
+    def render(cells: list[str]) -> list[str]:
+        parts = [cell_lines(cells[i], c) for i, c in zip(idx, cols, strict=True)]
+        height = max(len(p) for p in parts)
+        return [
+            _SEP.join(
+                f"{p[k] if k < len(p) else '':<{widths[c]}}"
+                for p, c in zip(parts, cols, strict=True)
+            ).rstrip()
+            for k in range(height)
+        ]
+
+    lines = render(list(COLUMNS))
+    lines.append(_SEP.join("-" * widths[c] for c in cols))
+    for b in body:
+        lines += render(b)
+    dropped = [c for c in COLUMNS if c not in cols]
+    if dropped:
+        lines.append(
+            f"(left out at this width: {', '.join(dropped)}; every column is in report.md)"
+        )
+    return "\n".join(lines)

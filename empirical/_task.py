@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import itertools
 import json
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -26,6 +27,7 @@ __all__ = [
     "DELAY_KINDS",
     "SCHEDULES",
     "SweepTask",
+    "check_task_delay",
     "make_schedule",
     "make_tasks",
     "parse_grid",
@@ -85,13 +87,7 @@ class SweepTask:
         check_int(self.n_pairs, "n_pairs", min_value=2)
         check_int(self.seed, "seed", min_value=0)
         check_positive(self.radius, "radius")
-        if not isinstance(self.delay, str):
-            raise InvalidParameterError(
-                f"delay={self.delay!r} must be a delay spec string such as "
-                "'uniform', 'geometric:0.3' or 'trace:PATH'"
-            )
-        kind = self.delay.split(":", 1)[0]
-        check_choice(kind, "delay", DELAY_KINDS)
+        check_task_delay(self.delay)
         object.__setattr__(self, "theorems", tuple(self.theorems))
         for key in self.theorems:
             check_choice(key, "theorems", tuple(THEOREMS))
@@ -211,3 +207,62 @@ def make_schedule(schedule: str, step_size: float, max_delay: int) -> Any:
         "rule-tau-decaying": lambda: bounds.rule_tau_decaying(step_size, max_delay),
         "staleness-adaptive": lambda: bounds.staleness_adaptive(step_size),
     }[check_choice(schedule, "schedule", SCHEDULES)]()
+
+
+def check_task_delay(delay: Any) -> str:
+    """Return ``delay``; raise unless it is a task's delay spec (``--delay``).
+
+    Grammar (``MAX`` is the task's ``max_delay``): ``constant``, ``uniform``,
+    ``workers`` and ``geometric:P`` take their maximum from ``max_delay``;
+    ``workers:K[:exponential|lognormal[:CAP]]`` and ``trace:PATH`` bring their own.
+    The message quotes ``delay`` as typed and says what is missing or extra.
+    A trace file is read later, by :func:`~empirical._delays.make_delay`.
+    """
+    from ._delays import spec_number, split_spec
+
+    if not isinstance(delay, str):
+        raise InvalidParameterError(
+            f"delay={delay!r} must be a delay spec string such as "
+            "'uniform', 'geometric:0.3' or 'trace:PATH'"
+        )
+    kind, sep, rest = delay.partition(":")
+    if kind not in DELAY_KINDS:
+        raise InvalidParameterError(
+            f"delay={delay!r}: the kind {kind!r} must be one of "
+            f"{', '.join(map(repr, DELAY_KINDS))}"
+        )
+    if kind == "trace":
+        if not rest:
+            raise InvalidParameterError(
+                f"delay={delay!r} is missing PATH: write 'trace:PATH'"
+            )
+        return delay
+    if kind in ("constant", "uniform") or (kind == "workers" and not sep):
+        if sep:
+            raise InvalidParameterError(
+                f"delay={delay!r} takes no field: write {kind!r}; its maximum is "
+                "max_delay (--max-delay)"
+            )
+        return delay
+    if kind == "geometric":
+        (p,) = split_spec(delay, "delay", ("P",))
+        value = spec_number(p, "P", "delay", delay)
+        if not 0 < value <= 1:
+            raise InvalidParameterError(f"delay={delay!r}: P={p} must be in (0, 1]")
+        return delay
+    k, *more = split_spec(delay, "delay", ("K", "COMPUTE_TIME", "CAP"), 2)
+    n_workers = spec_number(k, "K", "delay", delay)
+    if not (math.isfinite(n_workers) and n_workers == int(n_workers) >= 1):
+        raise InvalidParameterError(f"delay={delay!r}: K={k} must be an integer >= 1")
+    if more and more[0] not in ("exponential", "lognormal"):
+        raise InvalidParameterError(
+            f"delay={delay!r}: COMPUTE_TIME={more[0]!r} must be 'exponential' or "
+            "'lognormal'"
+        )
+    if len(more) == 2:
+        cap = spec_number(more[1], "CAP", "delay", delay)
+        if not (math.isfinite(cap) and cap == int(cap) >= 0):
+            raise InvalidParameterError(
+                f"delay={delay!r}: CAP={more[1]} must be an integer >= 0"
+            )
+    return delay

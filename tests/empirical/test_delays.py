@@ -137,7 +137,8 @@ def test_trace_from_file_columns(tmp_path):
     bad = tmp_path / "bad.csv"
     np.savetxt(bad, [0.0, 1.5], fmt="%.18e")
     with pytest.raises(
-        InvalidParameterError, match=r"values\[1\]=.*1\.5.* must be an int"
+        InvalidParameterError,
+        match=r"bad.csv', line 2: the delay .*\(= 1\.5\) must be an int",
     ):
         TraceDelay.from_file(bad)
     with pytest.raises(InvalidParameterError, match="must be an existing file"):
@@ -206,10 +207,13 @@ def test_make_delay_trace(tmp_path):
         (lambda: UniformDelay(2).sample(_rng(), 0, 1), "n_steps=0 must be >= 1"),
         (lambda: UniformDelay(2).sample(_rng(), 5, 0), "n_pairs=0 must be >= 1"),
         (lambda: UniformDelay(2).sample(0, 5, 1), "rng=0 must be a numpy Generator"),
-        (lambda: make_delay("uniform"), "spec='uniform' must look like"),
-        (lambda: make_delay("poisson:3"), "spec kind='poisson' must be one of"),
-        (lambda: make_delay("uniform:3:4"), "wrong number of fields"),
-        (lambda: make_delay("uniform:x"), "non-numeric field"),
+        (lambda: make_delay("uniform"), "spec='uniform' is missing MAX"),
+        (lambda: make_delay("geometric"), "spec='geometric' is missing P and MAX"),
+        (lambda: make_delay("geometric:0.3"), "spec='geometric:0.3' is missing MAX"),
+        (lambda: make_delay("poisson:3"), "the kind 'poisson' must be one of"),
+        (lambda: make_delay("uniform:3:4"), r"1 field\(s\) too many \('4'\)"),
+        (lambda: make_delay("uniform:x"), "spec='uniform:x': MAX='x' must be a number"),
+        (lambda: make_delay("trace:"), "spec='trace:' is missing PATH"),
         (lambda: make_delay("constant:-1"), "tau=-1 must be >= 0"),
     ],
     ids=lambda v: v if isinstance(v, str) else "",

@@ -147,17 +147,77 @@ def test_resume_after_interruption_equals_uninterrupted(
         out.write_text(text[: len(text) - 40])
         assert len(load_results(out)) == 4
     calls: list[str] = []
+    notes: list[str] = []
     resumed = sweep(
         tasks,
         results=out,
         resume=True,
         fn=fake_run,
         on_result=lambda t, r: calls.append(t.task_id),
+        on_notice=notes.append,
     )
     assert len(calls) == (8 if torn_tail else 7)  # only the missing tasks ran
+    # the torn line is dropped with a notice; nothing is set aside
+    assert [("cut off" in n) for n in notes] == ([True] if torn_tail else [])
+    assert not out.with_name(out.name + ".rejected").exists()
     assert resumed == reference
     assert len(out.read_text().splitlines()) == 12
     assert load_results(out) == {r["task_id"]: r for r in reference}
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [b'{"a": 1}', b"not json", b'{"task_id": "abc", "unfinished', b"\xff\xfe{}"],
+    ids=["no-task-id", "not-json", "torn-middle", "not-utf8"],
+)
+def test_resume_never_deletes_a_bad_middle_line(tmp_path: Path, bad: bytes) -> None:
+    tasks = _grid()
+    reference = sweep(tasks, results=tmp_path / "full.jsonl", fn=fake_run)
+    out = tmp_path / "r.jsonl"
+    sweep(tasks[:4], results=out, fn=fake_run)
+    lines = out.read_bytes().splitlines(keepends=True)
+    out.write_bytes(b"".join([*lines[:2], bad + b"\n", *lines[2:]]))
+    notes: list[str] = []
+    resumed = sweep(
+        tasks, results=out, resume=True, fn=fake_run, on_notice=notes.append
+    )
+    assert resumed == reference  # the good records were kept, the rest ran
+    rejected = out.with_name(out.name + ".rejected")
+    assert rejected.read_bytes() == bad + b"\n"  # kept byte for byte
+    (note,) = notes
+    assert "line 3" in note
+    assert str(rejected) in note
+    assert len(out.read_text().splitlines()) == 12
+
+
+def test_resume_reports_through_a_warning_by_default(tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    sweep(_grid()[:2], results=out, fn=fake_run)
+    with out.open("ab") as f:
+        f.write(b"garbage\n")
+    with pytest.warns(UserWarning, match="moved to"):
+        sweep(_grid()[:2], results=out, resume=True, fn=fake_run)
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["a-folder", "/proc/asyncstab.jsonl", "/proc/1/status"],
+    ids=["folder", "virtual-fs-new", "virtual-fs-existing"],
+)
+def test_unwritable_results_are_refused_before_any_task(
+    tmp_path: Path, where: str
+) -> None:
+    if where.startswith("/proc") and not Path("/proc/1").is_dir():
+        pytest.skip("needs Linux /proc")
+    path = tmp_path / where if not where.startswith("/") else Path(where)
+    if where == "a-folder":
+        path.mkdir()
+    calls: list[str] = []
+    with pytest.raises(InvalidParameterError, match="results="):
+        sweep(
+            _grid(), results=path, fn=fake_run, on_result=lambda t, r: calls.append(t)
+        )
+    assert calls == []
 
 
 def test_serial_and_process_executors_agree() -> None:
