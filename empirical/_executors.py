@@ -16,6 +16,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -77,8 +78,58 @@ class SerialExecutor:
             yield task, fn(task)
 
 
+#: Seconds between two checks of a worker that its parent is still alive.
+PARENT_POLL_S = 1.0
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make this worker exit when the process ``parent`` dies (no orphans).
+
+    Two mechanisms, because a worker killed with its parent must not go on
+    computing (and then idle forever) under PID 1:
+
+    * Linux: ``prctl(PR_SET_PDEATHSIG, SIGKILL)``, the kernel kills this process
+      the moment its parent dies (prctl(2)); checked once more right after the
+      call, in case the parent died before it.
+    * Everywhere: a daemon thread checks every :data:`PARENT_POLL_S` seconds
+      that the parent is still the parent (``os.getppid()`` changes when a process
+      is reparented) and ends the process otherwise.
+
+    With the workers gone, the multiprocessing resource tracker reads end-of-file
+    on its pipe (the workers held the last copies of its write end) and exits too.
+    """
+    import signal
+    import threading
+
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no prctl in libc
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_POLL_S)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="asyncstab-parent-watch", daemon=True).start()
+
+
+def _init_worker(parent: int) -> None:
+    """Worker initializer: exit with the parent, one thread per numerical library."""
+    _die_with_parent(parent)
+    _pin_threads()
+
+
 def _pin_threads() -> None:
-    """Worker initializer: one thread per numerical library."""
+    """One thread per numerical library (part of the worker initializer)."""
     for var in THREAD_ENV_VARS:
         os.environ[var] = "1"
     if "numba" in sys.modules:  # numba read NUMBA_NUM_THREADS at import
@@ -93,6 +144,9 @@ def _pin_threads() -> None:
 
 class LocalProcessExecutor:
     """Runs tasks on ``workers`` local processes (``spawn`` context, threads pinned).
+
+    The workers exit when this process dies, even by ``SIGKILL`` (see
+    :func:`_die_with_parent`): an interrupted sweep leaves no orphan behind.
 
     ``spawn`` rather than ``fork``: forking a parent that has started numba or
     OpenMP threads can deadlock, and a fresh interpreter lets :func:`_pin_threads`
@@ -116,7 +170,8 @@ class LocalProcessExecutor:
         with ProcessPoolExecutor(
             max_workers=min(self.workers, len(todo)),
             mp_context=ctx,
-            initializer=_pin_threads,
+            initializer=_init_worker,
+            initargs=(os.getpid(),),
         ) as pool:
             pending: dict[Future[R], T] = {pool.submit(fn, t): t for t in todo}
             try:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
 from bounds import InvalidParameterError
@@ -141,8 +140,8 @@ def _print_run(res: Any) -> None:
         f"workers in {res.wall_s:.2f} s ({res.updates_per_s:.0f} updates/s)"
     )
     print(
-        f"  staleness: mean {s['staleness_mean']:.3f}, max {s['staleness_max']}, "
-        f"K-1 = {res.config.n_workers - 1}"
+        f"  staleness of the real run: mean {s['staleness_mean']:.3f}, "
+        f"max {s['staleness_max']}, K-1 = {res.config.n_workers - 1}"
     )
     print("  histogram: " + ", ".join(f"{k}:{int(c)}" for k, c in enumerate(hist) if c))
     acc = "-" if res.accuracy is None else f"{res.accuracy:.3f}"
@@ -169,13 +168,24 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bounds._validation import check_choice
+    from bounds._validation import check_choice, check_positive
 
+    from ._paths import check_writable_dir
+    from ._problem import check_problem
     from ._ps import RULES, PSConfig, PSRun
     from ._ps_replay import evaluate_trace
     from ._ray_backend import ray_session
 
-    rules = [check_choice(r, "rule", RULES) for r in args.rule] or ["constant"]
+    if not args.rule:
+        raise InvalidParameterError(
+            f"rule='' must name at least one of {', '.join(map(repr, RULES))}"
+        )
+    rules = [check_choice(r, "rule", RULES) for r in args.rule]
+    if args.theorems is not None and not args.theorems:
+        raise InvalidParameterError(
+            "theorems='' must name at least one theorem key (leave out "
+            "--theorems to check every theorem)"
+        )
     theorems = tuple(args.theorems or ())
     if theorems:
         from bounds import get_theorem  # type: ignore[attr-defined]
@@ -201,11 +211,22 @@ def _run(args: argparse.Namespace) -> int:
         )
         for r in rules
     ]
-    out = Path(args.output)
+    # Everything Ray does not decide is checked before Ray starts (~20 s).
+    _, _, n = check_problem(
+        args.loss, args.dataset, n_samples=args.n_samples, seed=args.seed
+    )
+    if args.n_workers > n:
+        raise InvalidParameterError(
+            f"n_workers={args.n_workers} must be <= n_samples={n} (one shard each)"
+        )
+    if args.ray_num_cpus is not None:
+        check_positive(args.ray_num_cpus, "ray_num_cpus")
+    runtime_env = _runtime_env(args)
+    out = check_writable_dir(args.output, "output")
     out.mkdir(parents=True, exist_ok=True)
     results = []
     with ray_session(address=args.address, num_cpus=args.ray_num_cpus,
-                     runtime_env=_runtime_env(args)):  # fmt: skip
+                     runtime_env=runtime_env):  # fmt: skip
         for cfg in configs:
             results.append(PSRun(cfg).wait())
     summary: list[dict[str, Any]] = []

@@ -52,3 +52,14 @@ BUMP_INVERSE = 1e-6
 #: nearby points; equal values (sign 0, or a bump the formula cannot see) may
 #: differ by rounding of the log-space evaluation.
 RTOL_MONOTONE = 1e-12
+
+#: Seconds a killed sweep's children get to exit (tests/empirical/test_orphans.py).
+#: With PR_SET_PDEATHSIG the kernel kills them at once; the parent-liveness thread
+#: needs one poll (1 s); the resource tracker exits when its pipe closes. 60 s is
+#: generous for a loaded 2-core machine and still far below "never" (the bug).
+ORPHAN_EXIT_S = 60.0
+
+#: Seconds a subprocess gets to start its pool workers (spawned interpreters that
+#: import numpy and numba) before a test gives up: ~5 s idle, much longer when
+#: other CPU-heavy jobs share the 2 cores.
+PROCESS_START_S = 180.0

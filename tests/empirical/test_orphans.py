@@ -1,0 +1,92 @@
+"""A sweep killed with SIGKILL leaves no process behind (pool workers, resource tracker)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests._tolerances import ORPHAN_EXIT_S, PROCESS_START_S
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not Path("/proc/self/stat").exists(), reason="reads the process table in /proc"
+    ),
+]
+
+
+def _stat(pid: int) -> tuple[int, str, int] | None:
+    """``(parent pid, state, start time)`` of ``pid``, or ``None`` if it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2 :].split()  # after "pid (comm) "
+    return int(fields[1]), fields[0], int(fields[19])
+
+
+def _descendants(root: int) -> dict[int, int]:
+    """Every live descendant of ``root``: pid -> start time (to rule out pid reuse)."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (st := _stat(int(entry))) is not None:
+            table[int(entry)] = st
+    out: dict[int, int] = {}
+    frontier = [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, (ppid, state, start) in table.items():
+            if ppid == parent and state != "Z" and pid not in out:
+                out[pid] = start
+                frontier.append(pid)
+    return out
+
+
+def _alive(pid: int, start: int) -> bool:
+    st = _stat(pid)
+    # a zombie has exited (only its exit status is left for a parent to read)
+    return st is not None and st[1] != "Z" and st[2] == start
+
+
+def test_sigkilled_sweep_leaves_no_child_alive(tmp_path: Path) -> None:
+    # Long enough that the workers are still computing when the parent is killed.
+    code = (
+        "import sys; from empirical._cli import main; sys.exit(main(["
+        "'sweep', '--grid', 'tau=0,1,2,3,4,5,6,7', '--n-steps', '200000', "
+        "'--n-pairs', '64', '--n-samples', '100', '--workers', '2', "
+        f"'--results', {str(tmp_path / 'r.jsonl')!r}]))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + PROCESS_START_S
+        kids: dict[int, int] = {}
+        while len(kids) < 3:  # two pool workers and the resource tracker
+            assert proc.poll() is None, "the sweep ended before it could be killed"
+            assert time.monotonic() < deadline, f"only {len(kids)} children started"
+            time.sleep(0.2)
+            kids = _descendants(proc.pid)
+        time.sleep(1.0)  # let the workers get into their tasks
+        kids = _descendants(proc.pid)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    deadline = time.monotonic() + ORPHAN_EXIT_S
+    while (alive := [p for p, s in kids.items() if _alive(p, s)]) and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(0.2)
+    for pid in alive:  # clean up before failing, so no test leaves an orphan
+        os.kill(pid, signal.SIGKILL)
+    assert alive == [], f"children still alive {ORPHAN_EXIT_S} s after SIGKILL"
