@@ -326,6 +326,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InvalidParameterError as exc:
         print(f"asyncstab: error: {exc}", file=sys.stderr)
         return 2
+    except RuntimeError as exc:
+        from ._ray_backend import RayStartError
+
+        if not isinstance(exc, RayStartError):
+            raise
+        print(f"asyncstab: error: {exc}", file=sys.stderr)  # a runtime failure
+        return 1
     except KeyboardInterrupt:
         print(
             "asyncstab: interrupted (finished tasks are in the results file; "

@@ -16,6 +16,7 @@ exit only if it started it. Every remote wait has a timeout.
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
@@ -24,7 +25,15 @@ from bounds import InvalidParameterError
 
 from ._executors import THREAD_ENV_VARS, check_workers
 
-__all__ = ["RayExecutor", "RayTimeoutError", "import_ray", "ray_session"]
+__all__ = [
+    "START_ATTEMPTS_ENV",
+    "RayExecutor",
+    "RayStartError",
+    "RayTimeoutError",
+    "import_ray",
+    "ray_session",
+    "start_ray",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -34,8 +43,86 @@ DEFAULT_TASK_TIMEOUT_S = 3600.0
 _POLL_S = 1.0
 
 
+#: Environment variable: how many times a local Ray start is tried (default 3).
+START_ATTEMPTS_ENV = "ASYNCSTAB_RAY_START_ATTEMPTS"
+DEFAULT_START_ATTEMPTS = 3
+
+
 class RayTimeoutError(TimeoutError):
     """A remote wait ran past its timeout (nothing finished, nothing progressed)."""
+
+
+class RayStartError(RuntimeError):
+    """Ray could not be started (or connected to); what it started was stopped."""
+
+
+def _start_attempts() -> int:
+    text = os.environ.get(START_ATTEMPTS_ENV, str(DEFAULT_START_ATTEMPTS))
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise InvalidParameterError(
+            f"{START_ATTEMPTS_ENV}={text!r} must be an integer >= 1"
+        )
+    return n
+
+
+def _clean_failed_start(ray: Any, exc: BaseException) -> None:
+    """Stop every process a failed ``ray.init`` started.
+
+    When the node's start-up fails (Ray's raylet wait is a fixed 30 s, which a
+    busy machine can exceed), ``ray.init`` raises before it records the node, so
+    ``ray.shutdown()`` does not know its processes. The node object is still in
+    the traceback's frames: its ``kill_all_processes`` stops (and reaps) them.
+    """
+    from ray._private.node import Node
+
+    tb = exc.__traceback__
+    nodes = []
+    while tb is not None:
+        candidate = tb.tb_frame.f_locals.get("self")
+        if isinstance(candidate, Node) and candidate not in nodes:
+            nodes.append(candidate)
+        tb = tb.tb_next
+    for node in nodes:
+        with contextlib.suppress(Exception):
+            node.kill_all_processes(check_alive=False, allow_graceful=True, wait=True)
+    with contextlib.suppress(Exception):
+        ray.shutdown()
+
+
+def start_ray(ray: Any, attempts: int | None = None, **init_kwargs: Any) -> None:
+    """``ray.init(**init_kwargs)``, tried ``attempts`` times; a failure cleans up.
+
+    Args:
+        ray: the ``ray`` module.
+        attempts: tries (default: the environment variable
+            :data:`START_ATTEMPTS_ENV`, else 3). A slow machine can miss Ray's
+            fixed start-up wait once and make it on the next try.
+        init_kwargs: passed to ``ray.init``.
+
+    Raises:
+        RayStartError: every try failed; each one's processes were stopped.
+    """
+    n = _start_attempts() if attempts is None else attempts
+    first = ""
+    for k in range(n):
+        try:
+            ray.init(**init_kwargs)
+            return
+        except Exception as exc:  # Ray raises bare Exception on a start-up timeout
+            _clean_failed_start(ray, exc)
+            first = first or (str(exc).splitlines() or [type(exc).__name__])[0]
+            if k + 1 < n:
+                time.sleep(2.0 * (k + 1))  # let the machine catch up
+    where = "connect to Ray" if "address" in init_kwargs else "start Ray"
+    raise RayStartError(
+        f"could not {where} in {n} attempt(s): {first} (on a busy machine, set "
+        f"{START_ATTEMPTS_ENV} higher, or start Ray yourself with "
+        "`ray start --head` and pass --address auto)"
+    )
 
 
 def import_ray() -> Any:
@@ -81,7 +168,10 @@ def ray_session(
             ``working_dir``, ``pip``, ...); thread pools are pinned to 1 unless set.
 
     If Ray is already initialised (a test fixture, a notebook), it is used as it
-    is and left running.
+    is and left running. Start-up is tried several times (:func:`start_ray`).
+
+    Raises:
+        RayStartError: Ray did not start; the processes it began were stopped.
     """
     ray = import_ray()
     if ray.is_initialized():
@@ -96,7 +186,7 @@ def ray_session(
         kw["address"] = address
     elif num_cpus is not None:
         kw["num_cpus"] = num_cpus
-    ray.init(**kw)
+    start_ray(ray, **kw)
     try:
         yield ray
     finally:

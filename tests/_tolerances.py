@@ -63,3 +63,8 @@ ORPHAN_EXIT_S = 60.0
 #: import numpy and numba) before a test gives up: ~5 s idle, much longer when
 #: other CPU-heavy jobs share the 2 cores.
 PROCESS_START_S = 180.0
+
+#: Seconds the helpers of a failed Ray start (agents started by the raylet, which
+#: exit when they notice the raylet is gone) get to exit after the cleanup.
+#: They poll their parent every few seconds; 60 s allows a loaded machine.
+RAY_STOP_S = 60.0

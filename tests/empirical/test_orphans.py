@@ -12,46 +12,12 @@ from pathlib import Path
 import pytest
 
 from tests._tolerances import ORPHAN_EXIT_S, PROCESS_START_S
+from tests.empirical._procs import alive, descendants, has_proc
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(
-        not Path("/proc/self/stat").exists(), reason="reads the process table in /proc"
-    ),
+    pytest.mark.skipif(not has_proc(), reason="reads the process table in /proc"),
 ]
-
-
-def _stat(pid: int) -> tuple[int, str, int] | None:
-    """``(parent pid, state, start time)`` of ``pid``, or ``None`` if it is gone."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = text[text.rindex(")") + 2 :].split()  # after "pid (comm) "
-    return int(fields[1]), fields[0], int(fields[19])
-
-
-def _descendants(root: int) -> dict[int, int]:
-    """Every live descendant of ``root``: pid -> start time (to rule out pid reuse)."""
-    table = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and (st := _stat(int(entry))) is not None:
-            table[int(entry)] = st
-    out: dict[int, int] = {}
-    frontier = [root]
-    while frontier:
-        parent = frontier.pop()
-        for pid, (ppid, state, start) in table.items():
-            if ppid == parent and state != "Z" and pid not in out:
-                out[pid] = start
-                frontier.append(pid)
-    return out
-
-
-def _alive(pid: int, start: int) -> bool:
-    st = _stat(pid)
-    # a zombie has exited (only its exit status is left for a parent to read)
-    return st is not None and st[1] != "Z" and st[2] == start
 
 
 def test_sigkilled_sweep_leaves_no_child_alive(tmp_path: Path) -> None:
@@ -76,14 +42,14 @@ def test_sigkilled_sweep_leaves_no_child_alive(tmp_path: Path) -> None:
             assert proc.poll() is None, "the sweep ended before it could be killed"
             assert time.monotonic() < deadline, f"only {len(kids)} children started"
             time.sleep(0.2)
-            kids = _descendants(proc.pid)
+            kids = descendants(proc.pid)
         time.sleep(1.0)  # let the workers get into their tasks
-        kids = _descendants(proc.pid)
+        kids = descendants(proc.pid)
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     deadline = time.monotonic() + ORPHAN_EXIT_S
-    while (alive := [p for p, s in kids.items() if _alive(p, s)]) and (
+    while (alive := [p for p, s in kids.items() if alive(p, s)]) and (
         time.monotonic() < deadline
     ):
         time.sleep(0.2)

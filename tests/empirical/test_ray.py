@@ -6,9 +6,11 @@ Skipped as a whole when Ray is not installed (it is an optional extra).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,10 +22,16 @@ from empirical._executors import make_executor  # noqa: E402
 from empirical._problem import make_problem  # noqa: E402
 from empirical._ps import PSFailureError, PSResult, start_ps  # noqa: E402
 from empirical._ps_replay import evaluate_trace  # noqa: E402
-from empirical._ray_backend import RayExecutor, _job_runtime_env  # noqa: E402
+from empirical._ray_backend import (  # noqa: E402
+    RayExecutor,
+    _job_runtime_env,
+    start_ray,
+)
 from empirical._simulate import simulate_pairs  # noqa: E402
 from empirical._sweep import load_results, sweep  # noqa: E402
 from empirical._task import make_tasks  # noqa: E402
+from tests._tolerances import RAY_STOP_S  # noqa: E402
+from tests.empirical._procs import descendants, has_proc  # noqa: E402
 
 # No warning filter: with ray 2.60 these tests emit no warning under the
 # project's filterwarnings=error (checked); a future Ray warning should be seen.
@@ -48,7 +56,10 @@ def ray_local():
     """One local Ray instance for the module: 2 CPUs, no dashboard; shut down after."""
     if ray.is_initialized():  # pragma: no cover - a leftover session
         ray.shutdown()
-    ray.init(num_cpus=2, include_dashboard=False, runtime_env=_job_runtime_env(None))
+    # start_ray: retried on a busy machine, and a failed try stops what it started
+    start_ray(
+        ray, num_cpus=2, include_dashboard=False, runtime_env=_job_runtime_env(None)
+    )
     yield ray
     ray.shutdown()
 
@@ -176,3 +187,70 @@ def test_modules_do_not_import_ray():
         "empirical._ray_backend; assert 'ray' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+_FAILING_START = """
+import ctypes, sys, time
+# A child subreaper (prctl(2), PR_SET_CHILD_SUBREAPER = 36): an orphaned
+# grandchild (a raylet's agent) is reparented here, so the test still sees it.
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)
+import ray
+import ray._private.node as node_mod
+from empirical._ray_backend import RayStartError, ray_session
+
+real = node_mod.Node.start_ray_processes
+
+def start_then_time_out(self):
+    real(self)  # the raylet and its helpers are running now
+    raise Exception("The current node timed out during startup. (simulated)")
+
+node_mod.Node.start_ray_processes = start_then_time_out
+try:
+    with ray_session(num_cpus=1):
+        pass
+except RayStartError as exc:
+    print("RayStartError:", exc, flush=True)
+    time.sleep(60)  # stay alive: the test inspects this process's children
+sys.exit(3)
+"""
+
+
+@pytest.mark.skipif(not has_proc(), reason="reads the process table in /proc")
+def test_failed_ray_start_stops_what_it_started():
+    env = {**os.environ, "ASYNCSTAB_RAY_START_ATTEMPTS": "2"}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _FAILING_START],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    try:
+        line = proc.stdout.readline()  # blocks until the start has failed twice
+        assert line.startswith("RayStartError: could not start Ray in 2 attempt(s)")
+        assert "timed out during startup" in line
+        assert proc.poll() is None
+        deadline = time.monotonic() + RAY_STOP_S
+        while (left := descendants(proc.pid)) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert left == {}, f"processes of the failed start still running: {left}"
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+
+
+def test_cli_reports_a_failed_ray_start_in_one_line(monkeypatch, capsys, tmp_path):
+    from empirical import _ray_backend
+    from empirical._cli import main
+
+    def fail(ray_module, attempts=None, **kw):
+        raise _ray_backend.RayStartError("could not start Ray in 3 attempt(s): boom")
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(_ray_backend, "start_ray", fail)
+    argv = ["sweep", "--backend", "ray", "--results", str(tmp_path / "r.jsonl")]
+    assert main([*argv, "--n-steps", "5", "--n-pairs", "2", "--n-samples", "50"]) == 1
+    err = capsys.readouterr().err
+    assert err == "asyncstab: error: could not start Ray in 3 attempt(s): boom\n"
