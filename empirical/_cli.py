@@ -282,8 +282,11 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from ._delays import make_delay
     from ._paths import check_writable_file
 
-    for spec in dict.fromkeys(t.delay_spec for t in tasks):
-        make_delay(spec)  # a bad trace file is refused before any work
+    for task in {t.delay_spec: t for t in tasks}.values():
+        try:  # a bad trace file is refused before any work
+            make_delay(task.delay_spec)
+        except InvalidParameterError as exc:
+            raise InvalidParameterError(f"delay={task.delay!r}: {exc}") from None
     check_writable_file(args.results, "results")
     if args.backend == "ray":
         from ._ps_cli import ray_executor

@@ -233,40 +233,29 @@ KEEP_ORDER = (
     "ratio",
     "recursion",
 )
-#: Columns that wrap onto several lines, with the narrowest width they get.
-WRAP_MIN = {"setting": 24, "flags": 16}
+#: Columns that wrap onto several lines, with the narrowest width they get, in
+#: the order they get room back when there is some.
+WRAP_MIN = {"verdict": 12, "setting": 20, "flags": 16}
 _SEP = "  "
 
 
 def _fit(widths: dict[str, int], width: int) -> tuple[list[str], dict[str, int]]:
     """The columns kept and their widths, so that a line has at most ``width`` chars."""
     kept = list(KEEP_ORDER)
+    least = {c: min(widths[c], WRAP_MIN.get(c, widths[c])) for c in widths}
 
-    def fixed(cols: list[str]) -> int:
-        return sum(widths[c] for c in cols if c not in WRAP_MIN) + len(_SEP) * (
-            len(cols) - 1
-        )
+    def need(cols: list[str]) -> int:
+        return sum(least[c] for c in cols) + len(_SEP) * (len(cols) - 1)
 
-    while (
-        len(kept) > 3
-        and fixed(kept)
-        + sum(min(widths[c], WRAP_MIN[c]) for c in kept if c in WRAP_MIN)
-        > width
-    ):
+    while len(kept) > 3 and need(kept) > width:
         kept.pop()
-    out = {c: widths[c] for c in kept}
-    room = width - fixed(kept)
-    wrap = [c for c in kept if c in WRAP_MIN]
-    if sum(widths[c] for c in wrap) > room:
-        # the setting first (it identifies the row), the flags get the rest
-        if "setting" in out:
-            rest = sum(WRAP_MIN[c] for c in wrap if c != "setting")
-            out["setting"] = max(
-                WRAP_MIN["setting"], min(widths["setting"], room - rest)
-            )
-        if "flags" in out:
-            left = room - out.get("setting", 0)
-            out["flags"] = max(WRAP_MIN["flags"], min(widths["flags"], left))
+    out = {c: least[c] for c in kept}
+    spare = width - need(kept)
+    for c in WRAP_MIN:
+        if c in out and spare > 0:
+            extra = min(spare, widths[c] - out[c])
+            out[c] += extra
+            spare -= extra
     return [c for c in COLUMNS if c in kept], out
 
 
@@ -294,8 +283,12 @@ def format_table(
         h: max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(COLUMNS)
     }
     cols, widths = list(COLUMNS), natural
-    if width is not None:
-        cols, widths = _fit(natural, width)
+    if width is not None:  # a header may wrap at its spaces: its longest word counts
+        words = {
+            h: max(*(len(w) for w in h.split()), *(len(b[i]) for b in body))
+            for i, h in enumerate(COLUMNS)
+        }
+        cols, widths = _fit(words, width)
     idx = [COLUMNS.index(c) for c in cols]
 
     def cell_lines(text: str, c: str) -> list[str]:
@@ -320,7 +313,6 @@ def format_table(
         lines += render(b)
     dropped = [c for c in COLUMNS if c not in cols]
     if dropped:
-        lines.append(
-            f"(left out at this width: {', '.join(dropped)}; every column is in report.md)"
-        )
+        note = f"(left out at this width: {', '.join(dropped)}; every column is in report.md)"
+        lines += textwrap.wrap(note, width) if width else [note]
     return "\n".join(lines)

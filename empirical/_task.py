@@ -245,7 +245,12 @@ def check_task_delay(delay: Any) -> str:
             )
         return delay
     if kind == "geometric":
-        (p,) = split_spec(delay, "delay", ("P",))
+        try:
+            (p,) = split_spec(delay, "delay", ("P",))
+        except InvalidParameterError as exc:
+            raise InvalidParameterError(
+                f"{exc}; its maximum is max_delay (--max-delay)"
+            ) from None
         value = spec_number(p, "P", "delay", delay)
         if not 0 < value <= 1:
             raise InvalidParameterError(f"delay={delay!r}: P={p} must be in (0, 1]")
