@@ -279,14 +279,10 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if args.n_pairs is not None:
         base["n_pairs"] = args.n_pairs
     tasks = make_tasks(base, parse_grid(args.grid))
-    from ._delays import make_delay
     from ._paths import check_writable_file
+    from ._sweep import check_tasks
 
-    for task in {t.delay_spec: t for t in tasks}.values():
-        try:  # a bad trace file is refused before any work
-            make_delay(task.delay_spec)
-        except InvalidParameterError as exc:
-            raise InvalidParameterError(f"delay={task.delay!r}: {exc}") from None
+    check_tasks(tasks)  # problems, delay models, trace files: before any work
     check_writable_file(args.results, "results")
     if args.backend == "ray":
         from ._ps_cli import ray_executor

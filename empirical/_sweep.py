@@ -27,6 +27,7 @@ from ._task import SweepTask, make_schedule, unique_tasks
 
 __all__ = [
     "ResultsScan",
+    "check_tasks",
     "load_results",
     "run_task",
     "scan_results",
@@ -42,6 +43,36 @@ def _schedule(task: SweepTask, max_delay: int | None) -> Any:
             f"delay={task.delay_spec!r} is unbounded"
         )
     return make_schedule(task.schedule, task.step_size, int(max_delay or 0))
+
+
+def check_tasks(tasks: Iterable[SweepTask]) -> None:
+    """Refuse, before any work, a task that would fail when it runs.
+
+    A :class:`SweepTask` validates its own fields; what it cannot see alone is
+    checked here, once per distinct value: the problem (a loss that fits the
+    data set, ``n_samples`` the data set can hold), the delay model (a trace file
+    is read) and a [rule-tau] schedule on an unbounded delay model.
+
+    Raises:
+        InvalidParameterError: the first such task, by its field names.
+    """
+    from ._delays import make_delay
+    from ._problem import check_problem
+
+    problems, delays = set(), {}
+    for t in tasks:
+        key = (t.loss, t.dataset, t.n_samples, t.radius, t.seed)
+        if key not in problems:
+            check_problem(
+                t.loss, t.dataset, n_samples=t.n_samples, radius=t.radius, seed=t.seed
+            )
+            problems.add(key)
+        if t.delay_spec not in delays:
+            try:
+                delays[t.delay_spec] = make_delay(t.delay_spec).max_delay
+            except InvalidParameterError as exc:
+                raise InvalidParameterError(f"delay={t.delay!r}: {exc}") from None
+        _schedule(t, delays[t.delay_spec])
 
 
 def simulate_task(task: SweepTask) -> Any:
@@ -282,8 +313,9 @@ def sweep(
         The records of all tasks (loaded and new), in the order of ``tasks``.
 
     Raises:
-        InvalidParameterError: ``results`` cannot be written (checked before any
-            task runs), or exists without ``resume``.
+        InvalidParameterError: ``results`` cannot be written, a task cannot run
+            (:func:`check_tasks`), both checked before any task runs; or
+            ``results`` exists without ``resume``.
 
     On resume, a line of ``results`` that is not a record is never deleted: it is
     moved to ``<results>.rejected`` and reported through ``on_notice``; only a
@@ -297,6 +329,8 @@ def sweep(
     path = Path(results) if results is not None else None
     if path is not None:
         check_writable_file(path, "results")
+    check_tasks(uniq.values())
+    if path is not None:
         if path.exists() and path.stat().st_size > 0:
             if not resume:
                 raise InvalidParameterError(
