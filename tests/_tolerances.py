@@ -68,3 +68,10 @@ PROCESS_START_S = 180.0
 #: exit when they notice the raylet is gone) get to exit after the cleanup.
 #: They poll their parent every few seconds; 60 s allows a loaded machine.
 RAY_STOP_S = 60.0
+
+#: Seconds a parameter-server test waits for its actors to start and for the
+#: first progress (PSConfig.stall_timeout_s, default 60). Each actor is a fresh
+#: Python process importing numpy; with other CPU-heavy jobs on the 2 cores
+#: (load 10+ observed) five of them took longer than 60 s. A dead run still
+#: fails, only later.
+RAY_STALL_S = 300.0

@@ -30,7 +30,7 @@ from empirical._ray_backend import (  # noqa: E402
 from empirical._simulate import simulate_pairs  # noqa: E402
 from empirical._sweep import load_results, sweep  # noqa: E402
 from empirical._task import make_tasks  # noqa: E402
-from tests._tolerances import RAY_STOP_S  # noqa: E402
+from tests._tolerances import RAY_STALL_S, RAY_STOP_S  # noqa: E402
 from tests.empirical._procs import descendants, has_proc  # noqa: E402
 
 # No warning filter: with ray 2.60 these tests emit no warning under the
@@ -66,7 +66,13 @@ def ray_local():
 
 @pytest.fixture(scope="module")
 def ps_result(ray_local) -> PSResult:
-    return start_ps(n_workers=K, n_steps=T, mean_compute_s=0.001, seed=3).wait()
+    return start_ps(
+        n_workers=K,
+        n_steps=T,
+        mean_compute_s=0.001,
+        seed=3,
+        stall_timeout_s=RAY_STALL_S,
+    ).wait()
 
 
 def _strip_timing(records):
@@ -158,8 +164,14 @@ def test_evaluate_trace_uses_trace_maximum_and_per_step_delays(ps_result, tmp_pa
 
 
 def test_killed_worker_is_reported_and_run_continues(ray_local):
-    run = start_ps(n_workers=K, n_steps=T, mean_compute_s=0.002, seed=5)
-    deadline = time.monotonic() + 60
+    run = start_ps(
+        n_workers=K,
+        n_steps=T,
+        mean_compute_s=0.002,
+        seed=5,
+        stall_timeout_s=RAY_STALL_S,
+    )
+    deadline = time.monotonic() + RAY_STALL_S
     while run.progress() < T // 4:
         assert time.monotonic() < deadline, "the run made no progress"
         time.sleep(0.02)
