@@ -31,7 +31,7 @@ def main() -> None:
 
     from empirical._executors import make_executor
     from empirical._ps import start_ps
-    from empirical._ray_backend import RayExecutor, _job_runtime_env
+    from empirical._ray_backend import RayExecutor, _job_runtime_env, start_ray
     from empirical._sweep import sweep
     from empirical._task import make_tasks
 
@@ -51,8 +51,11 @@ def main() -> None:
     sweep(tasks, executor=RayExecutor(args.cpus))  # starts and stops Ray itself
     ray_cold = time.perf_counter() - t0
 
-    ray.init(
-        num_cpus=args.cpus, include_dashboard=False, runtime_env=_job_runtime_env(None)
+    start_ray(
+        ray,
+        num_cpus=args.cpus,
+        include_dashboard=False,
+        runtime_env=_job_runtime_env(None),
     )
     try:
         sweep(tasks[:2], executor=RayExecutor())  # warm the Ray workers
