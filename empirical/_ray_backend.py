@@ -77,10 +77,12 @@ def _clean_failed_start(ray: Any, exc: BaseException) -> None:
     ``ray.shutdown()`` does not know its processes. The node object is still in
     the traceback's frames: its ``kill_all_processes`` stops (and reaps) them.
     """
-    from ray._private.node import Node
-
+    try:
+        from ray._private.node import Node  # private: guarded against Ray changes
+    except ImportError:  # pragma: no cover - a Ray without this module
+        Node = ()  # type: ignore[assignment,misc]
     tb = exc.__traceback__
-    nodes = []
+    nodes: list[Any] = []
     while tb is not None:
         candidate = tb.tb_frame.f_locals.get("self")
         if isinstance(candidate, Node) and candidate not in nodes:
