@@ -49,10 +49,10 @@ def test_sigkilled_sweep_leaves_no_child_alive(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     deadline = time.monotonic() + ORPHAN_EXIT_S
-    while (alive := [p for p, s in kids.items() if alive(p, s)]) and (
+    while (left := [p for p, s in kids.items() if alive(p, s)]) and (
         time.monotonic() < deadline
     ):
         time.sleep(0.2)
-    for pid in alive:  # clean up before failing, so no test leaves an orphan
+    for pid in left:  # clean up before failing, so no test leaves an orphan
         os.kill(pid, signal.SIGKILL)
-    assert alive == [], f"children still alive {ORPHAN_EXIT_S} s after SIGKILL"
+    assert left == [], f"children still alive {ORPHAN_EXIT_S} s after SIGKILL"
