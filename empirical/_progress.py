@@ -3,7 +3,8 @@
 On a terminal, a tqdm bar. Without one (CI, a pipe, ``nohup``) a bar prints
 nothing useful, and the first ``verify`` of a fresh install computes for minutes
 (numba compiles its kernels), so one line per finished setting is printed
-instead: ``verify: 3/40 settings done (12 s): <setting>``.
+instead, after a first line that says how many will run:
+``verify: 3/40 settings done (12 s): <setting>``.
 """
 
 from __future__ import annotations
@@ -36,6 +37,13 @@ class Progress:
             from tqdm import tqdm
 
             self._bar = tqdm(total=total, desc=desc, unit="setting", file=self.stream)
+        else:
+            print(
+                f"{desc}: {total} settings to run (a first run on a fresh install "
+                "compiles numba kernels first)",
+                file=self.stream,
+                flush=True,
+            )
 
     def __enter__(self) -> Progress:
         return self

@@ -213,6 +213,7 @@ def test_verify_over_an_earlier_run_moves_it_aside(
         "results.jsonl",
     ]
     # stderr is not a terminal here: one progress line per finished setting
+    assert "verify: 2 settings to run" in err
     assert "verify: 1/2 settings done" in err
     assert "verify: 2/2 settings done" in err
 

@@ -91,8 +91,39 @@ def test_parse_grid_types_aliases_and_errors() -> None:
         ({"n_pairs": 1}, "n_pairs=1"),
         ({"schedule": "adam"}, "schedule='adam'"),
         ({"theorems": ("hardt-cvx", "nope")}, "theorems='nope' must be one of"),
+        ({"delay": "geometric"}, "delay='geometric' is missing P: write 'geometric:P'"),
+        ({"delay": "geometric:0.3:8"}, r"delay='geometric:0.3:8' has 1 field\(s\)"),
+        (
+            {"delay": "geometric:1.5"},
+            r"delay='geometric:1.5': P=1.5 must be in \(0, 1\]",
+        ),
+        ({"delay": "uniform:8"}, "delay='uniform:8' takes no field"),
+        ({"delay": "workers:2.5"}, "delay='workers:2.5': K=2.5 must be an integer"),
+        ({"delay": "workers:4:gamma"}, "COMPUTE_TIME='gamma'"),
+        ({"delay": "workers:4:lognormal:-1"}, "CAP=-1 must be an integer >= 0"),
+        ({"delay": "trace:"}, "delay='trace:' is missing PATH"),
+        ({"delay": "poisson:3"}, "the kind 'poisson' must be one of"),
+        ({"delay": 3}, "delay=3 must be a delay spec string"),
     ],
-    ids=["loss", "dataset", "tau<0", "eta<=0", "pairs<2", "schedule", "theorem"],
+    ids=[
+        "loss",
+        "dataset",
+        "tau<0",
+        "eta<=0",
+        "pairs<2",
+        "schedule",
+        "theorem",
+        "geometric-no-P",
+        "geometric-extra",
+        "geometric-P>1",
+        "uniform-field",
+        "workers-K",
+        "workers-compute",
+        "workers-cap",
+        "trace-no-path",
+        "kind",
+        "not-a-string",
+    ],
 )
 def test_bad_task_raises(kw: dict[str, Any], match: str) -> None:
     with pytest.raises(InvalidParameterError, match=match):
@@ -108,6 +139,26 @@ def test_evaluate_trace_rejects_unknown_theorem_before_simulating(
     trace.write_text("0\n1\n2\n")
     with pytest.raises(InvalidParameterError, match="theorem='nope' must be one of"):
         evaluate_trace(trace, theorems=("nope",))
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"n_samples": 100_000}, "n_samples=100000 must be <= "),
+        ({"loss": "mlp"}, "loss='mlp' needs a multiclass data set"),
+        ({"delay": "trace:/nonexistent.txt"}, "delay='trace:/nonexistent.txt': path="),
+        ({"delay": "workers:4", "schedule": "rule-tau"}, "needs a bounded delay model"),
+    ],
+    ids=["n-too-large", "loss-data", "trace-missing", "rule-tau-unbounded"],
+)
+def test_sweep_refuses_a_task_that_cannot_run_before_any_runs(
+    kw: dict[str, Any], match: str
+) -> None:
+    calls: list[Any] = []
+    tasks = [SweepTask(), SweepTask(**kw)]
+    with pytest.raises(InvalidParameterError, match=match):
+        sweep(tasks, fn=fake_run, on_result=lambda t, r: calls.append(t))
+    assert calls == []
 
 
 def test_grid_is_cartesian_and_deduplicated() -> None:
