@@ -235,7 +235,16 @@ KEEP_ORDER = (
 )
 #: Columns that wrap onto several lines, with the narrowest width they get, in
 #: the order they get room back when there is some.
-WRAP_MIN = {"verdict": 12, "setting": 20, "flags": 16}
+WRAP_MIN = {
+    "verdict": 12,
+    "gap [95% CI]": 16,
+    "stability [95% CI]": 16,
+    "setting": 22,
+    "flags": 16,
+    "theorem": 16,
+}
+#: Columns of estimates: a narrow one puts the interval under the mean.
+_ESTIMATES = ("stability [95% CI]", "gap [95% CI]")
 _SEP = "  "
 
 
@@ -294,6 +303,9 @@ def format_table(
     def cell_lines(text: str, c: str) -> list[str]:
         if len(text) <= widths[c]:
             return [text]
+        if c in _ESTIMATES and " [" in text:
+            mean, _, interval = text.partition(" [")
+            return [*cell_lines(mean, c), *cell_lines("[" + interval, c)]
         return textwrap.wrap(text, widths[c], break_on_hyphens=False) or [""]
 
     def render(cells: list[str]) -> list[str]:

@@ -148,14 +148,24 @@ def _row(**kw: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize("width", [80, 100, 120])
 def test_table_fits_the_terminal(width: int) -> None:
-    rows = [_row(), _row(theorem="[H-scvx]", flags=[], status="not applicable")]
+    rows = [
+        _row(),
+        _row(theorem="[R-ncvx]", key="regatti-ncvx", status="inconclusive"),
+        _row(theorem="[H-scvx]", flags=[], status="not applicable"),
+    ]
     full = format_table(rows)
     assert max(len(line) for line in full.splitlines()) > 200  # the problem
     text = format_table(rows, width=width)
     lines = text.splitlines()
     assert max(len(line) for line in lines) <= width
     assert all(line == line.rstrip() for line in lines)  # no trailing padding
-    for must in ("theorem", "verdict", "setting", "[D-cvx]", "holds", "not applicable"):
+    for must in (
+        "[D-cvx]",
+        "(reconstruction)",
+        "holds",
+        "inconclusive",
+        "not applicable",
+    ):
         assert must in text
     assert lines[0].split()[0] == "theorem"
     assert "gap" in lines[0]  # the measurement stays at 80 columns
