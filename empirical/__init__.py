@@ -64,6 +64,7 @@ _EXPORTS: dict[str, str] = {
     "write_report": "_report",
     # Ray (optional extra; importing these names does not import Ray)
     "RayExecutor": "_ray_backend",
+    "RayStartError": "_ray_backend",
     "PSConfig": "_ps",
     "PSResult": "_ps",
     "run_ps": "_ps",
