@@ -24,6 +24,7 @@ from bounds._validation import check_choice, check_int, check_positive
 
 __all__ = ["DATASETS", "Dataset", "load_dataset"]
 
+#: Names of the bundled data sets :func:`load_dataset` accepts.
 DATASETS: tuple[str, ...] = (
     "breast_cancer",
     "digits",

@@ -256,6 +256,7 @@ class MLP:
 
 Loss = Logistic | Sigmoid | Huber | MLP
 
+#: Every loss of the harness, by name (the ``--losses`` names of the CLI).
 LOSSES: dict[str, Loss] = {
     "logistic": Logistic(),
     "sigmoid": Sigmoid(),

@@ -1,0 +1,42 @@
+"""MkDocs hooks of the asyncstab site (``hooks:`` in ``mkdocs.yml``).
+
+Generated pages come from ``sitegen`` (next to this file); MathJax is copied
+from the ``jupyter-server-mathjax`` package so that the site needs no network
+at view time. Every failure to generate a page truthfully stops the build.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sitegen package
+
+from mkdocs.structure.files import File, Files  # noqa: E402
+
+from sitegen import pages  # noqa: E402
+
+
+def _mathjax_root() -> Path:
+    import jupyter_server_mathjax
+
+    return Path(jupyter_server_mathjax.__file__).resolve().parent / "static"
+
+
+def on_config(config: Any) -> Any:
+    """Set the navigation from the code's contents (theorems, notebooks, API)."""
+    config.nav = pages.nav()
+    return config
+
+
+def on_files(files: Files, config: Any) -> Files:
+    """Add every generated page and figure, and the bundled MathJax."""
+    for path, content in pages.generate().items():
+        files.append(File.generated(config, path, content=content))
+    root = _mathjax_root()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "localization" not in path.parts:
+            uri = "assets/mathjax/" + path.relative_to(root).as_posix()
+            files.append(File.generated(config, uri, abs_src_path=str(path)))
+    return files

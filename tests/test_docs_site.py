@@ -1,0 +1,243 @@
+"""The documentation site in a real browser: built strictly, served on localhost,
+opened in headless Chromium (Debian's ``chromium`` and ``chromium-driver``).
+
+Checks what a reader sees: the math rendered (no raw ``$...$``, ``\\(``, or
+``\\frac`` left in the visible text), a walkthrough shows its figures, a theorem
+page shows its plot, the search answers "on-average", every public name has its
+anchor in the API reference, and nothing is loaded from outside localhost.
+
+``ASYNCSTAB_DOCS_SITE=DIR`` reuses a site already built with ``mkdocs build
+--strict`` (CI builds it once); otherwise the test builds it. Without a browser
+the tests skip, unless ``ASYNCSTAB_REQUIRE_BROWSER=1`` (CI), where they fail.
+``ASYNCSTAB_DOCS_SCREENSHOTS=DIR`` saves screenshots of two pages there.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = [pytest.mark.docs, pytest.mark.slow]
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+#: Seconds a page may take to load and typeset its math (MathJax, 2 shared cores).
+PAGE_TIMEOUT = 60
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("ASYNCSTAB_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"ASYNCSTAB_REQUIRE_BROWSER=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    given = os.environ.get("ASYNCSTAB_DOCS_SITE")
+    if given:
+        path = Path(given).resolve()
+        assert (path / "index.html").is_file(), f"ASYNCSTAB_DOCS_SITE={given!r} has no index.html"
+        return path
+    pytest.importorskip("mkdocs", reason="the docs extra is not installed")
+    out = tmp_path_factory.mktemp("site")
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return out
+
+
+@pytest.fixture(scope="module")
+def base_url(site: Path) -> Iterator[str]:
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    if CHROMIUM is None or CHROMEDRIVER is None:
+        _unavailable("chromium and chromium-driver are not installed (apt-get install -y chromium chromium-driver)")
+    webdriver = pytest.importorskip("selenium.webdriver")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,1000",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):
+        options.add_argument(arg)
+    service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
+    driver = webdriver.Chrome(options=options, service=service)
+    driver.set_page_load_timeout(PAGE_TIMEOUT)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _open(browser: Any, url: str) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(url)
+    WebDriverWait(browser, PAGE_TIMEOUT).until(
+        lambda d: d.execute_script(
+            "return document.readyState === 'complete' && !!window.MathJax"
+            " && !!MathJax.Hub && MathJax.Hub.queue.pending === 0"
+            " && MathJax.Hub.queue.running === 0"
+        )
+    )
+
+
+#: Text of the article that a reader sees as prose: no code, no scripts, no
+#: typeset math (MathJax keeps the TeX source in a hidden script element).
+_VISIBLE_PROSE = """
+const out = [];
+const walker = document.createTreeWalker(document.querySelector('article'), NodeFilter.SHOW_TEXT);
+while (walker.nextNode()) {
+  const el = walker.currentNode.parentElement;
+  if (el.closest('pre, code, script, style, .MathJax, .MathJax_Display, .MJX_Assistive_MathML')) continue;
+  if (!el.offsetParent && getComputedStyle(el).position !== 'fixed') continue;
+  out.push(walker.currentNode.textContent);
+}
+return out.join(' ');
+"""
+
+
+def _assert_math_rendered(browser: Any, page: str) -> int:
+    text = browser.execute_script(_VISIBLE_PROSE)
+    assert "\\frac" not in text, f"{page}: raw \\frac in the visible text"
+    raw = re.findall(r"\$[^$\s][^$]*?\$|\\\(|\\\[", text)
+    assert not raw, f"{page}: raw math in the visible text: {raw[:3]}"
+    typeset: int = browser.execute_script(
+        "return document.querySelectorAll('article .MathJax, article .MathJax_Display').length"
+    )
+    return typeset
+
+
+@pytest.mark.parametrize(
+    "page", ["theory/", "stability/", "theorems/delayed-cvx/", "walkthroughs/01_bounds_tour/"]
+)
+def test_math_is_rendered(browser: Any, base_url: str, page: str) -> None:
+    _open(browser, base_url + page)
+    assert _assert_math_rendered(browser, page) > 0, f"{page}: no typeset formula"
+
+
+def test_every_page_has_no_raw_math(browser: Any, base_url: str, site: Path) -> None:
+    pages = sorted(p.parent.relative_to(site).as_posix() for p in site.rglob("index.html"))
+    pages = [p for p in pages if not p.startswith(("assets", "search"))]
+    assert len(pages) > 10
+    for page in pages:
+        _open(browser, base_url + ("" if page == "." else page + "/"))
+        _assert_math_rendered(browser, page)
+
+
+def _images(browser: Any) -> list[tuple[str, int]]:
+    return browser.execute_script(
+        "return [...document.querySelectorAll('article img')]"
+        ".map(i => [i.getAttribute('src'), i.complete ? i.naturalWidth : 0]);"
+    )
+
+
+def test_walkthrough_shows_its_figures(browser: Any, base_url: str) -> None:
+    _open(browser, base_url + "walkthroughs/02_convex_verification/")
+    images = _images(browser)
+    assert images, "no figure on the walkthrough page"
+    assert all(width > 100 for _, width in images), images
+
+
+def test_theorem_page_shows_its_plot(browser: Any, base_url: str) -> None:
+    _open(browser, base_url + "theorems/regatti-ncvx/")
+    images = _images(browser)
+    assert len(images) == 1 and images[0][1] > 100, images
+    assert "Reconstruction" in browser.find_element("css selector", "article").text
+
+
+def test_search_answers_on_average(browser: Any, base_url: str, site: Path) -> None:
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    if not any("on-average" in d["text"].lower() or "on-average" in d["title"].lower() for d in index["docs"]):
+        pytest.skip("'on-average' does not occur in the docs yet")
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    _open(browser, base_url)
+    browser.find_element("css selector", "label.md-search__icon, .md-search__input").click()
+    box = browser.find_element("css selector", "input.md-search__input")
+    box.send_keys("on-average")
+    WebDriverWait(browser, PAGE_TIMEOUT).until(
+        lambda d: d.find_elements("css selector", ".md-search-result__item")
+    )
+    links = [
+        a.get_attribute("href")
+        for a in browser.find_elements("css selector", ".md-search-result__item a")
+    ]
+    assert any("/stability/" in (h or "") for h in links), links
+
+
+def test_everything_loads_from_localhost(browser: Any, base_url: str) -> None:
+    for page in ["", "theory/", "walkthroughs/01_bounds_tour/", "reference/bounds/"]:
+        _open(browser, base_url + page)
+        names = browser.execute_script(
+            "return performance.getEntriesByType('resource').map(e => e.name)"
+        )
+        outside = [n for n in names if not n.startswith(base_url)]
+        assert not outside, f"{page or 'home'} loads {outside[:3]}"
+
+
+def test_every_public_name_has_an_anchor(site: Path) -> None:
+    sys.path.insert(0, str(ROOT / "docs"))
+    try:
+        from sitegen import api
+    finally:
+        sys.path.remove(str(ROOT / "docs"))
+    for entry in api.entries():
+        page = site / entry.page.removesuffix(".md") / "index.html"
+        html = page.read_text(encoding="utf-8")
+        anchor = entry.identifier if entry.kind == "module" else entry.anchor
+        assert f'id="{anchor}"' in html, f"{entry.anchor}: no anchor in {entry.page}"
+
+
+def test_screenshots(browser: Any, base_url: str) -> None:
+    folder = os.environ.get("ASYNCSTAB_DOCS_SCREENSHOTS")
+    if not folder:
+        pytest.skip("ASYNCSTAB_DOCS_SCREENSHOTS is not set")
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    for page, name in [("theorems/delayed-cvx/", "theorem"), ("walkthroughs/02_convex_verification/", "walkthrough")]:
+        _open(browser, base_url + page)
+        assert browser.save_screenshot(str(Path(folder) / f"{name}.png"))
