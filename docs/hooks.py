@@ -13,9 +13,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sitegen package
 
-from mkdocs.structure.files import File, Files  # noqa: E402
-
-from sitegen import pages  # noqa: E402
+from mkdocs.structure.files import File, Files
+from sitegen import pages
 
 
 def _mathjax_root() -> Path:
@@ -35,8 +34,8 @@ def on_files(files: Files, config: Any) -> Files:
     for path, content in pages.generate().items():
         files.append(File.generated(config, path, content=content))
     root = _mathjax_root()
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and "localization" not in path.parts:
-            uri = "assets/mathjax/" + path.relative_to(root).as_posix()
-            files.append(File.generated(config, uri, abs_src_path=str(path)))
+    for asset in sorted(root.rglob("*")):
+        if asset.is_file() and "localization" not in asset.parts:
+            uri = "assets/mathjax/" + asset.relative_to(root).as_posix()
+            files.append(File.generated(config, uri, abs_src_path=str(asset)))
     return files

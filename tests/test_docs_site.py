@@ -30,7 +30,8 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = [pytest.mark.docs, pytest.mark.slow]
+# One xdist worker runs them all: they share one build, one server, one browser.
+pytestmark = [pytest.mark.docs, pytest.mark.slow, pytest.mark.xdist_group("docs-site")]
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -49,12 +50,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     given = os.environ.get("ASYNCSTAB_DOCS_SITE")
     if given:
         path = Path(given).resolve()
-        assert (path / "index.html").is_file(), f"ASYNCSTAB_DOCS_SITE={given!r} has no index.html"
+        assert (path / "index.html").is_file(), (
+            f"ASYNCSTAB_DOCS_SITE={given!r} has no index.html"
+        )
         return path
     pytest.importorskip("mkdocs", reason="the docs extra is not installed")
     out = tmp_path_factory.mktemp("site")
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(ROOT), env.get("PYTHONPATH")])
+    )
     proc = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
         cwd=ROOT,
@@ -81,14 +86,16 @@ def base_url(site: Path) -> Iterator[str]:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     if CHROMIUM is None or CHROMEDRIVER is None:
-        _unavailable("chromium and chromium-driver are not installed (apt-get install -y chromium chromium-driver)")
+        _unavailable(
+            "chromium and chromium-driver are not installed (apt-get install -y chromium chromium-driver)"
+        )
     webdriver = pytest.importorskip("selenium.webdriver")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
@@ -153,7 +160,8 @@ def _assert_math_rendered(browser: Any, page: str) -> int:
 
 
 @pytest.mark.parametrize(
-    "page", ["theory/", "stability/", "theorems/delayed-cvx/", "walkthroughs/01_bounds_tour/"]
+    "page",
+    ["theory/", "stability/", "theorems/delayed-cvx/", "walkthroughs/01_bounds_tour/"],
 )
 def test_math_is_rendered(browser: Any, base_url: str, page: str) -> None:
     _open(browser, base_url + page)
@@ -161,7 +169,9 @@ def test_math_is_rendered(browser: Any, base_url: str, page: str) -> None:
 
 
 def test_every_page_has_no_raw_math(browser: Any, base_url: str, site: Path) -> None:
-    pages = sorted(p.parent.relative_to(site).as_posix() for p in site.rglob("index.html"))
+    pages = sorted(
+        p.parent.relative_to(site).as_posix() for p in site.rglob("index.html")
+    )
     pages = [p for p in pages if not p.startswith(("assets", "search"))]
     assert len(pages) > 10
     for page in pages:
@@ -186,28 +196,42 @@ def test_walkthrough_shows_its_figures(browser: Any, base_url: str) -> None:
 def test_theorem_page_shows_its_plot(browser: Any, base_url: str) -> None:
     _open(browser, base_url + "theorems/regatti-ncvx/")
     images = _images(browser)
-    assert len(images) == 1 and images[0][1] > 100, images
+    assert len(images) == 1, images
+    assert images[0][1] > 100, images
     assert "Reconstruction" in browser.find_element("css selector", "article").text
 
 
 def test_search_answers_on_average(browser: Any, base_url: str, site: Path) -> None:
-    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    if not any("on-average" in d["text"].lower() or "on-average" in d["title"].lower() for d in index["docs"]):
+    index = json.loads(
+        (site / "search" / "search_index.json").read_text(encoding="utf-8")
+    )
+    if not any(
+        "on-average" in d["text"].lower() or "on-average" in d["title"].lower()
+        for d in index["docs"]
+    ):
         pytest.skip("'on-average' does not occur in the docs yet")
     from selenium.webdriver.support.ui import WebDriverWait
 
     _open(browser, base_url)
-    browser.find_element("css selector", "label.md-search__icon, .md-search__input").click()
+    browser.find_element(
+        "css selector", "label.md-search__icon, .md-search__input"
+    ).click()
     box = browser.find_element("css selector", "input.md-search__input")
     box.send_keys("on-average")
-    WebDriverWait(browser, PAGE_TIMEOUT).until(
-        lambda d: d.find_elements("css selector", ".md-search-result__item")
-    )
-    links = [
-        a.get_attribute("href")
-        for a in browser.find_elements("css selector", ".md-search-result__item a")
-    ]
-    assert any("/stability/" in (h or "") for h in links), links
+    # The result list is re-rendered as the query is typed: read it in one script.
+    links: list[str] = []
+
+    def answered(d: Any) -> bool:
+        links[:] = d.execute_script(
+            "return [...document.querySelectorAll('.md-search-result__item a')]"
+            ".map(a => a.href)"
+        )
+        return any("/stability/" in h for h in links)
+
+    try:
+        WebDriverWait(browser, PAGE_TIMEOUT).until(answered)
+    except Exception:
+        pytest.fail(f"search for 'on-average' did not list the stability page: {links}")
 
 
 def test_everything_loads_from_localhost(browser: Any, base_url: str) -> None:
@@ -238,6 +262,13 @@ def test_screenshots(browser: Any, base_url: str) -> None:
     if not folder:
         pytest.skip("ASYNCSTAB_DOCS_SCREENSHOTS is not set")
     Path(folder).mkdir(parents=True, exist_ok=True)
-    for page, name in [("theorems/delayed-cvx/", "theorem"), ("walkthroughs/02_convex_verification/", "walkthrough")]:
+    for page, name in [
+        ("theorems/delayed-cvx/", "theorem"),
+        ("walkthroughs/02_convex_verification/", "walkthrough"),
+    ]:
         _open(browser, base_url + page)
+        if name == "walkthrough":  # show its first figure
+            browser.execute_script(
+                "document.querySelector('article img').scrollIntoView({block: 'center'})"
+            )
         assert browser.save_screenshot(str(Path(folder) / f"{name}.png"))

@@ -42,9 +42,12 @@ class Entry:
 def _own_doc(obj: Any) -> str:
     doc = obj.__doc__ if isinstance(obj.__doc__, str) else ""
     name = getattr(obj, "__name__", "")
-    if inspect.isclass(obj) and (
-        doc.startswith(f"{name}(")  # dataclass's generated signature
-        or any(doc == getattr(b, "__doc__", None) for b in obj.__mro__[1:])
+    if (
+        inspect.isclass(obj)
+        and (
+            doc.startswith(f"{name}(")  # dataclass's generated signature
+            or any(doc == getattr(b, "__doc__", None) for b in obj.__mro__[1:])
+        )
     ):
         return ""
     return doc.strip()
@@ -55,7 +58,7 @@ def data_comment(module: types.ModuleType, name: str) -> str:
     lines = Path(inspect.getfile(module)).read_text(encoding="utf-8").splitlines()
     for k, line in enumerate(lines):
         if re.match(rf"{re.escape(name)}\s*[:=]", line):
-            doc = []
+            doc: list[str] = []
             for prev in reversed(lines[:k]):
                 if not prev.startswith("#:"):
                     break
@@ -65,23 +68,18 @@ def data_comment(module: types.ModuleType, name: str) -> str:
 
 
 def _defining_module(package: str, name: str, obj: Any) -> types.ModuleType:
-    """The private module that assigns ``name`` (data has no ``__module__``)."""
-    pkg = importlib.import_module(package)
-    for mod in list(vars(pkg).values()) + [
-        importlib.import_module(m)
-        for m in sorted(
-            f"{package}.{p.stem}"
-            for p in Path(inspect.getfile(pkg)).parent.glob("*.py")
-            if p.stem not in ("__init__", "__main__")
-        )
-    ]:
-        if isinstance(mod, types.ModuleType) and getattr(mod, name, None) is obj:
-            if data_comment(mod, name) or re.search(
-                rf"^{re.escape(name)}\s*[:=]",
-                Path(inspect.getfile(mod)).read_text(encoding="utf-8"),
-                flags=re.M,
-            ):
-                return mod
+    """The module (in ``package``'s folder tree) that assigns ``name`` at top level."""
+    folder = Path(inspect.getfile(importlib.import_module(package))).parent
+    pattern = re.compile(rf"^{re.escape(name)}\s*[:=]", flags=re.M)
+    for path in sorted(folder.rglob("*.py")):
+        if path.stem in ("__init__", "__main__"):
+            continue
+        if not pattern.search(path.read_text(encoding="utf-8")):
+            continue
+        parts = path.relative_to(folder).with_suffix("").parts
+        module = importlib.import_module(".".join((package, *parts)))
+        if getattr(module, name, None) is obj:
+            return module
     raise DocsBuildError(f"{package}.{name}: cannot find the module that defines it")
 
 
@@ -110,7 +108,11 @@ def entries() -> list[Entry]:
             if not doc:
                 raise DocsBuildError(
                     f"{package}.{name} is public (in __all__) but has no docstring"
-                    + (" (a '#:' comment above its definition)" if kind == "data" else "")
+                    + (
+                        " (a '#:' comment above its definition)"
+                        if kind == "data"
+                        else ""
+                    )
                 )
             out.append(Entry(package, name, kind, ident, page))
     return out
@@ -125,7 +127,12 @@ def _data_block(entry: Entry) -> list[str]:
     pkg = importlib.import_module(entry.package)
     obj = getattr(pkg, entry.name)
     mod = importlib.import_module(entry.identifier)
-    lines = [f"### `{entry.name}` {{#{entry.anchor}}}", "", data_comment(mod, entry.name), ""]
+    lines = [
+        f"### `{entry.name}` {{#{entry.anchor}}}",
+        "",
+        data_comment(mod, entry.name),
+        "",
+    ]
     if isinstance(obj, dict):
         lines += [f"`dict` of {len(obj)} entries:", ""]
         for key, value in obj.items():
@@ -147,7 +154,9 @@ def package_page(package: str, all_entries: list[Entry]) -> str:
     lines = [f"# `{package}`", "", (pkg.__doc__ or "").strip(), ""]
     groups: dict[str, list[Entry]] = {}
     for e in mine:
-        groups.setdefault(e.identifier.rsplit(".", 1)[0] if e.kind == "object" else e.identifier, []).append(e)
+        groups.setdefault(
+            e.identifier.rsplit(".", 1)[0] if e.kind == "object" else e.identifier, []
+        ).append(e)
     for module in sorted(groups):
         lines += [f"## {_module_title(module)}", ""]
         for e in groups[module]:

@@ -13,9 +13,10 @@ import os
 import re
 import subprocess
 import sys
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+import tomllib
 
 from .paths import README, ROOT
 
@@ -36,7 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The CLI's own parser (``<entry module>.build_parser()``)."""
     module = importlib.import_module(entry_module())
     if not hasattr(module, "build_parser"):
-        raise DocsBuildError(f"{module.__name__} has no build_parser(): no CLI reference")
+        raise DocsBuildError(
+            f"{module.__name__} has no build_parser(): no CLI reference"
+        )
     parser: argparse.ArgumentParser = module.build_parser()
     return parser
 
@@ -72,7 +75,9 @@ def run_cli(command: str, cwd: Path, *, timeout: float = 900) -> Run:
         raise DocsBuildError(f"command={command!r} must start with 'asyncstab'")
     code = f"import sys; from {entry_module()} import main; sys.exit(main())"
     env = dict(os.environ, MPLBACKEND="Agg", COLUMNS="200")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(ROOT), env.get("PYTHONPATH")])
+    )
     proc = subprocess.run(
         [sys.executable, "-c", code, *argv[1:]],
         cwd=cwd,

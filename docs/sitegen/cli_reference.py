@@ -57,10 +57,17 @@ def page() -> str:
         "| subcommand | what it does |",
         "|---|---|",
     ]
-    lines += [f"| [`{name}`](#{name}) | {_cell(helps.get(name, ''))} |" for name in subs]
+    lines += [
+        f"| [`{name}`](#{name}) | {_cell(helps.get(name, ''))} |" for name in subs
+    ]
     lines.append("")
     for name, sub in subs.items():
-        lines += [f"## `asyncstab {name}` {{#{name}}}", "", _cell(helps.get(name, "")), ""]
+        lines += [
+            f"## `asyncstab {name}` {{#{name}}}",
+            "",
+            _cell(helps.get(name, "")),
+            "",
+        ]
         lines += ["```text", sub.format_usage().strip(), "```", ""]
         lines += [*_options(sub), ""]
     return "\n".join(lines)

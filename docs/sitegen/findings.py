@@ -29,7 +29,9 @@ def _reports(folder: Path) -> list[Path]:
     return sorted(folder.rglob("report.md"))
 
 
-def _section(report: Path, folder: Path, prefix: str, files: dict[str, bytes]) -> list[str]:
+def _section(
+    report: Path, folder: Path, prefix: str, files: dict[str, bytes]
+) -> list[str]:
     text = report.read_text(encoding="utf-8")
     text = re.sub(r"^(#+) ", r"#\1 ", text, flags=re.M)  # under the page's own title
     rel = report.parent.relative_to(folder).as_posix()
@@ -51,7 +53,7 @@ def page(examples: list[Example]) -> tuple[str, dict[str, bytes]]:
         "`--quick` sizes; for the suite's full sizes (the numbers the README quotes) run",
         "",
         "```bash",
-        'ASYNCSTAB_DOCS_FULL=1 mkdocs build   # runs `asyncstab verify` with its defaults',
+        "ASYNCSTAB_DOCS_FULL=1 mkdocs build   # runs `asyncstab verify` with its defaults",
         "```",
         "",
     ]
@@ -60,9 +62,7 @@ def page(examples: list[Example]) -> tuple[str, dict[str, bytes]]:
             continue
         folder, command = ex.folder, ex.run.command if ex.run else ""
         if ex.subcommand == "verify" and full_requested():
-            folder = cached_dir(
-                "run-verify-full", FULL_VERIFY, lambda d: _full(d)
-            )
+            folder = cached_dir("run-verify-full", FULL_VERIFY, lambda d: _full(d))
             command = FULL_VERIFY
         lines += [f"## `asyncstab {ex.subcommand}`", ""]
         if folder is None:

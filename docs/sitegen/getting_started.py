@@ -8,10 +8,18 @@ but fails, fails the build.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cli import Run, build_parser, readme_commands, run_cli, setup_commands, subcommands
+from .cli import (
+    Run,
+    build_parser,
+    readme_commands,
+    run_cli,
+    setup_commands,
+    subcommands,
+)
 from .paths import cached_dir
 
 #: (subcommand, section title, what the example shows), in page order.
@@ -63,7 +71,7 @@ def run_examples() -> list[Example]:
             why = f"The README shows no `asyncstab {sub}` command to run yet."
             out.append(Example(sub, title, blurb, None, None, why))
             continue
-        folder = cached_dir(f"run-{sub}", command, lambda d, c=command: _record(c, d))
+        folder = cached_dir(f"run-{sub}", command, functools.partial(_record, command))
         stdout = (folder / "stdout.txt").read_text(encoding="utf-8")
         out.append(Example(sub, title, blurb, Run(command, stdout, 0), folder))
     return out
@@ -73,7 +81,7 @@ def example_for(sub: str, commands: list[str]) -> str | None:
     """The README's example of ``sub``: the first with ``--quick``, else the first."""
     mine = [c for c in commands if c.split()[1:2] == [sub]]
     quick = [c for c in mine if "--quick" in c.split()]
-    return (quick or mine or [None])[0]
+    return (quick or mine)[0] if mine else None
 
 
 def _record(command: str, folder: Path) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import functools
 import json
 import re
 import sys
@@ -35,7 +36,10 @@ def test_parameters() -> dict[str, dict[str, Any]]:
     """``TEST_PARAMETERS`` of ``tests/test_notebooks.py``, read as a literal."""
     tree = ast.parse((ROOT / "tests" / "test_notebooks.py").read_text(encoding="utf-8"))
     for node in tree.body:
-        target = getattr(node, "target", None) or (getattr(node, "targets", None) or [None])[0]
+        target = (
+            getattr(node, "target", None)
+            or (getattr(node, "targets", None) or [None])[0]
+        )
         if isinstance(target, ast.Name) and target.id == "TEST_PARAMETERS":
             value: dict[str, dict[str, Any]] = ast.literal_eval(node.value)  # type: ignore[attr-defined]
             return value
@@ -60,7 +64,11 @@ def _execute(path: Path, params: dict[str, Any], folder: Path) -> None:
 
     nb = nbformat.read(path, as_version=4)
     k = next(
-        (i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])),
+        (
+            i
+            for i, c in enumerate(nb.cells)
+            if "parameters" in c.metadata.get("tags", [])
+        ),
         None,
     )
     if k is None:
@@ -86,7 +94,11 @@ def _execute(path: Path, params: dict[str, Any], folder: Path) -> None:
     work = folder / "cwd"
     work.mkdir()
     client = nbclient.NotebookClient(
-        nb, km=km, timeout=600, allow_errors=False, resources={"metadata": {"path": str(work)}}
+        nb,
+        km=km,
+        timeout=600,
+        allow_errors=False,
+        resources={"metadata": {"path": str(work)}},
     )
     try:
         client.execute()
@@ -120,7 +132,12 @@ def _outputs(cell: Any, stem: str, files: dict[str, bytes]) -> list[str]:
             tex = _text(data["text/latex"]).strip().strip("$").strip()
             out += ["$$", tex, "$$", ""]
         elif "text/html" in data:
-            out += ['<div class="nb-output" markdown="0">', _text(data["text/html"]), "</div>", ""]
+            out += [
+                '<div class="nb-output" markdown="0">',
+                _text(data["text/html"]),
+                "</div>",
+                "",
+            ]
         elif "text/markdown" in data:
             out += [_text(data["text/markdown"]), ""]
         elif "text/plain" in data:
@@ -164,7 +181,7 @@ def walkthroughs() -> list[Walkthrough]:
             )
         p = params[path.stem]
         folder = cached_dir(
-            f"nb-{path.stem}", repr(p), lambda d, path=path, p=p: _execute(path, p, d)
+            f"nb-{path.stem}", repr(p), functools.partial(_execute, path, p)
         )
         nb = json.loads((folder / path.name).read_text(encoding="utf-8"))
         out.append(render(path.stem, nb, p))

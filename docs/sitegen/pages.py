@@ -23,7 +23,11 @@ def nav() -> list[Any]:
                 *[f"theorems/{theorems.slug(t)}.md" for t in bounds.THEOREMS.values()],
             ]
         },
-        {"Walkthroughs": [f"walkthroughs/{p.stem}.md" for p in notebooks.notebook_paths()]},
+        {
+            "Walkthroughs": [
+                f"walkthroughs/{p.stem}.md" for p in notebooks.notebook_paths()
+            ]
+        },
         {"Findings": "findings.md"},
         {
             "Reference": [

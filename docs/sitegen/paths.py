@@ -26,9 +26,7 @@ _SOURCE_GLOBS = (
     "bounds/**/*.py",
     "empirical/**/*.py",
     "notebooks/*.ipynb",
-    "tests/test_notebooks.py",
     "pyproject.toml",
-    "README.md",
 )
 
 

@@ -45,7 +45,7 @@ def slug(theorem: Any) -> str:
 
 
 def label(theorem: Any) -> str:
-    """"reconstruction", "rate only" or "" (from the object, not from a list here)."""
+    """ "reconstruction", "rate only" or "" (from the object, not from a list here)."""
     if getattr(theorem, "is_reconstruction", False):
         return "reconstruction"
     rate_only = getattr(theorem, "rate_only", False) or getattr(
@@ -143,7 +143,11 @@ def page(theorem: Any, png_name: str | None, caption: str) -> str:
     if png_name is not None:
         lines += [f"![{theorem.key} against tau]({png_name})", ""]
     lines += [caption, ""]
-    lines += ["## Source", "", f"{ref.authors}, *{ref.title}*, {ref.venue}, {ref.year}."]
+    lines += [
+        "## Source",
+        "",
+        f"{ref.authors}, *{ref.title}*, {ref.venue}, {ref.year}.",
+    ]
     lines += [f"Locator: {ref.locator}."]
     if ref.arxiv:
         lines += [f"arXiv: [{ref.arxiv}](https://arxiv.org/abs/{ref.arxiv})."]
