@@ -120,7 +120,8 @@ def entries() -> list[Entry]:
 
 def _module_title(dotted: str) -> str:
     doc = importlib.import_module(dotted).__doc__ or dotted
-    return doc.strip().splitlines()[0].rstrip(".")
+    first = doc.strip().splitlines()[0].rstrip(".")
+    return re.sub(r":\w+:`~?([^`]+)`", r"`\1`", first)  # reST roles as code
 
 
 def _data_block(entry: Entry) -> list[str]:

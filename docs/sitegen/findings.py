@@ -33,7 +33,8 @@ def _section(
     report: Path, folder: Path, prefix: str, files: dict[str, bytes]
 ) -> list[str]:
     text = report.read_text(encoding="utf-8")
-    text = re.sub(r"^(#+) ", r"#\1 ", text, flags=re.M)  # under the page's own title
+    # Under this page's title and the section's own heading: two levels down.
+    text = re.sub(r"^(#+) ", r"##\1 ", text, flags=re.M)
     rel = report.parent.relative_to(folder).as_posix()
     for png in sorted(report.parent.glob("*.png")):
         name = f"{prefix}/{rel}/{png.name}".replace("/./", "/")

@@ -78,23 +78,30 @@ def plot(theorem: Any) -> tuple[bytes | None, str]:
             "REFERENCE in docs/sitegen/theorems.py"
         )
     params = {p: REFERENCE[p] for p in theorem.parameters if p in REFERENCE}
-    taus, values = [], []
-    for tau in TAUS:
+    accepted = getattr(theorem, "accepted", theorem.parameters)
+    grid = [int(t) for t in TAUS] if "max_delay" in accepted else [None]
+    taus: list[int | None] = []
+    values: list[float] = []
+    for tau in grid:
+        extra = {} if tau is None else {"max_delay": tau}
         try:
-            values.append(float(theorem.evaluate(**params, max_delay=int(tau))))
-            taus.append(int(tau))
+            values.append(float(theorem.evaluate(**params, **extra)))
+            taus.append(tau)
         except bounds.InvalidParameterError:  # its condition excludes this tau
             continue
     if not taus:
         raise DocsBuildError(f"{theorem.key} has no admissible tau at REFERENCE")
+    xs = [int(t) for t in TAUS] if taus == [None] else [int(t or 0) for t in taus]
+    if taus == [None]:  # the theorem takes no delay: the same value at every tau
+        values = values * len(xs)
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(5.0, 3.0), dpi=110)
-    style = "o" if len(taus) == 1 else "-o"
-    ax.plot(taus, values, style, markersize=3, label=theorem.registry_key)
+    style = "o" if len(xs) == 1 else "-o"
+    ax.plot(xs, values, style, markersize=3, label=theorem.registry_key)
     ax.set_yscale("log")
     ax.set_xlabel("max_delay tau")
     ax.set_ylabel("bound")
@@ -107,7 +114,9 @@ def plot(theorem: Any) -> tuple[bytes | None, str]:
     plt.close(fig)
     setting = ", ".join(f"{k} = {v:g}" for k, v in params.items())
     caption = f"The closed form against tau at {setting}."
-    if len(taus) == 1:
+    if taus == [None]:
+        caption += " The theorem does not depend on the delay."
+    elif len(xs) == 1:
         caption += " The theorem's conditions allow tau = 0 only."
     return buf.getvalue(), caption
 
