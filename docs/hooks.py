@@ -11,7 +11,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sitegen package
+# The sitegen package beside this file, and the checkout's own bounds/empirical
+# (documented even where another copy of the package is installed).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from mkdocs.structure.files import File, Files
 from sitegen import pages

@@ -104,6 +104,10 @@ def _execute(path: Path, params: dict[str, Any], folder: Path) -> None:
         client.execute()
     except nbclient.exceptions.CellExecutionError as err:
         raise DocsBuildError(f"notebook {path.name} failed:\n{err}") from None
+    finally:
+        if client.kc is not None:
+            client.kc.stop_channels()
+        km.cleanup_resources()
     nbformat.write(nb, folder / path.name)
 
 
