@@ -17,10 +17,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # Imported now: MkDocs restores sys.path once this file has run.
-import bounds  # noqa: F401
-import empirical  # noqa: F401
 from mkdocs.structure.files import File, Files
 from sitegen import pages
+
+import bounds  # noqa: F401
+import empirical  # noqa: F401
 
 
 def _mathjax_root() -> Path:
