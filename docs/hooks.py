@@ -16,10 +16,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-# Imported now: MkDocs restores sys.path once this file has run.
 from mkdocs.structure.files import File, Files
 from sitegen import pages
 
+# Imported now, from this checkout: MkDocs restores sys.path once this file has run.
 import bounds  # noqa: F401
 import empirical  # noqa: F401
 
