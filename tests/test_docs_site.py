@@ -255,6 +255,8 @@ def test_every_public_name_has_an_anchor(site: Path) -> None:
         html = page.read_text(encoding="utf-8")
         anchor = entry.identifier if entry.kind == "module" else entry.anchor
         assert f'id="{anchor}"' in html, f"{entry.anchor}: no anchor in {entry.page}"
+        role = re.search(r":(class|func|meth|mod|data|attr):`", html)
+        assert role is None, f"{entry.page}: a reST role printed verbatim"
 
 
 def test_screenshots(browser: Any, base_url: str) -> None:
