@@ -167,6 +167,7 @@ class Conversion:
         return "\n".join(lines)
 
 
+#: Uniform stability bounds the expected generalization gap (Hardt et al. 2016, Thm 2.2).
 HARDT_GAP = Conversion(
     key="hardt-gap",
     source=Quantity.UNIFORM_STABILITY,
@@ -177,6 +178,7 @@ HARDT_GAP = Conversion(
     reference=hardt("Theorem 2.2"),
 )
 
+#: On-average model stability to the expected generalization gap (Lei & Ying 2020, Thm 2(b)).
 LEI_YING_GAP = Conversion(
     key="lei-ying-gap",
     source=Quantity.ON_AVERAGE_MODEL_STABILITY,

@@ -8,20 +8,33 @@ at view time. Every failure to generate a page truthfully stops the build.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 # The sitegen package beside this file, and the checkout's own bounds/empirical
 # (documented even where another copy of the package is installed).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from sitegen import pages
+from sitegen.cli import DocsBuildError
 
 # Imported now, from this checkout: MkDocs restores sys.path once this file has run.
 import bounds  # noqa: F401
 import empirical  # noqa: F401
+
+T = TypeVar("T")
+
+
+def _checked(step: Callable[[], T]) -> T:
+    """Run a generation step; its refusal becomes MkDocs's one-line build error."""
+    try:
+        return step()
+    except DocsBuildError as err:
+        raise PluginError(f"docs/sitegen: {err}") from None
 
 
 def _mathjax_root() -> Path:
@@ -32,13 +45,13 @@ def _mathjax_root() -> Path:
 
 def on_config(config: Any) -> Any:
     """Set the navigation from the code's contents (theorems, notebooks, API)."""
-    config.nav = pages.nav()
+    config.nav = _checked(pages.nav)
     return config
 
 
 def on_files(files: Files, config: Any) -> Files:
     """Add every generated page and figure, and the bundled MathJax."""
-    for path, content in pages.generate().items():
+    for path, content in _checked(pages.generate).items():
         files.append(File.generated(config, path, content=content))
     root = _mathjax_root()
     for asset in sorted(root.rglob("*")):

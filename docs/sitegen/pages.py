@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import bounds
-
 from . import api, cli_reference, findings, getting_started, notebooks, theorems
 
 
@@ -20,7 +18,7 @@ def nav() -> list[Any]:
         {
             "Theorems": [
                 "theorems/index.md",
-                *[f"theorems/{theorems.slug(t)}.md" for t in bounds.THEOREMS.values()],
+                *[f"theorems/{theorems.slug(t)}.md" for t in theorems.entries()],
             ]
         },
         {
@@ -54,7 +52,7 @@ def generate() -> dict[str, str | bytes]:
             out[e.page] = api.module_page(e)
     out["cli.md"] = cli_reference.page()
     out["theorems/index.md"] = theorems.index_page()
-    for t in bounds.THEOREMS.values():
+    for t in theorems.entries():
         png, caption = theorems.plot(t)
         name = f"{theorems.slug(t)}-tau.png" if png is not None else None
         if png is not None and name is not None:

@@ -39,6 +39,13 @@ REFERENCE: dict[str, float] = {
 TAUS = np.arange(0, 33)
 
 
+def entries() -> list[Any]:
+    """Every registry entry: the evaluable bounds (``REGISTRY``, or ``THEOREMS`` where
+    there is no part 2), then the rate-only entries (``RATES``) where they exist."""
+    evaluable = getattr(bounds, "REGISTRY", bounds.THEOREMS)
+    return [*evaluable.values(), *getattr(bounds, "RATES", {}).values()]
+
+
 def slug(theorem: Any) -> str:
     """File name of a theorem's page (its key)."""
     return str(theorem.key)
@@ -139,6 +146,17 @@ def page(theorem: Any, png_name: str | None, caption: str) -> str:
     latex = _math(theorem)
     if latex is not None:
         lines += ["## Statement", "", "$$", latex, "$$", ""]
+    elif getattr(theorem, "rate", None) is not None:
+        big_o = r"\tilde{O}" if getattr(theorem, "soft", False) else "O"
+        rate = sp.latex(theorem.rate)
+        lines += ["## Claimed rate", "", "$$", rf"{big_o}\left({rate}\right)", "$$", ""]
+        exponents = getattr(theorem, "exponents", {})
+        if exponents:
+            lines += ["| in | claimed log-log slope |", "|---|---|"]
+            for name, value in exponents.items():
+                shown = "not stated" if value is None else f"${sp.latex(value)}$"
+                lines.append(f"| `{name}` | {shown} |")
+            lines.append("")
     lines += ["```text", theorem.statement(), "```", ""]
     lines += ["## Quantity bounded", "", _value(theorem.quantity), ""]
     lines += ["## Assumptions", ""]
@@ -160,25 +178,55 @@ def page(theorem: Any, png_name: str | None, caption: str) -> str:
     lines += [f"Locator: {ref.locator}."]
     if ref.arxiv:
         lines += [f"arXiv: [{ref.arxiv}](https://arxiv.org/abs/{ref.arxiv})."]
-    if ref.note and kind != "reconstruction":
-        lines += ["", ref.note]
-    lines += ["", "```bibtex", bounds.citation(theorem.key), "```", ""]
+    notes = [ref.note, getattr(theorem, "note", "")]
+    for note in dict.fromkeys(x for x in notes if x):
+        if kind != "reconstruction" or note != ref.note:
+            lines += ["", note]
+    lines += ["", "```bibtex", ref.bibtex(), "```", ""]
     return "\n".join(lines)
 
 
+def _row(t: Any) -> str:
+    return (
+        f"| [`{t.key}`]({slug(t)}.md) | {t.registry_key} | {_value(t.quantity)} "
+        f"| {label(t)} | {t.reference.short} |"
+    )
+
+
 def index_page() -> str:
-    """Markdown of the theorem index: one row per registry entry."""
+    """Markdown of the theorem index: every registry entry, then the conversions."""
+    head = ["| key | registry | bounds | label | source |", "|---|---|---|---|---|"]
+    part1 = list(bounds.THEOREMS.values())
+    rest = [t for t in entries() if t not in part1]
     lines = [
         "# The theorems",
         "",
-        "One page per entry of `bounds.THEOREMS`, generated from the registry objects.",
+        "One page per registry entry, generated from the registry objects.",
         "",
-        "| key | registry | bounds | label | source |",
-        "|---|---|---|---|---|",
+        "## Part 1: uniform stability (`bounds.THEOREMS`)",
+        "",
+        *head,
+        *[_row(t) for t in part1],
+        "",
     ]
-    for t in bounds.THEOREMS.values():
-        lines.append(
-            f"| [`{t.key}`]({slug(t)}.md) | {t.registry_key} | {_value(t.quantity)} "
-            f"| {label(t)} | {t.reference.short} |"
-        )
-    return "\n".join([*lines, ""])
+    if rest:
+        lines += [
+            "## Part 2 and rate-only entries",
+            "",
+            *head,
+            *[_row(t) for t in rest],
+            "",
+        ]
+    conversions = getattr(bounds, "CONVERSIONS", {})
+    if conversions:
+        lines += [
+            "## Conversions",
+            "",
+            "Two bounds are compared only on the same quantity; these registry objects",
+            "turn a stability bound into a bound on the expected generalization gap.",
+            "",
+        ]
+        for conv in conversions.values():
+            lines += [f"### `{conv.key}`", "", "```text", conv.statement(), "```", ""]
+            lines += ["```bibtex", conv.reference.bibtex(), "```", ""]
+    return "\n".join(lines)
