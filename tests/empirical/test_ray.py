@@ -186,7 +186,13 @@ def test_killed_worker_is_reported_and_run_continues(ray_local):
 
 
 def test_all_workers_dead_is_a_clear_error(ray_local):
-    run = start_ps(n_workers=2, n_steps=100_000, mean_compute_s=0.002, seed=6)
+    run = start_ps(
+        n_workers=2,
+        n_steps=100_000,
+        mean_compute_s=0.002,
+        seed=6,
+        stall_timeout_s=RAY_STALL_S,
+    )
     for w in run.workers:
         ray.kill(w)
     with pytest.raises(PSFailureError, match="all 2 workers died"):
