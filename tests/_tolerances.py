@@ -75,3 +75,18 @@ RAY_STOP_S = 60.0
 #: (load 10+ observed) five of them took longer than 60 s. A dead run still
 #: fails, only later.
 RAY_STALL_S = 300.0
+
+#: JAX backend (float64) against the numba logistic kernel on the same draws: the
+#: same arithmetic per step, but XLA's dot products sum in a different order than
+#: the kernel's four interleaved partial sums and exp/log1p differ in the last
+#: ulp; each step perturbs ~1e-16 and the non-expansive logistic dynamics
+#: (eta <= 2/beta) carry it along without growth over a few hundred steps. The
+#: issue fixes 1e-10 relative, far above that and far below any real difference.
+RTOL_JAX_NUMBA = 1e-10
+
+#: JAX backend (float64) against a plain-loop reference (per replica, a Python
+#: list of past parameters, jax.grad on the unflattened network): same float64
+#: operations in a different association (batched vs single matvecs, flat vs
+#: pytree). A few hundred steps of a small network with a modest step size stay
+#: ~1e-14 apart; 1e-9 leaves margin for the chaotic growth of ReLU networks.
+RTOL_JAX_LOOP = 1e-9

@@ -1,0 +1,163 @@
+"""JAX backend: float64 against the numba kernel and against plain-loop references."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+jax = pytest.importorskip("jax")
+
+from empirical._delays import UniformDelay  # noqa: E402
+from empirical._problem import make_problem  # noqa: E402
+from empirical._simulate import _draw, _run_numba  # noqa: E402
+from empirical.nets._backend import compiled_steps  # noqa: E402
+from empirical.nets._models import NetModel, cnn1d, flatten, linear, mlp  # noqa: E402
+
+try:
+    from .._tolerances import RTOL_JAX_LOOP, RTOL_JAX_NUMBA
+except ImportError:  # tests is not a package
+    from _tolerances import RTOL_JAX_LOOP, RTOL_JAX_NUMBA  # type: ignore[no-redef]
+
+
+class _NoBar:
+    def update(self, k: int) -> None:
+        pass
+
+
+def _run_backend(
+    model: NetModel,
+    X: np.ndarray,
+    y: np.ndarray,
+    rows: np.ndarray,
+    w0: np.ndarray,
+    pos: np.ndarray,
+    tau: np.ndarray,
+    eta: np.ndarray,
+) -> np.ndarray:
+    """One gradient per update on the compiled core, float64; final ``(R, p)``."""
+    import jax.numpy as jnp
+
+    P, T = pos.shape
+    B = int(tau.max()) + 1
+    with jax.enable_x64(True):
+        ring = jnp.zeros((B, 2 * P, w0.shape[1]), dtype="float64")
+        ring = ring.at[1 % B].set(jnp.asarray(np.concatenate([w0, w0])))
+        run = compiled_steps(model, "float64", B, None)
+        ring, _ = run(
+            ring,
+            jnp.asarray(1, dtype="int32"),
+            jnp.asarray(X),
+            jnp.asarray(y),
+            jnp.asarray(rows, dtype="int32"),
+            jnp.asarray(pos.T[:, :, None, None], dtype="int32"),
+            jnp.asarray(tau.T[:, :, None], dtype="int32"),
+            jnp.ones((T, P, 1)),
+            jnp.asarray(np.repeat(eta[None, :], P, 0).T),
+        )
+        return np.asarray(ring[(T + 1) % B])
+
+
+def _rows(perm: np.ndarray, j: np.ndarray, n: int) -> np.ndarray:
+    P = perm.shape[0]
+    rows = np.concatenate([perm[:, :n], perm[:, :n]])
+    rows[P + np.arange(P), j] = perm[:, n]
+    return rows
+
+
+def test_float64_matches_numba_logistic_kernel() -> None:
+    problem = make_problem("logistic", "breast_cancer", n_samples=100)
+    P, T, n = 6, 400, problem.n_samples
+    dr = _draw(problem, UniformDelay(5), T, P, seed=3)
+    eta = np.full((P, T), 0.8)  # below 2/beta = 8 for R = 1
+    rec = np.array([T], dtype=np.int64)
+    W_nb, delta_nb, _ = _run_numba(problem, dr, eta, rec, [(1, T + 1)], _NoBar())
+    ds = problem.dataset
+    W_jx = _run_backend(
+        linear(ds.n_features),
+        ds.X,
+        np.asarray(ds.y, dtype=np.float64),
+        _rows(dr.perm, dr.j, n),
+        dr.w0,
+        dr.idx,
+        dr.delays,
+        eta[0],
+    )
+    assert np.abs(W_nb).max() > 0.1  # the runs moved
+    np.testing.assert_allclose(W_jx, W_nb, rtol=RTOL_JAX_NUMBA, atol=0)
+    delta = np.linalg.norm(W_jx[:P] - W_jx[P:], axis=1)
+    assert (delta_nb[:, -1] > 0).any()  # some pair drew the replaced index
+    np.testing.assert_allclose(delta, delta_nb[:, -1], rtol=RTOL_JAX_NUMBA, atol=0)
+
+
+def _plain_loop(
+    model: NetModel,
+    X: np.ndarray,
+    y: np.ndarray,
+    rows: np.ndarray,
+    w0: np.ndarray,
+    pos: np.ndarray,
+    tau: np.ndarray,
+    eta: np.ndarray,
+) -> np.ndarray:
+    """One model at a time, a list of past parameter pytrees, jax.grad per step."""
+    import jax.numpy as jnp
+    from jax.flatten_util import ravel_pytree
+
+    P, T = pos.shape
+    with jax.enable_x64(True):
+        example = jax.tree_util.tree_map(
+            lambda a: jnp.asarray(a, "float64"), model.init(jax.random.PRNGKey(0))
+        )
+        _, unravel = ravel_pytree(example)
+
+        def loss(params, x, label):  # type: ignore[no-untyped-def]
+            z = model.apply(params, x)
+            return jax.nn.logsumexp(z) - z[label]
+
+        grad = jax.jit(jax.grad(loss))
+        out = []
+        for r in range(2 * P):
+            p = r % P
+            hist = [unravel(jnp.asarray(w0[p]))]
+            for t in range(1, T + 1):
+                stale = hist[t - 1 - int(tau[p, t - 1])]
+                row = int(rows[r, pos[p, t - 1]])
+                g = grad(stale, jnp.asarray(X[row]), int(y[row]))
+                hist.append(
+                    jax.tree_util.tree_map(
+                        lambda w, gi, e=eta[t - 1]: w - e * gi, hist[-1], g
+                    )
+                )
+            out.append(np.asarray(ravel_pytree(hist[-1])[0]))
+        return np.stack(out)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [mlp([12, 8, 3], activation="tanh"), cnn1d(12, 3, channels=2, kernel=3, hidden=4)],
+    ids=["mlp", "cnn"],
+)
+def test_float64_matches_plain_loop(model: NetModel) -> None:
+    rng = np.random.default_rng(0)
+    N, n, P, T, tau_max = 30, 20, 2, 40, 3
+    X = rng.standard_normal((N, 12))
+    y = rng.integers(0, 3, N)
+    perm = np.stack([rng.permutation(N) for _ in range(P)])
+    j = rng.integers(0, n, P)
+    pos = rng.integers(0, n, (P, T))
+    pos[:, ::5] = j[:, None]  # make sure the replaced sample is drawn
+    tau = np.minimum(rng.integers(0, tau_max + 1, (P, T)), np.arange(T)[None, :])
+    eta = np.full(T, 0.1)
+    with jax.enable_x64(True):
+        fm = flatten(model, "float64")
+        w0 = np.stack(
+            [
+                np.asarray(fm.init_flat(k))
+                for k in jax.random.split(jax.random.PRNGKey(1), P)
+            ]
+        )
+    rows = _rows(perm, j, n)
+    got = _run_backend(model, X, y, rows, w0, pos, tau, eta)
+    want = _plain_loop(model, X, y, rows, w0, pos, tau, eta)
+    assert np.linalg.norm(got[:P] - got[P:]) > 1e-3  # the pairs differ
+    np.testing.assert_allclose(got, want, rtol=RTOL_JAX_LOOP, atol=RTOL_JAX_LOOP)
