@@ -10,13 +10,13 @@ import pytest
 
 pytest.importorskip("mnist1d")
 
-from bounds import InvalidParameterError  # noqa: E402
-from empirical._delays import ConstantDelay  # noqa: E402
-from empirical._problem import make_problem  # noqa: E402
-from empirical._simulate import _draw  # noqa: E402
-from empirical.nets._datasets import load_net_data, mnist1d_arrays  # noqa: E402
-from empirical.nets._protocols import OneStale  # noqa: E402
-from empirical.nets._simulate import pair_draws  # noqa: E402
+from bounds import InvalidParameterError
+from empirical._delays import ConstantDelay
+from empirical._problem import make_problem
+from empirical._simulate import _draw
+from empirical.nets._datasets import load_net_data, mnist1d_arrays
+from empirical.nets._protocols import OneStale
+from empirical.nets._simulate import pair_draws
 
 
 class _NoNetwork(socket.socket):
@@ -50,7 +50,8 @@ def test_mnist1d_is_generated_offline_and_leaves_global_rng(
 def test_digits_and_validation() -> None:
     d = load_net_data("digits")
     assert d.X.shape == (1797, 64)
-    assert 0.0 <= d.X.min() and d.X.max() <= 1.0
+    assert d.X.min() >= 0.0
+    assert d.X.max() <= 1.0
     assert d.n_classes == 10
     with pytest.raises(InvalidParameterError, match="name="):
         load_net_data("cifar")

@@ -1,0 +1,185 @@
+"""Worker protocols against slow references: schedules, averaging/summing, clipping, lr."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+jax = pytest.importorskip("jax")
+
+from bounds import InvalidParameterError  # noqa: E402
+from empirical._delays import UniformDelay  # noqa: E402
+from empirical.nets._datasets import load_net_data  # noqa: E402
+from empirical.nets._models import flatten, mlp  # noqa: E402
+from empirical.nets._protocols import (  # noqa: E402
+    Deng,
+    OneStale,
+    Regatti,
+    WorkerProtocol,
+    applicable_theorems,
+)
+from empirical.nets._simulate import (  # noqa: E402
+    pair_draws,
+    regatti_step_size,
+    simulate_net_pairs,
+)
+
+try:
+    from .._tolerances import RTOL_JAX_LOOP
+except ImportError:  # tests is not a package
+    from _tolerances import RTOL_JAX_LOOP  # type: ignore[no-redef]
+
+
+def _reference_schedule(
+    protocol: WorkerProtocol, delays: np.ndarray, T: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stale iterate index (0-based, into w_1, w_2, ...) and weight per (pair, step, slot).
+
+    Simulates the workers: a Regatti worker reads the iterate ``d_m`` updates back
+    (the oldest one early on); a Deng worker holds the model it pulled after its
+    last contribution and contributes when ``(s - m) mod d_m == 0``.
+    """
+    P = delays.shape[0]
+    K = protocol.n_slots
+    src = np.zeros((P, T, K), dtype=np.int64)
+    wgt = np.zeros((P, T, K))
+    for p in range(P):
+        if isinstance(protocol, OneStale):
+            for s in range(T):
+                src[p, s, 0] = max(0, s - int(delays[p, s]))
+                wgt[p, s, 0] = 1.0
+            continue
+        held = np.zeros(K, dtype=np.int64)  # Deng: index of the pulled iterate
+        for s in range(T):
+            for m in range(K):
+                d = int(delays[p, m])
+                if isinstance(protocol, Regatti):
+                    src[p, s, m] = max(0, s - d)
+                    wgt[p, s, m] = 1.0 / K
+                elif (s - m) % d == 0:
+                    src[p, s, m] = held[m]
+                    wgt[p, s, m] = 1.0
+                    held[m] = s + 1  # pulls the iterate after this update
+    return src, wgt
+
+
+def _reference_run(protocol, data, model, n, P, T, seed, lr):  # type: ignore[no-untyped-def]
+    """Plain loops over replicas and steps, a list of past flat iterates, float64."""
+    import jax.numpy as jnp
+
+    dr = pair_draws(data, protocol, n_samples=n, n_pairs=P, n_steps=T, seed=seed)
+    pos = protocol.chunk(dr.rng_pos, 1, T, n, dr.delays).pos
+    src, wgt = _reference_schedule(protocol, dr.delays, T)
+    with jax.enable_x64(True):
+        fm = flatten(model, "float64")
+        keys = jax.random.split(jax.random.PRNGKey(dr.init_seed), P)
+        w0 = [np.asarray(fm.init_flat(k)) for k in keys]
+        grad = jax.jit(jax.grad(fm.loss_fn))
+        finals = []
+        for r in range(2 * P):
+            p = r % P
+            hist = [w0[p]]
+            for s in range(T):
+                u = np.zeros_like(w0[p])
+                for k in range(protocol.n_slots):
+                    if wgt[p, s, k] == 0:
+                        continue
+                    g = np.mean(
+                        [
+                            np.asarray(
+                                grad(
+                                    jnp.asarray(hist[src[p, s, k]]),
+                                    jnp.asarray(data.X[dr.rows[r, i]]),
+                                    int(data.y[dr.rows[r, i]]),
+                                )
+                            )
+                            for i in pos[p, s, k]
+                        ],
+                        axis=0,
+                    )
+                    u += wgt[p, s, k] * g
+                if protocol.clip is not None:
+                    u *= min(1.0, protocol.clip / (np.linalg.norm(u) + 1e-6))
+                hist.append(hist[-1] - lr(s + 1) * u)
+            finals.append(hist[-1])
+    return np.stack(finals)
+
+
+CASES = [
+    OneStale(UniformDelay(3)),
+    Regatti(3, 4, batch_size=2),
+    Deng(3, 3, "fixed", batch_size=2),
+    Deng(4, 3, "random", batch_size=2),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("protocol", CASES, ids=lambda p: f"{p.label}-{p.n_slots}")
+def test_protocol_matches_slow_reference(protocol: WorkerProtocol) -> None:
+    data = load_net_data("digits")
+    model = mlp([64, 5, 10], activation="tanh")
+    n, P, T, seed = 30, 2, 24, 5
+    per = protocol.updates_per_epoch(n)
+    if isinstance(protocol, Regatti):
+        # the epoch decay, computed here from its definition
+        def lr(t: int) -> float:
+            return 0.5 / (1 + 0.05 * ((t - 1) // int(np.ceil(n / (3 * 2)))))
+
+        step = regatti_step_size(0.5, per)
+    else:
+
+        def lr(t: int) -> float:
+            return 0.3
+
+        step = 0.3
+    st = simulate_net_pairs(
+        model,
+        data,
+        protocol,
+        n_samples=n,
+        n_pairs=P,
+        n_steps=T,
+        step_size=step,
+        seed=seed,
+        eval_every=T,
+        dtype="float64",
+    )
+    want = _reference_run(protocol, data, model, n, P, T, seed, lr)
+    assert (
+        np.abs(want[0] - want[P]).max() > 0 or np.abs(want[1] - want[P + 1]).max() > 0
+    )
+    np.testing.assert_allclose(st.final, want, rtol=RTOL_JAX_LOOP, atol=RTOL_JAX_LOOP)
+
+
+def test_schedules() -> None:
+    rng = np.random.default_rng(0)
+    d = Regatti(6, 8).setup(rng, 50, 10)
+    assert (d[:, 0] == 8).all()
+    assert (d[:, 1] == 0).all()
+    assert d[:, 2:].min() >= 0
+    assert d[:, 2:].max() <= 8
+    d = Deng(6, 5, "random").setup(rng, 50, 10)
+    assert (d[:, 0] == 5).all()
+    assert (d[:, 1] == 1).all()
+    assert d[:, 2:].min() >= 1
+    assert d[:, 2:].max() <= 5
+    # fixed delays, W = k * period workers: exactly k arrivals per step
+    proto = Deng(8, 4, "fixed")
+    ch = proto.chunk(rng, 1, 40, 10, proto.setup(rng, 3, 40))
+    np.testing.assert_array_equal(ch.weight.sum(axis=2), np.full((3, 40), 2.0))
+    assert proto.mean_gradients_per_update == 2.0
+    assert ch.tau.max() == 3
+    assert ch.tau[:, 0].max() == 0
+
+
+def test_declared_theorems_and_validation() -> None:
+    keys, _ = applicable_theorems(OneStale(UniformDelay(2)))
+    assert "delayed-ncvx" in keys
+    assert applicable_theorems(OneStale(UniformDelay(2), batch_size=4))[0] == ()
+    assert applicable_theorems(Deng(4, 2))[0] == ()
+    with pytest.raises(InvalidParameterError, match="n_workers="):
+        Regatti(1, 4)
+    with pytest.raises(InvalidParameterError, match="period="):
+        Deng(4, 0)
+    with pytest.raises(InvalidParameterError, match="delays="):
+        Deng(4, 2, "sometimes")  # type: ignore[arg-type]
