@@ -26,7 +26,13 @@ from typing import Any
 
 from ._models import FlatModel, NetModel, flatten
 
-__all__ = ["compiled_evaluate", "compiled_steps", "flat_model"]
+__all__ = [
+    "compiled_evaluate",
+    "compiled_steps",
+    "flat_model",
+    "ring_from_flat",
+    "ring_slot_flat",
+]
 
 #: Added to the norm before clipping, as in the published reference code.
 CLIP_EPS = 1e-6
@@ -44,19 +50,22 @@ def compiled_steps(
 ) -> Any:
     """A jitted ``(ring, t, X, y, rows, pos, tau, weight, eta) -> (ring, t)``.
 
-    Shapes: ``ring (B, R, p)``; ``t`` scalar int32 (the 1-based step of the next
-    update); ``X (N, d)``, ``y (N,)``; ``rows (R, n)`` int32 data rows of each
-    replica's training set; per-pair step inputs, step-major: ``pos (L, P, K,
-    b)``, ``tau (L, P, K)``, ``weight (L, P, K)``, ``eta (L, P)``.
+    Shapes: ``ring`` a tuple of arrays, one per leaf of the parameter pytree, each
+    ``(B, R, *leaf_shape)`` (:func:`ring_from_flat`); ``t`` scalar int32 (the
+    1-based step of the next update); ``X (N, d)``, ``y (N,)``; ``rows (R, n)``
+    int32 data rows of each replica's training set; per-pair step inputs,
+    step-major: ``pos (L, P, K, b)``, ``tau (L, P, K)``, ``weight (L, P, K)``,
+    ``eta (L, P)``.
     """
     import jax
     import jax.numpy as jnp
 
     fm = flat_model(model, dtype)
+    treedef = jax.tree_util.tree_structure(fm.unravel(jnp.zeros(fm.n_params, dtype)))
     B = n_buffer
 
-    def batch_loss(theta: Any, xb: Any, yb: Any) -> Any:
-        return jnp.mean(jax.vmap(fm.loss_fn, in_axes=(None, 0, 0))(theta, xb, yb))
+    def batch_loss(params: Any, xb: Any, yb: Any) -> Any:
+        return jnp.mean(jax.vmap(fm.tree_loss, in_axes=(None, 0, 0))(params, xb, yb))
 
     # vmap over slots k, then over replicas r.
     grads = jax.vmap(jax.vmap(jax.grad(batch_loss)))
@@ -72,8 +81,9 @@ def compiled_steps(
         weight: Any,
         eta: Any,
     ) -> Any:
-        R = ring.shape[1]
+        R = ring[0].shape[1]
         ridx = jnp.arange(R)
+        zero = jnp.zeros((), t.dtype)  # one index type, with or without x64
 
         def two(a: Any) -> Any:  # per-pair input -> per-replica input
             return jnp.concatenate([a, a], axis=0)
@@ -82,24 +92,51 @@ def compiled_steps(
             ring, t = carry
             p_pos, p_tau, p_w, p_eta = xs
             slots = (t - two(p_tau)) % B  # (R, K)
-            theta = ring[slots, ridx[:, None]]  # (R, K, p)
-            data_rows = rows[ridx[:, None, None], two(p_pos)]  # (R, K, b)
-            g = grads(theta, X[data_rows], y[data_rows])  # (R, K, p)
-            u = jnp.einsum("rk,rkp->rp", two(p_w).astype(g.dtype), g)
-            if clip is not None:
-                norm = jnp.sqrt(jnp.sum(u * u, axis=1, keepdims=True))
-                u = u * jnp.minimum(1.0, clip / (norm + CLIP_EPS))
-            new = ring[t % B] - two(p_eta)[:, None].astype(u.dtype) * u
-            zero = jnp.zeros((), t.dtype)  # one index type, with or without x64
-            ring = jax.lax.dynamic_update_slice(
-                ring, new[None], ((t + 1) % B, zero, zero)
+            stale = jax.tree_util.tree_unflatten(
+                treedef, [leaf[slots, ridx[:, None]] for leaf in ring]
             )
-            return (ring, t + 1), None
+            data_rows = rows[ridx[:, None, None], two(p_pos)]  # (R, K, b)
+            g = jax.tree_util.tree_leaves(grads(stale, X[data_rows], y[data_rows]))
+            w = two(p_w).astype(g[0].dtype)
+            u = [jnp.einsum("rk,rk...->r...", w, gl) for gl in g]
+            if clip is not None:
+                sq = sum(jnp.sum(ul.reshape(R, -1) ** 2, axis=1) for ul in u)
+                scale = jnp.minimum(1.0, clip / (jnp.sqrt(sq) + CLIP_EPS))
+                u = [ul * scale.reshape((R,) + (1,) * (ul.ndim - 1)) for ul in u]
+            e = two(p_eta).astype(g[0].dtype)
+            nxt = (t + 1) % B
+            new_ring = []
+            for leaf, ul in zip(ring, u, strict=True):
+                cur = jax.lax.dynamic_index_in_dim(leaf, t % B, keepdims=False)
+                new = cur - e.reshape((R,) + (1,) * (ul.ndim - 1)) * ul
+                idx = (nxt,) + (zero,) * (leaf.ndim - 1)
+                new_ring.append(jax.lax.dynamic_update_slice(leaf, new[None], idx))
+            return (tuple(new_ring), t + 1), None
 
-        (ring, t), _ = jax.lax.scan(body, (ring, t), (pos, tau, weight, eta))
+        (ring, t), _ = jax.lax.scan(body, (tuple(ring), t), (pos, tau, weight, eta))
         return ring, t
 
     return jax.jit(run, donate_argnums=(0,))
+
+
+def ring_from_flat(model: NetModel, dtype: str, W: Any, n_buffer: int) -> Any:
+    """A ring (tuple of leaves ``(B, R, ...)``) holding flat ``W (R, p)`` in slot 1 % B."""
+    import jax
+    import jax.numpy as jnp
+
+    fm = flat_model(model, dtype)
+    leaves = jax.tree_util.tree_leaves(jax.vmap(fm.unravel)(jnp.asarray(W, dtype)))
+    return tuple(
+        jnp.zeros((n_buffer, *a.shape), dtype).at[1 % n_buffer].set(a) for a in leaves
+    )
+
+
+def ring_slot_flat(ring: Any, slot: int) -> Any:
+    """The flat ``(R, p)`` parameters in ``slot`` of a ring (leaf order = ravel order)."""
+    import jax.numpy as jnp
+
+    R = ring[0].shape[1]
+    return jnp.concatenate([leaf[slot].reshape(R, -1) for leaf in ring], axis=1)
 
 
 @lru_cache(maxsize=32)

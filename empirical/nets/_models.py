@@ -75,6 +75,8 @@ class FlatModel:
         init_flat: ``key -> (p,)`` flat initial point.
         loss_fn: ``(theta, x, y) -> scalar`` loss of one sample.
         predict: ``(theta, x) -> output`` on flat parameters.
+        tree_loss: ``(params, x, y) -> scalar`` on the parameter pytree.
+        unravel: flat ``(p,)`` vector -> parameter pytree.
     """
 
     model: NetModel
@@ -82,6 +84,8 @@ class FlatModel:
     init_flat: Callable[[Any], Any]
     loss_fn: Callable[[Any, Any, Any], Any]
     predict: Callable[[Any, Any], Any]
+    tree_loss: Callable[[Any, Any, Any], Any]
+    unravel: Callable[[Any], Any]
 
 
 def flatten(model: NetModel, dtype: Any) -> FlatModel:
@@ -106,16 +110,21 @@ def flatten(model: NetModel, dtype: Any) -> FlatModel:
 
     if model.loss == "cross_entropy":
 
-        def loss_fn(theta: Any, x: Any, y: Any) -> Any:
-            z = predict(theta, x)
+        def tree_loss(params: Any, x: Any, y: Any) -> Any:
+            z = model.apply(params, x)
             return jax.nn.logsumexp(z) - z[y]
 
     else:
 
-        def loss_fn(theta: Any, x: Any, y: Any) -> Any:
-            return jnp.logaddexp(0.0, -y * predict(theta, x))
+        def tree_loss(params: Any, x: Any, y: Any) -> Any:
+            return jnp.logaddexp(0.0, -y * model.apply(params, x))
 
-    return FlatModel(model, int(flat0.shape[0]), init_flat, loss_fn, predict)
+    def loss_fn(theta: Any, x: Any, y: Any) -> Any:
+        return tree_loss(unravel(theta), x, y)
+
+    return FlatModel(
+        model, int(flat0.shape[0]), init_flat, loss_fn, predict, tree_loss, unravel
+    )
 
 
 def _dense_init(key: Any, n_in: int, n_out: int) -> dict[str, Any]:

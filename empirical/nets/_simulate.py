@@ -22,7 +22,13 @@ from numpy.typing import NDArray
 from bounds._errors import InvalidParameterError
 from bounds._validation import check_choice, check_int, check_positive
 
-from ._backend import compiled_evaluate, compiled_steps, flat_model
+from ._backend import (
+    compiled_evaluate,
+    compiled_steps,
+    flat_model,
+    ring_from_flat,
+    ring_slot_flat,
+)
 from ._datasets import NetData
 from ._models import NetModel
 from ._protocols import WorkerProtocol
@@ -235,8 +241,7 @@ def simulate_net_pairs(
         fm = flat_model(model, dtype)
         keys = jax.random.split(jax.random.PRNGKey(dr.init_seed), P)
         w0 = jax.vmap(fm.init_flat)(keys)
-        ring = jnp.zeros((B, 2 * P, fm.n_params), dtype=dtype)
-        ring = ring.at[1 % B].set(jnp.concatenate([w0, w0]))
+        ring = ring_from_flat(model, dtype, jnp.concatenate([w0, w0]), B)
         Xd = jnp.asarray(data.X, dtype=dtype)
         yd = jnp.asarray(data.y, dtype=dtype if model.loss == "logistic" else "int32")
         rows_d = jnp.asarray(dr.rows, dtype="int32")
@@ -264,7 +269,7 @@ def simulate_net_pairs(
                 jnp.asarray(eta[None, done : done + L].T.repeat(P, 1), dtype=dtype),
             )
             done += L
-            W = ring[(done + 1) % B]
+            W = ring_slot_flat(ring, (done + 1) % B)
             if not bool(jnp.all(jnp.isfinite(W))):
                 raise DivergenceError(
                     f"network parameters became non-finite by step t={done}; "
@@ -277,7 +282,7 @@ def simulate_net_pairs(
             for k, v in (("tl", tl), ("te", te), ("tre", tre), ("tee", tee)):
                 out[k].append(np.asarray(v, dtype=np.float64))
             eval_steps.append(done)
-        final = np.asarray(ring[(T + 1) % B], dtype=np.float64)
+        final = np.asarray(ring_slot_flat(ring, (T + 1) % B), dtype=np.float64)
 
     ev = np.asarray(eval_steps, dtype=np.int64)
     return NetRunStats(

@@ -10,7 +10,7 @@ jax = pytest.importorskip("jax")
 from empirical._delays import UniformDelay  # noqa: E402
 from empirical._problem import make_problem  # noqa: E402
 from empirical._simulate import _draw, _run_numba  # noqa: E402
-from empirical.nets._backend import compiled_steps  # noqa: E402
+from empirical.nets._backend import compiled_steps, ring_from_flat, ring_slot_flat  # noqa: E402
 from empirical.nets._models import NetModel, cnn1d, flatten, linear, mlp  # noqa: E402
 
 try:
@@ -40,8 +40,7 @@ def _run_backend(
     P, T = pos.shape
     B = int(tau.max()) + 1
     with jax.enable_x64(True):
-        ring = jnp.zeros((B, 2 * P, w0.shape[1]), dtype="float64")
-        ring = ring.at[1 % B].set(jnp.asarray(np.concatenate([w0, w0])))
+        ring = ring_from_flat(model, "float64", np.concatenate([w0, w0]), B)
         run = compiled_steps(model, "float64", B, None)
         ring, _ = run(
             ring,
@@ -54,7 +53,7 @@ def _run_backend(
             jnp.ones((T, P, 1)),
             jnp.asarray(np.repeat(eta[None, :], P, 0).T),
         )
-        return np.asarray(ring[(T + 1) % B])
+        return np.asarray(ring_slot_flat(ring, (T + 1) % B))
 
 
 def _rows(perm: np.ndarray, j: np.ndarray, n: int) -> np.ndarray:
