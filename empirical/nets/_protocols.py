@@ -271,17 +271,29 @@ class Deng(WorkerProtocol):
             out[:, 1] = 1
         return out
 
+    @property
+    def n_active(self) -> int:
+        """Slots the chunks carry: ``ceil(W / d)`` for fixed delays (the most
+        workers that can arrive at one step), ``W`` for random ones."""
+        if self.delays == "fixed":
+            return -(-self.n_workers // self.period)
+        return self.n_workers
+
     def chunk(self, rng, t0, length, n_samples, delays):  # type: ignore[no-untyped-def]
         P, W = delays.shape
         s = _steps(t0, length)[None, :, None] - 1  # the papers' 0-based step
         m = np.arange(W)[None, None, :]
         d = delays[:, None, :]
         arrive = (s - m) % d == 0
-        tau = np.minimum(d - 1, s).astype(np.int32)
-        pos = _positions(rng, (P, length, W, self.batch_size), n_samples)
-        return Chunk(
-            pos, np.broadcast_to(tau, arrive.shape).copy(), arrive.astype(float)
-        )
+        tau = np.broadcast_to(np.minimum(d - 1, s), arrive.shape)
+        # Arrivals first (stable), then keep ``n_active`` slots: absent workers
+        # cost no gradient. Which worker fills a slot does not matter to the sum.
+        K = self.n_active
+        order = np.argsort(~arrive, axis=2, kind="stable")[:, :, :K]
+        weight = np.take_along_axis(arrive, order, axis=2).astype(float)
+        tau_k = np.take_along_axis(tau, order, axis=2).astype(np.int32)
+        pos = _positions(rng, (P, length, K, self.batch_size), n_samples)
+        return Chunk(pos, tau_k, weight)
 
 
 #: Which registry theorems (``bounds`` keys) each protocol satisfies, with the

@@ -189,6 +189,7 @@ def simulate_net_pairs(
     eval_every: int | None = None,
     dtype: str = "float32",
     device: str = "cpu",
+    n_buffer: int | None = None,
 ) -> NetRunStats:
     """Run ``n_pairs`` coupled pairs of ``model`` under ``protocol``.
 
@@ -205,6 +206,8 @@ def simulate_net_pairs(
             (and after the last); default: once per epoch.
         dtype: ``"float32"`` (default) or ``"float64"``.
         device: ``"cpu"`` (default) or ``"gpu"``.
+        n_buffer: ring slots ``B`` (default ``protocol.max_delay + 1``); a larger
+            one lets runs with different delays share one compiled program.
 
     Raises:
         InvalidParameterError: a bad argument, or ``device`` not present.
@@ -236,6 +239,8 @@ def simulate_net_pairs(
     dr = pair_draws(data, protocol, n_samples=n, n_pairs=P, n_steps=T, seed=seed)
     rng_pos = dr.rng_pos
     B = protocol.max_delay + 1
+    if n_buffer is not None:
+        B = check_int(n_buffer, "n_buffer", min_value=B)
 
     with jax.enable_x64(dtype == "float64"), jax.default_device(dev):
         fm = flat_model(model, dtype)

@@ -32,35 +32,34 @@ except ImportError:  # tests is not a package
 
 def _reference_schedule(
     protocol: WorkerProtocol, delays: np.ndarray, T: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Stale iterate index (0-based, into w_1, w_2, ...) and weight per (pair, step, slot).
+) -> list[list[list[tuple[int, int, float]]]]:
+    """Per pair and step, the contributions ``(slot, stale iterate index, weight)``.
 
     Simulates the workers: a Regatti worker reads the iterate ``d_m`` updates back
     (the oldest one early on); a Deng worker holds the model it pulled after its
-    last contribution and contributes when ``(s - m) mod d_m == 0``.
+    last contribution and contributes when ``(s - m) mod d_m == 0``; arrivals
+    fill the slots in worker order. Iterate index 0 is ``w_1``.
     """
-    P = delays.shape[0]
-    K = protocol.n_slots
-    src = np.zeros((P, T, K), dtype=np.int64)
-    wgt = np.zeros((P, T, K))
-    for p in range(P):
-        if isinstance(protocol, OneStale):
-            for s in range(T):
-                src[p, s, 0] = max(0, s - int(delays[p, s]))
-                wgt[p, s, 0] = 1.0
-            continue
-        held = np.zeros(K, dtype=np.int64)  # Deng: index of the pulled iterate
+    out = []
+    for p in range(delays.shape[0]):
+        steps = []
+        held = np.zeros(protocol.n_slots, dtype=np.int64)  # Deng: pulled iterate
         for s in range(T):
-            for m in range(K):
+            contrib = []
+            if isinstance(protocol, OneStale):
+                contrib.append((0, max(0, s - int(delays[p, s])), 1.0))
+            for m in range(
+                protocol.n_slots if not isinstance(protocol, OneStale) else 0
+            ):
                 d = int(delays[p, m])
                 if isinstance(protocol, Regatti):
-                    src[p, s, m] = max(0, s - d)
-                    wgt[p, s, m] = 1.0 / K
+                    contrib.append((m, max(0, s - d), 1.0 / protocol.n_slots))
                 elif (s - m) % d == 0:
-                    src[p, s, m] = held[m]
-                    wgt[p, s, m] = 1.0
+                    contrib.append((len(contrib), int(held[m]), 1.0))
                     held[m] = s + 1  # pulls the iterate after this update
-    return src, wgt
+            steps.append(contrib)
+        out.append(steps)
+    return out
 
 
 def _reference_run(protocol, data, model, n, P, T, seed, lr):  # type: ignore[no-untyped-def]
@@ -69,7 +68,7 @@ def _reference_run(protocol, data, model, n, P, T, seed, lr):  # type: ignore[no
 
     dr = pair_draws(data, protocol, n_samples=n, n_pairs=P, n_steps=T, seed=seed)
     pos = protocol.chunk(dr.rng_pos, 1, T, n, dr.delays).pos
-    src, wgt = _reference_schedule(protocol, dr.delays, T)
+    sched = _reference_schedule(protocol, dr.delays, T)
     with jax.enable_x64(True):
         fm = flatten(model, "float64")
         keys = jax.random.split(jax.random.PRNGKey(dr.init_seed), P)
@@ -81,23 +80,21 @@ def _reference_run(protocol, data, model, n, P, T, seed, lr):  # type: ignore[no
             hist = [w0[p]]
             for s in range(T):
                 u = np.zeros_like(w0[p])
-                for k in range(protocol.n_slots):
-                    if wgt[p, s, k] == 0:
-                        continue
+                for slot, src, weight in sched[p][s]:
                     g = np.mean(
                         [
                             np.asarray(
                                 grad(
-                                    jnp.asarray(hist[src[p, s, k]]),
+                                    jnp.asarray(hist[src]),
                                     jnp.asarray(data.X[dr.rows[r, i]]),
                                     int(data.y[dr.rows[r, i]]),
                                 )
                             )
-                            for i in pos[p, s, k]
+                            for i in pos[p, s, slot]
                         ],
                         axis=0,
                     )
-                    u += wgt[p, s, k] * g
+                    u += weight * g
                 if protocol.clip is not None:
                     u *= min(1.0, protocol.clip / (np.linalg.norm(u) + 1e-6))
                 hist.append(hist[-1] - lr(s + 1) * u)
