@@ -115,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_ray_arguments(s)  # --address, --ray-num-cpus, --runtime-env (backend ray)
     register_ps(sub)
+    from .nets._cli import register as register_reproduce
+
+    register_reproduce(sub)
     return parser
 
 
@@ -321,6 +324,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from . import _ps_cli
 
             return _ps_cli.run(args)
+        if args.command == "reproduce":
+            from .nets import _cli as nets_cli
+
+            return nets_cli.run(args)
         return int(bounds_cli.run(args))
     except InvalidParameterError as exc:
         print(f"asyncstab: error: {exc}", file=sys.stderr)

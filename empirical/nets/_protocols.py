@@ -271,6 +271,11 @@ class Deng(WorkerProtocol):
             out[:, 1] = 1
         return out
 
+    def updates_per_epoch(self, n_samples: int) -> int:
+        """``ceil(n / (W b))``: one pass of every worker over its share of the data
+        when all arrive, as the papers count iterations (independent of delay)."""
+        return max(1, -(-n_samples // (self.n_workers * self.batch_size)))
+
     @property
     def n_active(self) -> int:
         """Slots the chunks carry: ``ceil(W / d)`` for fixed delays (the most
