@@ -1,7 +1,8 @@
 """Empirical harness: delayed SGD on coupled pairs of neighbouring data sets,
 measured stability and generalization gap with confidence intervals, verdicts
 against the bounds of :mod:`bounds`, sweeps, reports, and a real asynchronous
-parameter server on Ray (optional extra).
+parameter server on Ray (optional extra), and networks on a JAX backend with the
+published worker protocols (optional extra ``nets``).
 
 Everything public is listed in ``__all__``. Names are loaded lazily (PEP 562), so
 that ``import empirical`` and the calculator subcommands of the CLI do not load
@@ -69,6 +70,20 @@ _EXPORTS: dict[str, str] = {
     "PSResult": "_ps",
     "run_ps": "_ps",
     "evaluate_trace": "_ps_replay",
+    # networks on JAX (optional extra nets; importing these names does not import JAX)
+    "NetModel": "nets._models",
+    "mlp": "nets._models",
+    "cnn1d": "nets._models",
+    "NetData": "nets._datasets",
+    "load_net_data": "nets._datasets",
+    "WorkerProtocol": "nets._protocols",
+    "OneStale": "nets._protocols",
+    "Regatti": "nets._protocols",
+    "Deng": "nets._protocols",
+    "applicable_theorems": "nets._protocols",
+    "NetRunStats": "nets._simulate",
+    "simulate_net_pairs": "nets._simulate",
+    "reproduce": "nets._reproduce",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -26,6 +26,7 @@ _EXPORTS: dict[str, str] = {
     "NetRunStats": "_simulate",
     "simulate_net_pairs": "_simulate",
     "regatti_step_size": "_simulate",
+    "reproduce": "_reproduce",
 }
 
 __all__ = sorted(_EXPORTS)

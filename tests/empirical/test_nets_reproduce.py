@@ -1,0 +1,81 @@
+"""``asyncstab reproduce``: end to end at small sizes, deterministic, resumable."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("jax")
+pytest.importorskip("mnist1d")
+
+from empirical._cli import main
+from empirical.nets._datasets import load_net_data
+
+SMALL = ["--quick", "--seeds", "1", "--n-pairs", "3", "--epochs", "3", "--no-figures"]
+
+
+def _summary(folder: Path) -> list[dict[str, object]]:
+    return json.loads((folder / "results.json").read_text())["summary"]
+
+
+@pytest.mark.slow
+def test_reproduce_deng_end_to_end(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert main(["reproduce", "deng2024", *SMALL, "--output", str(a)]) == 0
+    assert (a / "report.md").exists()
+    res = json.loads((a / "results.json").read_text())
+    rows = res["summary"]
+    assert {r["curve"] for r in rows} == {"d=1", "d=4", "d=16"}
+    # A trained network beats the majority class on the test points.
+    y = load_net_data("mnist1d", n_points=2000).y
+    majority_error = 1.0 - np.bincount(y).max() / len(y)
+    best = min(r["test_error"]["mean"] for r in rows)
+    assert best < majority_error - 0.05
+    # Intervals and paired intervals are present and ordered.
+    for r in rows:
+        assert r["gap_loss"]["low"] <= r["gap_loss"]["mean"] <= r["gap_loss"]["high"]
+        assert ("paired_gap_loss" in r) == (r["curve"] != "d=1")
+    # Same seed, same results (a fresh folder).
+    assert main(["reproduce", "deng2024", *SMALL, "--output", str(b)]) == 0
+    assert _summary(a) == _summary(b)
+    # Resume: every run is read back, none recomputed.
+    capsys.readouterr()
+    assert main(["reproduce", "deng2024", *SMALL, "--output", str(a), "--resume"]) == 0
+    assert "seed 0" not in capsys.readouterr().err
+    assert _summary(a) == _summary(b)
+
+
+@pytest.mark.slow
+def test_reproduce_regatti_and_question_run(tmp_path: Path) -> None:
+    for name in ("regatti2019", "delay-question"):
+        out = tmp_path / name
+        argv = ["reproduce", name, *SMALL[:-1], "--output", str(out)]
+        assert main(argv) == 0
+        assert list(out.glob("fig-*.png"))
+        text = (out / "report.md").read_text()
+        if name == "delay-question":
+            assert "## Answer" in text
+            assert "(iii)" in text
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["--seeds", "0"], "n_seeds=0"),
+        (["--n-pairs", "1"], "n_pairs=1"),
+        (["--epochs", "0"], "epochs=0"),
+    ],
+)
+def test_reproduce_bad_sizes_exit_2(
+    argv: list[str], needle: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rc = main(["reproduce", "deng2024", "--quick", *argv, "--output", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert needle in err
+    assert len(err.strip().splitlines()) == 1
