@@ -180,3 +180,56 @@ def test_declared_theorems_and_validation() -> None:
         Deng(4, 0)
     with pytest.raises(InvalidParameterError, match="delays="):
         Deng(4, 2, "sometimes")  # type: ignore[arg-type]
+
+
+def test_pathwise_bounds_hold_for_protocol_a() -> None:
+    """Where the declaration says a theorem applies, its pathwise bound holds."""
+    from bounds import THEOREMS, pathwise_bound
+    from empirical._data import load_dataset
+    from empirical.nets._datasets import NetData
+    from empirical.nets._models import linear
+
+    try:
+        from .._tolerances import ATOL_PATHWISE, RTOL_PATHWISE
+    except ImportError:
+        from _tolerances import ATOL_PATHWISE, RTOL_PATHWISE  # type: ignore[no-redef]
+
+    ds = load_dataset("digits_binary")
+    data = NetData("digits_binary", ds.X, np.asarray(ds.y, dtype=np.float64), 2)
+    proto = OneStale(UniformDelay(6))
+    n, P, T, every, seed = 60, 8, 300, 25, 2
+    eta = 1.5  # logistic, R = 1: beta = 1/4, eta <= 2/beta = 8
+    st = simulate_net_pairs(
+        linear(ds.n_features),
+        data,
+        proto,
+        n_samples=n,
+        n_pairs=P,
+        n_steps=T,
+        step_size=eta,
+        seed=seed,
+        eval_every=every,
+        dtype="float64",
+    )
+    dr = pair_draws(data, proto, n_samples=n, n_pairs=P, n_steps=T, seed=seed)
+    chunks = [
+        proto.chunk(dr.rng_pos, t0, every, n, dr.delays) for t0 in range(1, T, every)
+    ]
+    pos = np.concatenate([c.pos[:, :, 0, 0] for c in chunks], axis=1)
+    tau = np.concatenate([c.tau[:, :, 0] for c in chunks], axis=1)
+    hits = pos == dr.j[:, None]
+    assert hits.any()
+    keys, _ = applicable_theorems(proto)
+    for key in ("delayed-cvx", "delayed-ncvx"):
+        assert key in keys
+        bound = pathwise_bound(
+            THEOREMS[key],
+            step_sizes=np.full((P, T), eta),
+            delays=tau,
+            hits=hits,
+            lipschitz=1.0,
+            smoothness=0.25,
+            record_steps=st.eval_steps,
+        )
+        assert (bound * (1 + RTOL_PATHWISE) + ATOL_PATHWISE >= st.delta.T).all(), key
+        assert st.delta.max() > 0
