@@ -160,3 +160,24 @@ def test_float64_matches_plain_loop(model: NetModel) -> None:
     want = _plain_loop(model, X, y, rows, w0, pos, tau, eta)
     assert np.linalg.norm(got[:P] - got[P:]) > 1e-3  # the pairs differ
     np.testing.assert_allclose(got, want, rtol=RTOL_JAX_LOOP, atol=RTOL_JAX_LOOP)
+
+
+def test_validation_and_missing_gpu() -> None:
+    from bounds import InvalidParameterError
+    from empirical._delays import ConstantDelay
+    from empirical.nets._datasets import load_net_data
+    from empirical.nets._protocols import OneStale
+    from empirical.nets._simulate import simulate_net_pairs
+
+    data = load_net_data("digits")
+    kw = {"n_samples": 50, "n_pairs": 2, "n_steps": 5, "step_size": 0.1, "seed": 0}
+    proto = OneStale(ConstantDelay(1))
+    with pytest.raises(InvalidParameterError, match="dtype="):
+        simulate_net_pairs(mlp([64, 10]), data, proto, dtype="float16", **kw)
+    with pytest.raises(InvalidParameterError, match="n_samples=1796"):
+        simulate_net_pairs(mlp([64, 10]), data, proto, **{**kw, "n_samples": 1796})
+    with pytest.raises(InvalidParameterError, match="step_size="):
+        simulate_net_pairs(mlp([64, 10]), data, proto, **{**kw, "step_size": -1.0})
+    if not any(d.platform == "gpu" for d in jax.devices()):
+        with pytest.raises(InvalidParameterError, match="device='gpu'"):
+            simulate_net_pairs(mlp([64, 10]), data, proto, device="gpu", **kw)
