@@ -44,6 +44,7 @@ from numpy.typing import NDArray
 
 from bounds._errors import InvalidParameterError
 from bounds._validation import check_choice, check_int, check_positive
+from empirical._delays import AbstractDelay
 
 __all__ = [
     "PROTOCOL_THEOREMS",
@@ -136,14 +137,12 @@ class OneStale(WorkerProtocol):
         batch_size: minibatch size ``b`` (the theory: 1).
     """
 
-    delay: object
+    delay: AbstractDelay
     batch_size: int = 1
     clip: float | None = None
     label = "a"
 
     def __post_init__(self) -> None:
-        from empirical._delays import AbstractDelay
-
         if not isinstance(self.delay, AbstractDelay):
             raise InvalidParameterError(f"delay={self.delay!r} must be a delay model")
         check_int(self.batch_size, "batch_size", min_value=1)
@@ -154,7 +153,7 @@ class OneStale(WorkerProtocol):
 
     @property
     def max_delay(self) -> int:
-        tau = self.delay.max_delay  # type: ignore[attr-defined]
+        tau = self.delay.max_delay
         if tau is None:
             raise InvalidParameterError(
                 f"delay={self.delay!r} is unbounded; the JAX ring buffer needs a "
@@ -166,9 +165,16 @@ class OneStale(WorkerProtocol):
         self, rng: np.random.Generator, n_pairs: int, n_steps: int
     ) -> NDArray[np.int64]:
         # The whole sequence at once: delay models may carry state across steps.
-        return np.asarray(self.delay.sample(rng, n_steps, n_pairs), dtype=np.int64)  # type: ignore[attr-defined]
+        return np.asarray(self.delay.sample(rng, n_steps, n_pairs), dtype=np.int64)
 
-    def chunk(self, rng, t0, length, n_samples, delays):  # type: ignore[no-untyped-def]
+    def chunk(
+        self,
+        rng: np.random.Generator,
+        t0: int,
+        length: int,
+        n_samples: int,
+        delays: NDArray[np.int64],
+    ) -> Chunk:
         P = delays.shape[0]
         raw = delays[:, t0 - 1 : t0 - 1 + length]
         tau = np.minimum(raw, _steps(t0, length)[None, :] - 1)[:, :, None]
@@ -209,7 +215,14 @@ class Regatti(WorkerProtocol):
         d[:, 0], d[:, 1] = D, 0
         return d
 
-    def chunk(self, rng, t0, length, n_samples, delays):  # type: ignore[no-untyped-def]
+    def chunk(
+        self,
+        rng: np.random.Generator,
+        t0: int,
+        length: int,
+        n_samples: int,
+        delays: NDArray[np.int64],
+    ) -> Chunk:
         P, W = delays.shape
         t = _steps(t0, length)[None, :, None]
         tau = np.minimum(delays[:, None, :], t - 1).astype(np.int32)
@@ -284,7 +297,14 @@ class Deng(WorkerProtocol):
             return -(-self.n_workers // self.period)
         return self.n_workers
 
-    def chunk(self, rng, t0, length, n_samples, delays):  # type: ignore[no-untyped-def]
+    def chunk(
+        self,
+        rng: np.random.Generator,
+        t0: int,
+        length: int,
+        n_samples: int,
+        delays: NDArray[np.int64],
+    ) -> Chunk:
         P, W = delays.shape
         s = _steps(t0, length)[None, :, None] - 1  # the papers' 0-based step
         m = np.arange(W)[None, None, :]
