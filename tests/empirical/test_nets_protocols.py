@@ -233,3 +233,56 @@ def test_pathwise_bounds_hold_for_protocol_a() -> None:
         )
         assert (bound * (1 + RTOL_PATHWISE) + ATOL_PATHWISE >= st.delta.T).all(), key
         assert st.delta.max() > 0
+
+
+@pytest.mark.parametrize(
+    "protocol",
+    [Regatti(3, 4, batch_size=2), Deng(4, 3, "random", batch_size=3)],
+    ids=["b", "c"],
+)
+def test_numba_protocol_kernel_matches_jax_backend(protocol: WorkerProtocol) -> None:
+    """Protocols (b) and (c) in both backends: numba (linear) against JAX (float64)."""
+    from empirical._data import load_dataset
+    from empirical._kernels_workers import run_protocol_linear
+    from empirical.nets._datasets import NetData
+    from empirical.nets._models import linear
+
+    try:
+        from .._tolerances import RTOL_JAX_NUMBA
+    except ImportError:
+        from _tolerances import RTOL_JAX_NUMBA  # type: ignore[no-redef]
+
+    # radius 20: minibatch gradients of norm ~5 at the start, so (b)'s clipping
+    # to norm 1 is active (a run without clipping fails this test).
+    ds = load_dataset("breast_cancer", radius=20.0)
+    data = NetData("breast_cancer", ds.X, np.asarray(ds.y, dtype=np.float64), 2)
+    n, P, T, seed, eta = 80, 3, 150, 4, 0.05
+    st = simulate_net_pairs(
+        linear(ds.n_features),
+        data,
+        protocol,
+        n_samples=n,
+        n_pairs=P,
+        n_steps=T,
+        step_size=eta,
+        seed=seed,
+        eval_every=T,
+        dtype="float64",
+    )
+    dr = pair_draws(data, protocol, n_samples=n, n_pairs=P, n_steps=T, seed=seed)
+    ch = protocol.chunk(dr.rng_pos, 1, T, n, dr.delays)
+    W = run_protocol_linear(
+        "logistic",
+        ds.X,
+        data.y,
+        dr.rows,
+        np.zeros((P, ds.n_features)),
+        ch,
+        np.full(T, eta),
+        protocol.clip,
+    )
+    assert np.abs(W).max() > 0.1  # the runs moved
+    assert np.abs(W[:P] - W[P:]).max() > 0  # and the pairs differ
+    np.testing.assert_allclose(
+        st.final, W, rtol=RTOL_JAX_NUMBA, atol=RTOL_JAX_NUMBA * np.abs(W).max()
+    )
