@@ -187,7 +187,9 @@ def reproduce(
     sizes, settings = experiment_settings(
         name, quick=quick, sizes=replace(sizes, **over)
     )
-    out = Path(output)
+    from empirical._paths import check_writable_dir
+
+    out = check_writable_dir(output, "output")  # before minutes of computing
     (out / "runs").mkdir(parents=True, exist_ok=True)
     runs: dict[str, dict[str, Any]] = {}
     for s in settings:

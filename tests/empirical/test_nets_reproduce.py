@@ -51,16 +51,15 @@ def test_reproduce_deng_end_to_end(
 
 
 @pytest.mark.slow
-def test_reproduce_regatti_and_question_run(tmp_path: Path) -> None:
-    for name in ("regatti2019", "delay-question"):
-        out = tmp_path / name
-        argv = ["reproduce", name, *SMALL[:-1], "--output", str(out)]
-        assert main(argv) == 0
-        assert list(out.glob("fig-*.png"))
-        text = (out / "report.md").read_text()
-        if name == "delay-question":
-            assert "## Answer" in text
-            assert "(iii)" in text
+@pytest.mark.parametrize("name", ["regatti2019", "delay-question"])
+def test_reproduce_regatti_and_question_run(name: str, tmp_path: Path) -> None:
+    out = tmp_path / name
+    assert main(["reproduce", name, *SMALL[:-1], "--output", str(out)]) == 0
+    assert list(out.glob("fig-*.png"))
+    text = (out / "report.md").read_text()
+    if name == "delay-question":
+        assert "## Answer" in text
+        assert "(iii)" in text
 
 
 @pytest.mark.parametrize(
@@ -69,12 +68,18 @@ def test_reproduce_regatti_and_question_run(tmp_path: Path) -> None:
         (["--seeds", "0"], "n_seeds=0"),
         (["--n-pairs", "1"], "n_pairs=1"),
         (["--epochs", "0"], "epochs=0"),
+        (["--output", "{file}"], "is an existing file"),
     ],
 )
 def test_reproduce_bad_sizes_exit_2(
     argv: list[str], needle: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    rc = main(["reproduce", "deng2024", "--quick", *argv, "--output", str(tmp_path)])
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    argv = [a.replace("{file}", str(a_file)) for a in argv]
+    if "--output" not in argv:
+        argv += ["--output", str(tmp_path / "out")]
+    rc = main(["reproduce", "deng2024", "--quick", *argv])
     err = capsys.readouterr().err
     assert rc == 2
     assert needle in err
