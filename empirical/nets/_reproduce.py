@@ -1,8 +1,8 @@
 """``reproduce``: run an experiment's settings x seeds, resumably, and summarise.
 
 Each (setting, seed) run writes ``runs/<key>-s<seed>.json`` under the output
-folder as soon as it finishes; ``resume=True`` skips runs whose file exists, so
-an interrupted reproduction continues where it stopped. ``results.json`` holds
+folder as soon as it finishes; ``resume=True`` skips runs whose file exists with
+the same sizes, so an interrupted reproduction continues where it stopped. ``results.json`` holds
 every run plus the summary; :mod:`empirical.nets._reproduce_report` writes
 ``report.md`` and the figures.
 
@@ -196,11 +196,17 @@ def reproduce(
         for seed in range(sizes.n_seeds):
             f = out / "runs" / f"{s.key}-s{seed}.json"
             if resume and f.exists():
-                runs[f.stem] = json.loads(f.read_text())
-                continue
+                old = json.loads(f.read_text())
+                # A run of other sizes (say --quick, then the full grid) is redone.
+                if old.get("sizes") == sizes.__dict__ and old["n_steps"] == s.n_steps:
+                    runs[f.stem] = old
+                    continue
             if progress is not None:
                 progress(f"{name}: {s.key} seed {seed}")
-            rec = run_setting(s, sizes, seed, device=device)
+            rec = {
+                **run_setting(s, sizes, seed, device=device),
+                "sizes": sizes.__dict__,
+            }
             f.write_text(json.dumps(rec))
             runs[f.stem] = rec
     results = {

@@ -48,6 +48,10 @@ def test_reproduce_deng_end_to_end(
     assert main(["reproduce", "deng2024", *SMALL, "--output", str(a), "--resume"]) == 0
     assert "seed 0" not in capsys.readouterr().err
     assert _summary(a) == _summary(b)
+    # Resume with other sizes: the old runs are not reused.
+    other = [*SMALL[:-2], "2", "--no-figures"]  # --epochs 2
+    assert main(["reproduce", "deng2024", *other, "--output", str(a), "--resume"]) == 0
+    assert "seed 0" in capsys.readouterr().err
 
 
 @pytest.mark.slow
