@@ -12,6 +12,10 @@ path. Each dot product uses four interleaved partial sums (a fixed order, so sti
 deterministic) to break the dependency chain of one running sum; that order
 differs from numpy's, hence the ``1e-12`` relative tolerance in the tests.
 
+Projected SGD (``proj_r > 0``): after each update both replicas are projected
+onto the Euclidean ball ``||w|| <= proj_r`` (``w <- w min(1, proj_r / ||w||)``),
+the nearest point of the ball; the numpy path does the same.
+
 Losses are selected by :data:`LOSS_IDS`; the scalar ``phi'`` here repeats the
 formulas of :mod:`empirical._losses` (logistic, sigmoid, Huber).
 """
@@ -68,6 +72,19 @@ def _dot(a: np.ndarray, b: np.ndarray) -> float:
     return (s0 + s1) + (s2 + s3)
 
 
+@njit(cache=True, fastmath=False)
+def _project(w: np.ndarray, radius: float) -> float:
+    """Project ``w`` onto ``{||w|| <= radius}`` in place; return its new norm
+    (NaN stays NaN, so divergence is still detected)."""
+    nrm = math.sqrt(_dot(w, w))
+    if nrm > radius and not math.isinf(nrm):
+        scale = radius / nrm
+        for k in range(w.shape[0]):
+            w[k] *= scale
+        return radius
+    return nrm
+
+
 @njit(parallel=True, fastmath=False, cache=True)
 def delayed_sgd_linear(
     loss_id: int,
@@ -88,6 +105,7 @@ def delayed_sgd_linear(
     t_stop: int,  # last step + 1
     delta: np.ndarray,  # (P, k) float64 out
     diverged: np.ndarray,  # (P,) int64 out: step of divergence, 0 if none
+    proj_r: float,  # > 0: project every iterate onto the ball ||w|| <= proj_r
 ) -> None:
     """Run steps ``t_start .. t_stop - 1`` of every pair in place (see module doc)."""
     P = ring.shape[0]
@@ -140,10 +158,15 @@ def delayed_sgd_linear(
             for k in range(d):
                 w0n[k] = w0c[k] - c0 * x0[k]
                 w1n[k] = w1c[k] - c1 * x1[k]
-            # The triangle inequality gives a cheap bound on ||w_{t+1}||; only
-            # when it is large (or NaN) is the true norm computed.
-            nb0 = norm_bound[p, 0] + abs(c0) * x_norm[row0]
-            nb1 = norm_bound[p, 1] + abs(c1) * x_norm[row1]
+            if proj_r > 0.0:
+                # Euclidean projection onto the ball: rescale when outside.
+                nb0 = _project(w0n, proj_r)
+                nb1 = _project(w1n, proj_r)
+            else:
+                # The triangle inequality gives a cheap bound on ||w_{t+1}||;
+                # only when it is large (or NaN) is the true norm computed.
+                nb0 = norm_bound[p, 0] + abs(c0) * x_norm[row0]
+                nb1 = norm_bound[p, 1] + abs(c1) * x_norm[row1]
             if not (nb0 <= DIVERGED_NORM and nb1 <= DIVERGED_NORM):
                 nb0 = math.sqrt(_dot(w0n, w0n))
                 nb1 = math.sqrt(_dot(w1n, w1n))

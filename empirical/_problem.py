@@ -32,6 +32,9 @@ class Problem:
         convex: whether the loss is convex in the parameters.
         constants_estimated: ``True`` when ``L`` and ``beta`` are estimates.
         constants_method: ``"exact (THEORY.md)"`` or how they were estimated.
+        diameter: ``D`` of the projection ball ``||w|| <= D/2`` of projected
+            SGD, or ``None`` (no projection).
+        strong_convexity: ``gamma`` of a strongly convex loss, else ``None``.
     """
 
     dataset: Dataset
@@ -43,6 +46,8 @@ class Problem:
     convex: bool
     constants_estimated: bool
     constants_method: str
+    diameter: float | None = None
+    strong_convexity: float | None = None
 
     @property
     def dim(self) -> int:
@@ -57,6 +62,7 @@ def make_problem(
     n_samples: int,
     radius: float = 1.0,
     seed: int = 0,
+    diameter: float | None = None,
 ) -> Problem:
     """Build a :class:`Problem` from a loss name and a data-set name.
 
@@ -70,6 +76,8 @@ def make_problem(
             replacement point of ``S'`` and a test set).
         radius: bound ``R`` on the feature norms.
         seed: seeds the synthetic data and the MLP constant estimation.
+        diameter: run projected SGD onto the ball ``||w|| <= diameter / 2``
+            (``None``: no projection).
 
     Raises:
         InvalidParameterError: unknown name, a loss that does not fit the task
@@ -85,6 +93,7 @@ def make_problem(
         loss, dataset, n_samples=n_samples, radius=radius, seed=seed
     )
     r, s = float(radius), int(seed)
+    dia = None if diameter is None else check_positive(diameter, "diameter")
     if isinstance(loss_obj, MLP):
         est = estimate_constants(loss_obj, ds, rng=np.random.default_rng(s))
         lip, smooth, method = est.lipschitz, est.smoothness, est.method
@@ -101,6 +110,7 @@ def make_problem(
         convex=loss_obj.convex,
         constants_estimated=loss_obj.constants_estimated,
         constants_method=method,
+        diameter=dia,
     )
 
 

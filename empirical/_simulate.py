@@ -10,6 +10,11 @@ points are ``S_p``, the next one is the replacement ``z'_p``, the rest are the
 pair's test set. ``S'_p`` is ``S_p`` with position ``j_p`` replaced by ``z'_p``.
 Both runs of a pair share the initial point, the index sequence ``i_t``, the
 delays and the step sizes; they differ only at steps with ``i_t == j_p`` (hits).
+
+Projected SGD: when the problem has a ``diameter`` ``D``, every iterate is
+projected onto the ball ``||w|| <= D/2`` (centred at the initial point 0 of the
+linear models), ``w_{t+1} = Pi(w_t - eta_t grad f(w_{t - tau_t}; z_{i_t}))``; the
+projection is 1-Lipschitz, so every pathwise bound of :mod:`bounds` still holds.
 """
 
 from __future__ import annotations
@@ -73,6 +78,7 @@ class RunStats:
     train_loss_prime: NDArray[np.float64]
     test_loss_prime: NDArray[np.float64]
     probe_diff: NDArray[np.float64]
+    final_iterates: NDArray[np.float64] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,6 +103,10 @@ def _draw(problem: Problem, delay: AbstractDelay, T: int, P: int, seed: int) -> 
     j = np.random.default_rng(s_j).integers(0, n, size=P)
     rng_init = np.random.default_rng(s_init)
     w0 = np.stack([problem.loss.init(problem.dim, rng_init) for _ in range(P)])
+    if problem.diameter is not None:  # projected SGD starts inside its ball
+        nrm = np.linalg.norm(w0, axis=1)
+        out = nrm > problem.diameter / 2
+        w0[out] *= (problem.diameter / 2 / nrm[out])[:, None]
     idx = np.random.default_rng(s_idx).integers(0, n, size=(P, T), dtype=np.int32)
     raw = delay.sample(np.random.default_rng(s_delay), T, P)
     eff = np.minimum(raw, np.arange(T, dtype=np.int64)[None, :])
@@ -112,6 +122,11 @@ def default_record_steps(n_steps: int, k: int = 40) -> NDArray[np.int64]:
     """
     steps = np.unique(np.round(np.geomspace(1, n_steps, k)).astype(np.int64))
     return np.union1d(steps, [n_steps]).astype(np.int64)
+
+
+def _ball_radius(problem: Problem) -> float:
+    """Radius ``D/2`` of the projection ball, or 0 (no projection)."""
+    return 0.0 if problem.diameter is None else problem.diameter / 2.0
 
 
 def _run_numba(
@@ -159,6 +174,7 @@ def _run_numba(
             t1,
             delta,
             diverged,
+            _ball_radius(problem),
         )
         bar.update(t1 - t0)
         if diverged.any():
@@ -186,6 +202,7 @@ def _run_numpy(
     col = {int(s): c for c, s in enumerate(rec)}
     delta = np.zeros((P, len(rec)))
     diverged = np.zeros(P, dtype=np.int64)
+    radius = _ball_radius(problem)
     for t0, t1 in blocks:
         for t in range(t0, t1):
             i = dr.idx[:, t - 1]
@@ -196,6 +213,11 @@ def _run_numpy(
             g = loss.grad(ring[old, reps], ds.X[rows], ds.y[rows])
             new = ring[t % B] - np.tile(eta[:, t - 1], 2)[:, None] * g
             sq = np.einsum("rp,rp->r", new, new)
+            if radius > 0:  # projection onto the ball ||w|| <= radius
+                nrm = np.sqrt(sq)
+                out = (nrm > radius) & np.isfinite(nrm)
+                new[out] *= (radius / nrm[out])[:, None]
+                sq = np.where(out, radius**2, sq)
             bad = ~(sq <= DIVERGED_NORM**2)
             if bad.any():
                 diverged[(bad[:P] | bad[P:]) & (diverged == 0)] = t
@@ -375,4 +397,5 @@ def simulate_pairs(
         train_loss_prime=trp,
         test_loss_prime=tep,
         probe_diff=probe,
+        final_iterates=np.asarray(W),
     )

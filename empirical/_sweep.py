@@ -87,6 +87,7 @@ def simulate_task(task: SweepTask) -> Any:
         n_samples=task.n_samples,
         radius=task.radius,
         seed=task.seed,
+        diameter=task.diameter,
     )
     delay = make_delay(task.delay_spec)
     return simulate_pairs(

@@ -55,6 +55,7 @@ class SweepTask:
     ``"trace:PATH"`` / ``"workers:K..."`` spec (the model's own ``max_delay``
     then applies).
     ``theorems`` restricts the verdicts (empty: every registered theorem).
+    ``diameter`` runs projected SGD onto the ball ``||w|| <= diameter / 2``.
     """
 
     loss: str = "logistic"
@@ -70,6 +71,7 @@ class SweepTask:
     radius: float = 1.0
     theorems: tuple[str, ...] = ()
     tag: str = ""
+    diameter: float | None = None
 
     def __post_init__(self) -> None:
         from bounds._registry import THEOREMS
@@ -88,6 +90,8 @@ class SweepTask:
         check_int(self.seed, "seed", min_value=0)
         check_positive(self.radius, "radius")
         check_task_delay(self.delay)
+        if self.diameter is not None:
+            check_positive(self.diameter, "diameter")
         object.__setattr__(self, "theorems", tuple(self.theorems))
         for key in self.theorems:
             check_choice(key, "theorems", tuple(THEOREMS))
@@ -110,6 +114,8 @@ class SweepTask:
         sharing a setting run it once.
         """
         cfg = {k: v for k, v in self.to_dict().items() if k != "tag"}
+        if cfg["diameter"] is None:  # ids of unprojected tasks predate the field
+            del cfg["diameter"]
         blob = json.dumps(cfg, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -126,7 +132,9 @@ class SweepTask:
 
 
 _FIELD_TYPES: dict[str, Callable[[str], Any]] = {
-    f.name: {"int": int, "float": float, "str": str}.get(str(f.type), str)
+    f.name: {"int": int, "float": float, "str": str, "float | None": float}.get(
+        str(f.type), str
+    )
     for f in dataclasses.fields(SweepTask)
     if f.name not in {"theorems"}
 }

@@ -304,6 +304,12 @@ def verify(
         loss_bound=p.loss_bound,
         max_delay=int(run_stats.max_delay),
     )
+    if (
+        reason is None
+        and bounds.Assumption.PROJECTED in theorem.assumptions
+        and getattr(p, "diameter", None) is None
+    ):
+        reason = f"requires {bounds.Assumption.PROJECTED.value} (set a diameter)"
     if reason is not None:
         # The pathwise recursion needs only what its one-step inequalities use
         # (L, beta; convexity for the convex ones), not e.g. a bounded loss, so

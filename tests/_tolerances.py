@@ -90,3 +90,9 @@ RTOL_JAX_NUMBA = 1e-10
 #: pytree). A few hundred steps of a small network with a modest step size stay
 #: ~1e-14 apart; 1e-9 leaves margin for the chaotic growth of ReLU networks.
 RTOL_JAX_LOOP = 1e-9
+
+#: Iterates of projected SGD against the ball ``||w|| <= D/2``: the projection
+#: rescales by ``r / ||w||`` with ``||w||`` a float64 sqrt of a dot product, so
+#: the rescaled norm is ``r`` up to a few ulp; 1e-12 relative is far above that
+#: and far below any real escape from the ball.
+RTOL_BALL = 1e-12

@@ -62,6 +62,14 @@ def ref_grad(loss: Any, w: NDArray[np.float64], x: NDArray[np.float64], y: Any) 
     return _scalar_loss(loss, m, float(y))[1] * x
 
 
+def _project(w: NDArray[np.float64], diameter: float | None) -> NDArray[np.float64]:
+    """Nearest point of the ball ``||w|| <= diameter / 2`` (identity without one)."""
+    if diameter is None:
+        return w
+    r = math.sqrt(sum(float(v) * float(v) for v in w))
+    return w if r <= diameter / 2 else w * (diameter / 2 / r)
+
+
 @dataclass
 class RefStats:
     delta: NDArray[np.float64]  # (n_pairs, n_steps): delta after t updates, t = 1..T
@@ -106,7 +114,7 @@ def reference_pairs(
                 assert 0 <= tau <= t - 1  # effective delay: index t - tau >= 1
                 z = rows[int(dr.idx[p, t - 1])]
                 g = ref_grad(loss, hist[t - 1 - tau], X[z], Y[z])
-                hist.append(hist[-1] - eta[p, t - 1] * g)
+                hist.append(_project(hist[-1] - eta[p, t - 1] * g, problem.diameter))
             hists.append(hist)
             finals.append(hist[-1])
         for t in range(1, n_steps + 1):
