@@ -17,7 +17,8 @@ onto the Euclidean ball ``||w|| <= proj_r`` (``w <- w min(1, proj_r / ||w||)``),
 the nearest point of the ball; the numpy path does the same.
 
 Losses are selected by :data:`LOSS_IDS`; the scalar ``phi'`` here repeats the
-formulas of :mod:`empirical._losses` (logistic, sigmoid, Huber).
+formulas of :mod:`empirical._losses` (logistic, sigmoid, Huber, L2-logistic, least
+squares); the L2 penalty's gradient ``reg * w`` is taken at the stale iterate too.
 """
 
 from __future__ import annotations
@@ -29,7 +30,13 @@ from numba import njit, prange
 
 __all__ = ["LOSS_IDS", "delayed_sgd_linear", "final_stats_linear"]
 
-LOSS_IDS: dict[str, int] = {"logistic": 0, "sigmoid": 1, "huber": 2}
+LOSS_IDS: dict[str, int] = {
+    "logistic": 0,
+    "sigmoid": 1,
+    "huber": 2,
+    "logistic-l2": 3,  # logistic phi; the penalty (reg/2)||w||^2 is added apart
+    "least-squares": 4,
+}
 
 #: ``||w|| > DIVERGED_NORM`` (or NaN/inf) counts as divergence.
 DIVERGED_NORM = 1e150
@@ -45,8 +52,10 @@ def _expit(z: float) -> float:
 
 @njit(cache=True, fastmath=False)
 def _dloss(loss_id: int, m: float, y: float, k: float) -> float:
-    if loss_id == 0:  # logistic: -y sigmoid(-y m)
+    if loss_id == 0 or loss_id == 3:  # logistic: -y sigmoid(-y m)
         return -y * _expit(-y * m)
+    if loss_id == 4:  # least squares
+        return m - y
     if loss_id == 1:  # sigmoid loss: -y s (1 - s), s = sigmoid(-y m)
         s = _expit(-y * m)
         return -y * s * (1.0 - s)
@@ -106,6 +115,7 @@ def delayed_sgd_linear(
     delta: np.ndarray,  # (P, k) float64 out
     diverged: np.ndarray,  # (P,) int64 out: step of divergence, 0 if none
     proj_r: float,  # > 0: project every iterate onto the ball ||w|| <= proj_r
+    reg: float,  # gamma of the penalty (gamma/2)||w||^2 (0: none)
 ) -> None:
     """Run steps ``t_start .. t_stop - 1`` of every pair in place (see module doc)."""
     P = ring.shape[0]
@@ -155,9 +165,15 @@ def delayed_sgd_linear(
             w1c = rp[1, cur]
             w0n = rp[0, nxt]
             w1n = rp[1, nxt]
-            for k in range(d):
-                w0n[k] = w0c[k] - c0 * x0[k]
-                w1n[k] = w1c[k] - c1 * x1[k]
+            if reg != 0.0:  # gradient of the penalty at the stale iterate
+                er = e * reg
+                for k in range(d):
+                    w0n[k] = w0c[k] - c0 * x0[k] - er * u0[k]
+                    w1n[k] = w1c[k] - c1 * x1[k] - er * u1[k]
+            else:
+                for k in range(d):
+                    w0n[k] = w0c[k] - c0 * x0[k]
+                    w1n[k] = w1c[k] - c1 * x1[k]
             if proj_r > 0.0:
                 # Euclidean projection onto the ball: rescale when outside.
                 nb0 = _project(w0n, proj_r)
@@ -186,7 +202,9 @@ def delayed_sgd_linear(
 
 @njit(cache=True, fastmath=False)
 def _phi(loss_id: int, m: float, y: float, k: float) -> float:
-    if loss_id == 0:  # logistic: log(1 + exp(z)), z = -y m, without overflow
+    if loss_id == 4:  # least squares
+        return 0.5 * (m - y) * (m - y)
+    if loss_id == 0 or loss_id == 3:  # logistic: log(1 + exp(z)), z = -y m
         z = -y * m
         return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
     if loss_id == 1:  # sigmoid loss
@@ -206,6 +224,7 @@ def final_stats_linear(
     j: np.ndarray,  # (P,) int64
     n: int,
     out: np.ndarray,  # (5, P): train, test, train', test', probe_diff
+    reg: float,  # gamma of the penalty (gamma/2)||w||^2 (0: none)
 ) -> None:
     """Per-pair losses of the final iterates (see ``RunStats``), in place."""
     P = perm.shape[0]
@@ -213,10 +232,12 @@ def final_stats_linear(
     for p in prange(P):
         v = np.empty(N)  # losses of w_T (S run) on perm[p, :]
         vp = np.empty(N)  # losses of w'_T (S' run)
+        pen = 0.5 * reg * _dot(W[p], W[p])
+        penp = 0.5 * reg * _dot(W[P + p], W[P + p])
         for q in range(N):
             row = perm[p, q]
-            v[q] = _phi(loss_id, _dot(W[p], X[row]), y[row], loss_param)
-            vp[q] = _phi(loss_id, _dot(W[P + p], X[row]), y[row], loss_param)
+            v[q] = _phi(loss_id, _dot(W[p], X[row]), y[row], loss_param) + pen
+            vp[q] = _phi(loss_id, _dot(W[P + p], X[row]), y[row], loss_param) + penp
         jp = j[p]
         tr = 0.0
         trp = 0.0

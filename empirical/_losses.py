@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.special import expit, logsumexp
 
 from bounds._validation import check_int, check_positive
+
+from ._ball_losses import LeastSquares, RegLogistic
+from ._linear_loss import F64, Labels, LinearLoss, Task
 
 if TYPE_CHECKING:
     from ._data import Dataset
@@ -34,50 +37,14 @@ __all__ = [
     "SAFETY_FACTOR",
     "EstimatedConstants",
     "Huber",
+    "LeastSquares",
     "LinearLoss",
     "Logistic",
     "Loss",
+    "RegLogistic",
     "Sigmoid",
     "estimate_constants",
 ]
-
-Task = Literal["binary", "multiclass", "regression"]
-F64 = NDArray[np.float64]
-Labels = NDArray[Any]  # float labels (binary, regression) or class indices
-
-
-class LinearLoss:
-    """Base of the linear-model losses ``f(w; (x, y)) = phi(w.x, y)``.
-
-    Subclasses define :meth:`phi` (the loss of the margin/prediction ``m = w.x``)
-    and :meth:`dloss` (``d phi / d m``); ``value`` and ``grad`` follow.
-    """
-
-    name: str
-    task: Task
-
-    def dim(self, d_features: int, n_classes: int) -> int:
-        """Number of parameters: ``d_features`` (no bias; a bias is a feature)."""
-        return int(d_features)
-
-    def init(self, dim: int, rng: np.random.Generator) -> F64:
-        """Initial point ``w_1 = 0`` (deterministic; ``rng`` is not used)."""
-        return np.zeros(dim, dtype=np.float64)
-
-    def phi(self, m: F64, y: F64) -> F64:
-        raise NotImplementedError
-
-    def dloss(self, m: F64, y: F64) -> F64:
-        raise NotImplementedError
-
-    def value(self, W: F64, X: F64, y: Labels) -> F64:
-        """Per-sample losses ``(r, m)`` of ``W (r, p)`` on ``X (r, m, d)``."""
-        return self.phi(np.einsum("rmd,rd->rm", X, W), np.asarray(y, np.float64))
-
-    def grad(self, W: F64, x: F64, y: Labels) -> F64:
-        """Gradients ``(r, p)``: ``dloss(w.x, y) * x`` for each replica."""
-        m = np.einsum("rd,rd->r", W, x)
-        return self.dloss(m, np.asarray(y, np.float64))[:, None] * x
 
 
 @dataclass(frozen=True)
@@ -95,10 +62,10 @@ class Logistic(LinearLoss):
     loss_bound: float | None = field(default=None, init=False)
     constants_estimated: bool = field(default=False, init=False)
 
-    def lipschitz(self, radius: float) -> float:
+    def lipschitz(self, radius: float, **ball: float | None) -> float:
         return float(radius)
 
-    def smoothness(self, radius: float) -> float:
+    def smoothness(self, radius: float, **ball: float | None) -> float:
         return float(radius) ** 2 / 4.0
 
     def phi(self, m: F64, y: F64) -> F64:
@@ -123,10 +90,10 @@ class Sigmoid(LinearLoss):
     loss_bound: float | None = field(default=1.0, init=False)
     constants_estimated: bool = field(default=False, init=False)
 
-    def lipschitz(self, radius: float) -> float:
+    def lipschitz(self, radius: float, **ball: float | None) -> float:
         return float(radius) / 4.0
 
-    def smoothness(self, radius: float) -> float:
+    def smoothness(self, radius: float, **ball: float | None) -> float:
         return float(radius) ** 2 / (6.0 * math.sqrt(3.0))
 
     def phi(self, m: F64, y: F64) -> F64:
@@ -157,10 +124,10 @@ class Huber(LinearLoss):
             self, "threshold", check_positive(self.threshold, "threshold")
         )
 
-    def lipschitz(self, radius: float) -> float:
+    def lipschitz(self, radius: float, **ball: float | None) -> float:
         return self.threshold * float(radius)
 
-    def smoothness(self, radius: float) -> float:
+    def smoothness(self, radius: float, **ball: float | None) -> float:
         return float(radius) ** 2
 
     def phi(self, m: F64, y: F64) -> F64:
@@ -195,12 +162,12 @@ class MLP:
             self, "hidden", check_int(self.hidden, "hidden", min_value=1)
         )
 
-    def lipschitz(self, radius: float) -> float:
+    def lipschitz(self, radius: float, **ball: float | None) -> float:
         raise NotImplementedError(
             "MLP constants are estimated from data: use estimate_constants()"
         )
 
-    def smoothness(self, radius: float) -> float:
+    def smoothness(self, radius: float, **ball: float | None) -> float:
         raise NotImplementedError(
             "MLP constants are estimated from data: use estimate_constants()"
         )
@@ -254,13 +221,15 @@ class MLP:
         )
 
 
-Loss = Logistic | Sigmoid | Huber | MLP
+Loss = Logistic | Sigmoid | Huber | RegLogistic | LeastSquares | MLP
 
 #: Every loss of the harness, by name (the ``--losses`` names of the CLI).
 LOSSES: dict[str, Loss] = {
     "logistic": Logistic(),
     "sigmoid": Sigmoid(),
     "huber": Huber(),
+    "logistic-l2": RegLogistic(),
+    "least-squares": LeastSquares(),
     "mlp": MLP(),
 }
 

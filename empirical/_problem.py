@@ -68,8 +68,9 @@ def make_problem(
 
     Args:
         loss: a key of :data:`~empirical._losses.LOSSES` (``"logistic"``,
-            ``"sigmoid"``, ``"huber"``, ``"mlp"``) or a loss instance such as
-            ``Huber(threshold=2.0)``.
+            ``"sigmoid"``, ``"huber"``, ``"logistic-l2"``, ``"least-squares"``,
+            ``"mlp"``) or a loss instance such as ``Huber(threshold=2.0)``;
+            ``"logistic-l2"`` and ``"least-squares"`` need a ``diameter``.
         dataset: a name in :data:`~empirical._data.DATASETS`.
         n_samples: training-set size ``n >= 2``; the data set must hold
             ``n_samples + 1 + MIN_TEST_POINTS`` points (the training set, the
@@ -98,7 +99,12 @@ def make_problem(
         est = estimate_constants(loss_obj, ds, rng=np.random.default_rng(s))
         lip, smooth, method = est.lipschitz, est.smoothness, est.method
     else:
-        lip, smooth = loss_obj.lipschitz(r), loss_obj.smoothness(r)
+        ball = {
+            "ball_radius": None if dia is None else dia / 2,
+            "label_bound": float(np.abs(np.asarray(ds.y, np.float64)).max()),
+        }
+        lip = loss_obj.lipschitz(r, **ball)
+        smooth = loss_obj.smoothness(r, **ball)
         method = "exact (THEORY.md, losses with exact constants)"
     return Problem(
         dataset=ds,
@@ -111,6 +117,7 @@ def make_problem(
         constants_estimated=loss_obj.constants_estimated,
         constants_method=method,
         diameter=dia,
+        strong_convexity=getattr(loss_obj, "strong_convexity", None),
     )
 
 

@@ -175,6 +175,7 @@ def _run_numba(
             delta,
             diverged,
             _ball_radius(problem),
+            float(getattr(loss, "reg", 0.0)),
         )
         bar.update(t1 - t0)
         if diverged.any():
@@ -239,6 +240,8 @@ def _final_losses(
     P, n = len(dr.j), problem.n_samples
     if isinstance(loss, LinearLoss):  # one BLAS product for every replica
         vals = loss.phi(W @ ds.X.T, np.asarray(ds.y, np.float64)[None, :])
+        if loss.reg:
+            vals = vals + loss.penalty(W)[:, None]
     else:
         N = ds.n_points
         vals = np.concatenate(
@@ -375,6 +378,7 @@ def simulate_pairs(
             dr.j,
             problem.n_samples,
             out,
+            float(getattr(loss, "reg", 0.0)),
         )
         tr, te, trp, tep, probe = out
     else:

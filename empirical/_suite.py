@@ -12,10 +12,12 @@ Families of settings (a *tag* on each :class:`~empirical._task.SweepTask`):
                  without [rule-tau]: [H-ncvx], [R-ncvx], [D-ncvx].
 ``ncvx-digits``  sigmoid on digits_binary, decaying, a few delays.
 ``mlp``          tanh MLP on digits (constants estimated), tau in {0, max}.
+``scvx``         L2-logistic (gamma = 0.05) on breast_cancer, projected onto a ball of
+                 diameter 4, tau in {0, max}: [H-scvx] at tau = 0, [D-cvx] for tau > 0.
+``lsq``          least squares on diabetes, projected (diameter 4), tau in {0, max}:
+                 the quadratic setting ([H-cvx], [D-cvx]; [DSLST-quad] is rate only).
 
-No loss of the project is strongly convex, so [H-scvx] is reported "not
-applicable" (honestly, with the reason) rather than run on a loss that violates
-its hypothesis. Delays are ``constant`` so that the measured effect is the effect
+Delays are ``constant`` so that the measured effect is the effect
 of exactly ``tau`` (the closed forms use ``tau_t = tau``); ``--delays-from TRACE``
 replaces them by a recorded trace.
 """
@@ -80,6 +82,13 @@ LOGISTIC_ETA = 0.5
 SIGMOID_C = 10.0
 HUBER_ETA = 0.1
 MLP_ETA = 0.1
+# L2-logistic: beta = 1/4 + gamma = 0.3, so [H-scvx]'s eta <= 1/beta = 3.3 holds at
+# 0.5; a ball of diameter 4 (||w|| <= 2) is reached in the run (the unregularised
+# iterates grow past it), so the projection is active. Least squares: beta = 1,
+# eta = 0.1 as for Huber, same ball.
+SCVX_ETA = 0.5
+LSQ_ETA = 0.1
+BALL_DIAMETER = 4.0
 
 _FAMILY_LOSS = {
     "cvx-tau": "logistic",
@@ -89,6 +98,8 @@ _FAMILY_LOSS = {
     "ncvx-tau": "sigmoid",
     "ncvx-digits": "sigmoid",
     "mlp": "mlp",
+    "scvx": "logistic-l2",
+    "lsq": "least-squares",
 }
 _FAMILY_DATASET = {
     "cvx-tau": "breast_cancer",
@@ -98,6 +109,8 @@ _FAMILY_DATASET = {
     "ncvx-tau": "breast_cancer",
     "ncvx-digits": "digits_binary",
     "mlp": "digits",
+    "scvx": "breast_cancer",
+    "lsq": "diabetes",
 }
 
 
@@ -158,6 +171,12 @@ def _family(tag: str, cfg: SuiteConfig, base: dict[str, Any]) -> list[dict[str, 
                     "n_samples": 1000,
                 }
             )
+    elif tag in ("scvx", "lsq"):
+        eta = SCVX_ETA if tag == "scvx" else LSQ_ETA
+        out = [
+            {"max_delay": tau, "step_size": eta, "diameter": BALL_DIAMETER}
+            for tau in sorted({0, top})
+        ]
     elif tag == "mlp":
         out = [
             {

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from bounds._schedules import resolve_step_sizes
 from empirical._delays import AbstractDelay
-from empirical._losses import MLP, Huber, Logistic, Sigmoid
+from empirical._losses import MLP, Huber, LeastSquares, Logistic, RegLogistic, Sigmoid
 from empirical._problem import Problem
 from empirical._simulate import _draw
 
@@ -33,7 +33,9 @@ def _sig(z: float) -> float:
 
 def _scalar_loss(loss: Any, m: float, y: float) -> tuple[float, float]:
     """(phi(m, y), phi'(m, y)) for the linear losses, from the THEORY.md formulas."""
-    if isinstance(loss, Logistic):
+    if isinstance(loss, LeastSquares):
+        return 0.5 * (m - y) ** 2, m - y
+    if isinstance(loss, Logistic | RegLogistic):  # penalty added by the callers
         z = -y * m
         value = max(z, 0.0) + math.log1p(math.exp(-abs(z)))
         return value, -y * _sig(z)
@@ -52,14 +54,15 @@ def ref_value(
     if isinstance(loss, MLP):
         return float(loss.value(w[None], x[None, None], np.array([[y]]))[0, 0])
     m = sum(float(a) * float(b) for a, b in zip(w, x, strict=True))
-    return _scalar_loss(loss, m, float(y))[0]
+    pen = 0.5 * loss.reg * sum(float(a) * float(a) for a in w)
+    return _scalar_loss(loss, m, float(y))[0] + pen
 
 
 def ref_grad(loss: Any, w: NDArray[np.float64], x: NDArray[np.float64], y: Any) -> Any:
     if isinstance(loss, MLP):
         return loss.grad(w[None], x[None], np.array([y]))[0]
     m = sum(float(a) * float(b) for a, b in zip(w, x, strict=True))
-    return _scalar_loss(loss, m, float(y))[1] * x
+    return _scalar_loss(loss, m, float(y))[1] * x + loss.reg * w
 
 
 def _project(w: NDArray[np.float64], diameter: float | None) -> NDArray[np.float64]:

@@ -123,7 +123,14 @@ def test_value_is_vectorised():
 
 
 def test_loss_metadata():
-    assert set(LOSSES) == {"logistic", "sigmoid", "huber", "mlp"}
+    assert set(LOSSES) == {
+        "logistic",
+        "sigmoid",
+        "huber",
+        "logistic-l2",
+        "least-squares",
+        "mlp",
+    }
     assert LOSSES["sigmoid"].loss_bound == 1.0
     assert not LOSSES["sigmoid"].convex
     assert LOSSES["logistic"].loss_bound is None
