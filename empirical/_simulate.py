@@ -31,15 +31,17 @@ from bounds._schedules import resolve_step_sizes
 from bounds._validation import check_choice, check_int, check_int_array
 
 from ._delays import AbstractDelay
-from ._kernels import DIVERGED_NORM, LOSS_IDS, delayed_sgd_linear, final_stats_linear
+from ._kernels import DIVERGED_NORM, LOSS_IDS, final_stats_linear
 from ._losses import Huber, LinearLoss
 from ._problem import Problem
+from ._runners import Draws, final_losses, run_numba, run_numpy
 
 __all__ = [
     "BACKENDS",
     "DivergenceError",
     "RunStats",
     "default_record_steps",
+    "simulate_draws",
     "simulate_pairs",
 ]
 
@@ -81,18 +83,7 @@ class RunStats:
     final_iterates: NDArray[np.float64] | None = None
 
 
-@dataclass(frozen=True, eq=False)
-class _Draws:
-    """The random inputs of a run; every backend (and the test reference) uses these."""
-
-    perm: NDArray[np.int64]  # (P, N): rows of X; [:n] = S_p, [n] = z'_p, [n+1:] = test
-    j: NDArray[np.int64]  # (P,)
-    idx: NDArray[np.int32]  # (P, T): i_t, 0-based
-    delays: NDArray[np.int64]  # (P, T): effective delays
-    w0: NDArray[np.float64]  # (P, p): initial point of pair p (both runs)
-
-
-def _draw(problem: Problem, delay: AbstractDelay, T: int, P: int, seed: int) -> _Draws:
+def _draw(problem: Problem, delay: AbstractDelay, T: int, P: int, seed: int) -> Draws:
     # Separate child streams, so that changing the delay model (say, sweeping tau)
     # leaves the data split, the replaced index, the start and the index sequence
     # unchanged: sweeps compare runs that differ only in what is swept.
@@ -110,7 +101,7 @@ def _draw(problem: Problem, delay: AbstractDelay, T: int, P: int, seed: int) -> 
     idx = np.random.default_rng(s_idx).integers(0, n, size=(P, T), dtype=np.int32)
     raw = delay.sample(np.random.default_rng(s_delay), T, P)
     eff = np.minimum(raw, np.arange(T, dtype=np.int64)[None, :])
-    return _Draws(perm=perm, j=j, idx=idx, delays=eff, w0=w0)
+    return Draws(perm=perm, j=j, idx=idx, delays=eff, w0=w0)
 
 
 def default_record_steps(n_steps: int, k: int = 40) -> NDArray[np.int64]:
@@ -122,155 +113,6 @@ def default_record_steps(n_steps: int, k: int = 40) -> NDArray[np.int64]:
     """
     steps = np.unique(np.round(np.geomspace(1, n_steps, k)).astype(np.int64))
     return np.union1d(steps, [n_steps]).astype(np.int64)
-
-
-def _ball_radius(problem: Problem) -> float:
-    """Radius ``D/2`` of the projection ball, or 0 (no projection)."""
-    return 0.0 if problem.diameter is None else problem.diameter / 2.0
-
-
-def _run_numba(
-    problem: Problem,
-    dr: _Draws,
-    eta: NDArray[np.float64],
-    rec: NDArray[np.int64],
-    blocks: list[tuple[int, int]],
-    bar: Any,
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
-    ds, loss = problem.dataset, problem.loss
-    P, T = dr.idx.shape
-    n = problem.n_samples
-    B = int(dr.delays.max()) + 1
-    y = np.asarray(ds.y, dtype=np.float64)
-    x_norm = np.sqrt(np.einsum("ij,ij->i", ds.X, ds.X))
-    ring = np.zeros((P, 2, B, problem.dim))
-    ring[:, :, 1 % B, :] = dr.w0[:, None, :]
-    norm_bound = np.repeat(np.linalg.norm(dr.w0, axis=1)[:, None], 2, axis=1)
-    rec_slot = np.full(T, -1, dtype=np.int32)
-    rec_slot[rec - 1] = np.arange(len(rec), dtype=np.int32)
-    delta = np.zeros((P, len(rec)))
-    diverged = np.zeros(P, dtype=np.int64)
-    param = loss.threshold if isinstance(loss, Huber) else 0.0
-    tau32 = dr.delays.astype(np.int32)
-    train_idx = np.ascontiguousarray(dr.perm[:, :n])
-    repl = np.ascontiguousarray(dr.perm[:, n])
-    for t0, t1 in blocks:
-        delayed_sgd_linear(
-            LOSS_IDS[loss.name],
-            param,
-            ds.X,
-            y,
-            x_norm,
-            train_idx,
-            repl,
-            dr.j,
-            dr.idx,
-            tau32,
-            eta,
-            rec_slot,
-            ring,
-            norm_bound,
-            t0,
-            t1,
-            delta,
-            diverged,
-            _ball_radius(problem),
-            float(getattr(loss, "reg", 0.0)),
-        )
-        bar.update(t1 - t0)
-        if diverged.any():
-            break
-    final = ring[:, :, (T + 1) % B, :]
-    return np.concatenate([final[:, 0], final[:, 1]]), delta, diverged
-
-
-def _run_numpy(
-    problem: Problem,
-    dr: _Draws,
-    eta: NDArray[np.float64],
-    rec: NDArray[np.int64],
-    blocks: list[tuple[int, int]],
-    bar: Any,
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
-    ds, loss = problem.dataset, problem.loss
-    P, T = dr.idx.shape
-    n = problem.n_samples
-    B = int(dr.delays.max()) + 1
-    pairs = np.arange(P)
-    reps = np.arange(2 * P)
-    ring = np.zeros((B, 2 * P, problem.dim))  # rows: P runs on S, then P runs on S'
-    ring[1 % B] = np.concatenate([dr.w0, dr.w0])
-    col = {int(s): c for c, s in enumerate(rec)}
-    delta = np.zeros((P, len(rec)))
-    diverged = np.zeros(P, dtype=np.int64)
-    radius = _ball_radius(problem)
-    for t0, t1 in blocks:
-        for t in range(t0, t1):
-            i = dr.idx[:, t - 1]
-            a = dr.perm[pairs, i]
-            b = np.where(i == dr.j, dr.perm[:, n], a)
-            rows = np.concatenate([a, b])
-            old = np.tile((t - dr.delays[:, t - 1]) % B, 2)
-            g = loss.grad(ring[old, reps], ds.X[rows], ds.y[rows])
-            new = ring[t % B] - np.tile(eta[:, t - 1], 2)[:, None] * g
-            sq = np.einsum("rp,rp->r", new, new)
-            if radius > 0:  # projection onto the ball ||w|| <= radius
-                nrm = np.sqrt(sq)
-                out = (nrm > radius) & np.isfinite(nrm)
-                new[out] *= (radius / nrm[out])[:, None]
-                sq = np.where(out, radius**2, sq)
-            bad = ~(sq <= DIVERGED_NORM**2)
-            if bad.any():
-                diverged[(bad[:P] | bad[P:]) & (diverged == 0)] = t
-                break
-            ring[(t + 1) % B] = new
-            if t in col:
-                diff = new[:P] - new[P:]
-                delta[:, col[t]] = np.sqrt(np.einsum("rp,rp->r", diff, diff))
-        bar.update(t1 - t0)
-        if diverged.any():
-            break
-    return ring[(T + 1) % B], delta, diverged
-
-
-def _final_losses(
-    problem: Problem, dr: _Draws, W: NDArray[np.float64]
-) -> tuple[NDArray[np.float64], ...]:
-    ds, loss = problem.dataset, problem.loss
-    P, n = len(dr.j), problem.n_samples
-    if isinstance(loss, LinearLoss):  # one BLAS product for every replica
-        vals = loss.phi(W @ ds.X.T, np.asarray(ds.y, np.float64)[None, :])
-        if loss.reg:
-            vals = vals + loss.penalty(W)[:, None]
-    else:
-        N = ds.n_points
-        vals = np.concatenate(
-            [
-                loss.value(
-                    W[r : r + 2],
-                    np.broadcast_to(ds.X, (2, N, ds.n_features)),
-                    np.broadcast_to(ds.y, (2, N)),
-                )
-                for r in range(0, 2 * P, 2)
-            ]
-        )
-    v, vp = vals[:P], vals[P:]  # runs on S, runs on S'
-    rows = np.arange(P)[:, None]
-    train_rows = dr.perm[:, :n]
-    train_prime = train_rows.copy()
-    train_prime[np.arange(P), dr.j] = dr.perm[:, n]
-    test_rows = dr.perm[:, n + 1 :]
-    probe = np.concatenate(
-        [test_rows, train_rows[np.arange(P), dr.j][:, None], dr.perm[:, n : n + 1]],
-        axis=1,
-    )
-    return (
-        v[rows, train_rows].mean(axis=1),
-        v[rows, test_rows].mean(axis=1),
-        vp[rows, train_prime].mean(axis=1),
-        vp[rows, test_rows].mean(axis=1),
-        np.abs(v[rows, probe] - vp[rows, probe]).max(axis=1),
-    )
 
 
 def simulate_pairs(
@@ -322,6 +164,43 @@ def simulate_pairs(
     T = check_int(n_steps, "n_steps", min_value=1)
     P = check_int(n_pairs, "n_pairs", min_value=1)
     seed = check_int(seed, "seed", min_value=0)
+    dr = _draw(problem, delay, T, P, seed)
+    return simulate_draws(
+        problem,
+        dr,
+        step_size=step_size,
+        max_delay=delay.max_delay,
+        seed=seed,
+        record_steps=record_steps,
+        backend=backend,
+        progress=progress,
+    )
+
+
+def simulate_draws(
+    problem: Problem,
+    draws: Draws,
+    *,
+    step_size: Any,
+    max_delay: int | None,
+    seed: int = 0,
+    record_steps: Any = None,
+    backend: str = "auto",
+    progress: bool = False,
+) -> RunStats:
+    """Run the coupled pairs given by ``draws`` (see :func:`simulate_pairs`).
+
+    ``max_delay`` is the delay model's bound (``None``: unbounded; the realised
+    maximum is recorded); ``seed`` is recorded only. Any :class:`Draws` is
+    accepted: :func:`simulate_pairs` draws them at random, the worst-case search
+    of :mod:`empirical._worst_case` builds them around one data set.
+
+    Raises:
+        InvalidParameterError: an invalid argument.
+        DivergenceError: the iterates blew up (names the step, step size, delay).
+    """
+    P, T = draws.idx.shape
+    dr = draws
     check_choice(backend, "backend", BACKENDS)
     linear = isinstance(problem.loss, LinearLoss)
     if backend == "numba" and not linear:
@@ -343,7 +222,6 @@ def simulate_pairs(
             )
         rec = np.union1d(rec, [T]).astype(np.int64)
 
-    dr = _draw(problem, delay, T, P, seed)
     eta = np.ascontiguousarray(
         resolve_step_sizes(step_size, n_steps=T, delays=dr.delays)
     )
@@ -354,7 +232,7 @@ def simulate_pairs(
     from tqdm import tqdm
 
     with tqdm(total=T, disable=not progress, desc="delayed SGD", unit="step") as bar:
-        run = _run_numba if use == "numba" else _run_numpy
+        run = run_numba if use == "numba" else run_numpy
         W, delta, diverged = run(problem, dr, eta, rec, blocks, bar)
     if diverged.any():
         p = int(np.flatnonzero(diverged)[np.argmin(diverged[diverged > 0])])
@@ -362,7 +240,7 @@ def simulate_pairs(
         raise DivergenceError(
             f"run diverged at step t={t} (pair {p}): ||w|| > {DIVERGED_NORM:g} or not "
             f"finite, with step_size={float(eta[p, t - 1])!r} and delay tau_t="
-            f"{int(dr.delays[p, t - 1])} (max_delay={delay.max_delay}); "
+            f"{int(dr.delays[p, t - 1])} (max_delay={max_delay}); "
             "reduce the step size"
         )
     if use == "numba":
@@ -382,8 +260,8 @@ def simulate_pairs(
         )
         tr, te, trp, tep, probe = out
     else:
-        tr, te, trp, tep, probe = _final_losses(problem, dr, W)
-    tau = delay.max_delay if delay.max_delay is not None else int(dr.delays.max())
+        tr, te, trp, tep, probe = final_losses(problem, dr, W)
+    tau = max_delay if max_delay is not None else int(dr.delays.max())
     return RunStats(
         problem=problem,
         n_pairs=P,
