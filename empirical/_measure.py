@@ -40,6 +40,7 @@ __all__ = [
     "estimate_mean",
     "fit_slope",
     "measure",
+    "model_stability",
 ]
 
 #: Above this absolute sample skewness ``method="auto"`` uses the BCa bootstrap.
@@ -304,6 +305,11 @@ class Measurement:
         train_loss, test_loss: final losses of the run on ``S``.
         record_steps: steps ``t`` at which ``delta_t`` was recorded.
         delta_curve: estimate of ``E delta_t`` at each record step.
+        model_stability: on-average model stability, the mean over pairs of
+            ``delta_T^2 = ||w_T - w'_T||^2`` (Lei & Ying 2020, Definition 4,
+            squared l2): each pair draws ``S``, the replaced index ``i`` uniformly,
+            ``z'_i`` and the algorithm's randomness, so the mean is an unbiased
+            estimate of ``E_{S,S',A} (1/n) sum_i ||A(S) - A(S^(i))||^2``.
     """
 
     stability: Estimate
@@ -314,6 +320,13 @@ class Measurement:
     test_loss: Estimate
     record_steps: tuple[int, ...]
     delta_curve: tuple[Estimate, ...]
+    model_stability: Estimate | None = None
+
+    @property
+    def train_loss_ucl(self) -> float:
+        """Upper confidence limit of the expected training loss, for the
+        data-dependent bounds (one-sided level ``(1 + confidence) / 2``)."""
+        return self.train_loss.high
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
@@ -330,7 +343,26 @@ class Measurement:
         }
         d["record_steps"] = list(self.record_steps)
         d["delta_curve"] = [e.to_dict() for e in self.delta_curve]
+        if self.model_stability is not None:
+            d["model_stability"] = self.model_stability.to_dict()
+        d["train_loss_ucl"] = self.train_loss_ucl
         return d
+
+
+def model_stability(delta_T: ArrayLike, *, confidence: float = 0.95) -> Estimate:
+    """On-average model stability from the final divergences of coupled pairs.
+
+    ``mean(delta_T^2)`` with its interval (:func:`estimate_mean`); see
+    :attr:`Measurement.model_stability` for what it estimates.
+
+    Examples:
+        >>> model_stability([0.0, 1.0, 2.0, 3.0], confidence=0.9).mean
+        3.5
+    """
+    d = np.asarray(delta_T, dtype=np.float64).ravel()
+    if (d < 0).any():
+        raise InvalidParameterError("delta_T must be >= 0 (a norm)")
+    return estimate_mean(d**2, confidence=confidence)
 
 
 def measure(run_stats: Any, *, confidence: float = 0.95) -> Measurement:
@@ -365,4 +397,5 @@ def measure(run_stats: Any, *, confidence: float = 0.95) -> Measurement:
         test_loss=est(run_stats.test_loss),
         record_steps=tuple(int(t) for t in np.asarray(run_stats.record_steps)),
         delta_curve=tuple(est(delta[:, j]) for j in range(delta.shape[1])),
+        model_stability=model_stability(delta[:, -1], confidence=confidence),
     )

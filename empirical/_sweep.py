@@ -162,6 +162,7 @@ def run_task(task: SweepTask) -> dict[str, Any]:
         "samples": {
             "gap": (np.asarray(rs.test_loss) - np.asarray(rs.train_loss)).tolist(),
             "stability": np.asarray(rs.probe_diff).tolist(),
+            "delta_T": np.asarray(rs.delta)[:, -1].tolist(),
         },
         "verdicts": verdicts,
         "timing": {"wall_s": time.perf_counter() - start},
