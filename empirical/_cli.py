@@ -76,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="continue OUTPUT/results.jsonl instead of starting afresh",
     )
     v.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    v.add_argument(
+        "--worst-case",
+        action="store_true",
+        help="add the worst-case search for uniform stability (slower)",
+    )
     _add_common(v)
     s = sub.add_parser("sweep", help="run a grid of settings, append results to a file")
     s.add_argument(
@@ -204,6 +209,7 @@ def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
         seed=args.seed,
         theorems=theorems,
         delays_from=args.delays_from,
+        worst_case=args.worst_case,
     )
     executor = _executor("local", args.workers)
     out.mkdir(parents=True, exist_ok=True)

@@ -72,6 +72,38 @@ def _slope(xs: Sequence[float], ests: Sequence[dict[str, Any]]) -> dict[str, Any
         return {"slope": None, "reason": str(exc)}
 
 
+def _paired_slope(
+    xs: Sequence[float], recs: Sequence[dict[str, Any]], q: str, varying: str = ""
+) -> dict[str, Any]:
+    """Log-log slope of ``q`` over ``recs`` against ``xs``.
+
+    Records that share seed, problem and pair count (all :data:`_PAIRING_KEYS`
+    but ``varying``) share their pairs (common random numbers), so their points
+    are correlated: the paired bootstrap resamples pairs jointly across all points
+    (:func:`~empirical._measure.bootstrap_slope`). Otherwise the points are
+    independent and :func:`~empirical._measure.fit_slope` applies.
+    """
+    import numpy as np
+
+    from bounds import InvalidParameterError
+
+    from ._measure import bootstrap_slope
+
+    keys = [k for k in _PAIRING_KEYS if k != varying]
+    c0 = recs[0]["config"]
+    paired = all(
+        all(r["config"][k] == c0[k] for k in keys) and q in r.get("samples", {})
+        for r in recs
+    )
+    if not paired:
+        return _slope(xs, [r["measurement"][q] for r in recs])
+    try:
+        samples = np.array([r["samples"][q] for r in recs]).T
+        return bootstrap_slope(xs, samples).to_dict()
+    except InvalidParameterError as exc:
+        return {"slope": None, "reason": str(exc)}
+
+
 def _bound_exponent(
     rec: dict[str, Any], key: str, name: str, lo: float, hi: float
 ) -> float | None:
@@ -177,10 +209,8 @@ def findings(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
                 "theorem": key,
                 "n": ns,
                 "gap": [r["measurement"]["gap"] for r in rs],
-                "gap_slope": _slope(ns, [r["measurement"]["gap"] for r in rs]),
-                "stability_slope": _slope(
-                    ns, [r["measurement"]["stability"] for r in rs]
-                ),
+                "gap_slope": _paired_slope(ns, rs, "gap", "n_samples"),
+                "stability_slope": _paired_slope(ns, rs, "stability", "n_samples"),
                 "bound_exponent": _bound_exponent(
                     rs[0], key, "n_samples", ns[0], ns[-1]
                 ),
@@ -241,7 +271,7 @@ def _r_vs_d(nc: list[dict[str, Any]]) -> dict[str, Any]:
             ],
         )
         exps[k] = round(fit.slope, 10)
-    m = _slope(x, stab)
+    m = _paired_slope(x, nc, "stability")
     follows = "undetermined"
     ratio = _paired_ratio(nc[0], nc[-1], "stability")
     bound_ratio = {
@@ -293,7 +323,7 @@ def _r_vs_d(nc: list[dict[str, Any]]) -> dict[str, Any]:
         "stability_ratio_max_tau_over_tau0": ratio,
         "bound_ratios": bound_ratio,
         "stability_slope_vs_tau_plus_1": m,
-        "delta_T_slope_vs_tau_plus_1": _slope(x, dT),
+        "delta_T_slope_vs_tau_plus_1": _paired_slope(x, nc, "delta_T"),
         "bound_slopes_vs_tau_plus_1": exps,
         "follows": follows,
     }

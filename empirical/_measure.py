@@ -70,8 +70,9 @@ class Estimate:
         low, high: confidence limits (``confidence`` two-sided, so each one-sided
             limit has error rate ``(1 - confidence) / 2``).
         n: number of independent samples.
-        method: ``"t"`` (Student-t), ``"bca"`` (bootstrap) or ``"exact"`` (all
-            samples equal, zero-width interval).
+        method: ``"t"`` (Student-t), ``"bca"`` (bootstrap), ``"uninformative"``
+            (all samples equal: the interval is ``(-inf, inf)``) or ``"exact"``
+            (a deterministic value, e.g. a bound, wrapped as an estimate).
         confidence: the nominal two-sided coverage.
     """
 
@@ -134,8 +135,10 @@ def estimate_mean(
     mean = float(x.mean())
     sd = float(x.std(ddof=1))
     if sd == 0.0 or sd <= 1e-15 * max(abs(mean), 1e-300):
-        # All samples (numerically) equal: the mean is exact for this sample.
-        return Estimate(mean, mean, mean, n, "exact", conf)
+        # All samples (numerically) equal, e.g. no pair drew the differing index:
+        # the spread says nothing about the mean's uncertainty (a zero-width
+        # interval would claim certainty), so the interval is uninformative.
+        return Estimate(mean, -math.inf, math.inf, n, "uninformative", conf)
     if method == "auto":
         skew = float(stats.skew(x, bias=False))
         method = "bca" if abs(skew) > SKEW_THRESHOLD else "t"
@@ -213,6 +216,19 @@ def fit_slope(
             f"got {xs.size} and {len(estimates)}"
         )
     lx = _positive_log(xs, "x")
+    informative = [math.isfinite(e.high - e.low) for e in estimates]
+    if sum(informative) < 2:
+        raise InvalidParameterError(
+            "fit_slope needs >= 2 estimates with a finite interval; "
+            f"{len(estimates) - sum(informative)} of {len(estimates)} are uninformative"
+        )
+    if not all(informative):  # an uninformative point carries no weight
+        keep = np.array(informative)
+        return fit_slope(
+            xs[keep],
+            [e for e, k in zip(estimates, informative, strict=True) if k],
+            confidence=conf,
+        )
     means = np.array([e.mean for e in estimates])
     ly = _positive_log(means, "estimates.mean")
     z = stats.norm.ppf(0.5 + estimates[0].confidence / 2)
@@ -253,9 +269,14 @@ def bootstrap_slope(
     """Log-log slope of the mean curve of correlated columns, bootstrapped over rows.
 
     ``samples`` has shape ``(n_pairs, k)``: the same pairs measured at ``k`` values
-    of ``x`` (e.g. ``delta_t`` at the record steps of one run). The columns are
+    of ``x`` (``delta_t`` at the record steps of one run, or one quantity over
+    settings that share seeds: common random numbers give pair ``p`` the same data,
+    replaced sample and index sequence in every setting). The columns are
     correlated, so :func:`fit_slope`'s independence is wrong; resampling whole rows
-    keeps the correlation. Percentile interval, fixed seed.
+    (pairs jointly across all points of the fit: the paired bootstrap) keeps the
+    correlation. Percentile interval, fixed seed. With no variation across pairs,
+    or when more than ``(1 - confidence)/2`` of the resampled mean curves are not
+    positive, the interval is ``(-inf, inf)`` (method ``"uninformative"``).
 
     Raises:
         InvalidParameterError: a wrong shape, a nonpositive x or mean, a
@@ -284,9 +305,15 @@ def bootstrap_slope(
     idx = rng.integers(0, s.shape[0], size=(n_boot, s.shape[0]))
     boots = s[idx].mean(axis=1)  # (n_resamples, k)
     ok = (boots > 0).all(axis=1)
-    b = slope_of(boots[ok])
     alpha = (1 - conf) / 2
-    lo, hi = np.quantile(b, [alpha, 1 - alpha]) if b.size else (np.nan, np.nan)
+    flat = bool((s == s[:1]).all())  # every pair measured the same: no spread
+    if flat or (~ok).mean() > alpha:
+        # No variation, or so many resampled mean curves touch zero that the
+        # percentile limits depend on how those are treated: say so instead of
+        # printing a zero-width or arbitrary interval.
+        return SlopeFit(slope, -math.inf, math.inf, icpt, int(xs.size), "uninformative")
+    b = slope_of(boots[ok])
+    lo, hi = np.quantile(b, [alpha, 1 - alpha])
     return SlopeFit(slope, float(lo), float(hi), icpt, int(xs.size), "bootstrap-pairs")
 
 
@@ -378,7 +405,7 @@ def measure(run_stats: Any, *, confidence: float = 0.95) -> Measurement:
         ...     test_loss_prime=np.full(3, 0.5))
         >>> m = measure(rs)
         >>> round(m.stability.mean, 6), m.gap.mean, m.delta_T.method
-        (0.2, 0.5, 'exact')
+        (0.2, 0.5, 'uninformative')
     """
     delta = np.asarray(run_stats.delta, dtype=np.float64)
 

@@ -166,8 +166,16 @@ def write_report(
         from ._figures import make_figures
 
         figs = [p.name for p in make_figures(out, records)]
+    n_verdicts = sum(r["status"] in ("holds", "inconclusive", "violated") for r in rows)
+    multiplicity = {
+        "verdicts": n_verdicts,
+        "gap_verdicts": n_verdicts,
+        "one_sided_error_per_verdict": 0.025,
+        "correction": "none",
+    }
     report = {
         "config": config,
+        "multiplicity": multiplicity,
         "versions": package_versions(),
         "wall_s": wall_s,
         "table": rows,
@@ -192,6 +200,18 @@ def write_report(
         "Intervals are 95% (Student-t, or BCa bootstrap for skewed samples) over "
         "independent coupled pairs; verdict: upper limit below the closed form = "
         "holds, lower limit above = violated.",
+        "",
+        f"Multiplicity: the table holds {n_verdicts} stability verdicts and as many "
+        "gap verdicts, each a one-sided check at error rate 2.5%, with no "
+        "correction: were every bound exactly tight, about "
+        f"{0.025 * n_verdicts:.1f} of each would read 'violated' by chance, so a "
+        "lone 'violated' is a reason to rerun with more pairs or another seed "
+        f"(a Bonferroni reading of the whole table needs level 1 - 0.05/{max(n_verdicts, 1)}).",
+        "",
+        "Gap verdicts are conditional on the fixed data pool: every pair draws its "
+        "training set, replacement and test set from the same finite data set, so "
+        "a measured gap is the gap with respect to that pool (its empirical "
+        "distribution), not to the unknown population it was sampled from.",
         "",
         format_table(rows, markdown=True),
         "",

@@ -201,6 +201,7 @@ def build_suite(
     seed: int = 0,
     theorems: Sequence[str] = (),
     delays_from: str | None = None,
+    worst_case: bool = False,
 ) -> list[SweepTask]:
     """The tasks of the verification suite.
 
@@ -214,6 +215,7 @@ def build_suite(
         seed: base seed (every task uses it; tasks differ by their config).
         theorems: restrict the verdicts to these theorem keys.
         delays_from: a staleness trace file replacing the constant delays.
+        worst_case: add the worst-case search to every linear-loss setting.
 
     Raises:
         InvalidParameterError: nothing is left to run, or a bad value.
@@ -268,6 +270,9 @@ def build_suite(
         for r in rows:
             if r["max_delay"] > 0:
                 r["delay"], r["max_delay"] = f"trace:{delays_from}", trace_tau
+    if worst_case:
+        for r in rows:
+            r["worst_case"] = r["loss"] != "mlp"
     tasks = unique_tasks(SweepTask(**r) for r in rows)
     if not tasks:
         raise InvalidParameterError(

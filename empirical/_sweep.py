@@ -75,11 +75,10 @@ def check_tasks(tasks: Iterable[SweepTask]) -> None:
         _schedule(t, delays[t.delay_spec])
 
 
-def simulate_task(task: SweepTask) -> Any:
-    """Build the problem, delay model and schedule of ``task`` and simulate it."""
+def _setup(task: SweepTask) -> tuple[Any, Any, Any]:
+    """The problem, delay model and step-size schedule of ``task``."""
     from ._delays import make_delay
     from ._problem import make_problem
-    from ._simulate import simulate_pairs
 
     problem = make_problem(
         task.loss,
@@ -90,14 +89,52 @@ def simulate_task(task: SweepTask) -> Any:
         diameter=task.diameter,
     )
     delay = make_delay(task.delay_spec)
+    return problem, delay, _schedule(task, delay.max_delay)
+
+
+def simulate_task(task: SweepTask) -> Any:
+    """Build the problem, delay model and schedule of ``task`` and simulate it."""
+    from ._simulate import simulate_pairs
+
+    problem, delay, schedule = _setup(task)
     return simulate_pairs(
         problem,
-        step_size=_schedule(task, delay.max_delay),
+        step_size=schedule,
         delay=delay,
         n_steps=task.n_steps,
         n_pairs=task.n_pairs,
         seed=task.seed,
     )
+
+
+def _worst_case(task: SweepTask, verdicts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The worst-case estimate of ``task`` and, on each verdict, the tightness
+    ``bound / worst-case`` with ``worst_status``: "violated" when the lower
+    confidence limit of this lower estimate of uniform stability exceeds the
+    bound, else "consistent" (a lower estimate cannot show that a bound holds)."""
+    from ._linear_loss import LinearLoss
+    from ._simulate import DivergenceError
+    from ._worst_case import worst_case_stability
+
+    problem, delay, schedule = _setup(task)
+    if not isinstance(problem.loss, LinearLoss):
+        return {"skipped": f"loss={task.loss!r} is not a linear-model loss"}
+    try:
+        wc = worst_case_stability(
+            problem,
+            step_size=schedule,
+            delay=delay,
+            n_steps=task.n_steps,
+            seed=task.seed,
+        )
+    except DivergenceError as exc:
+        return {"skipped": str(exc)}
+    est = wc.estimate
+    for v in verdicts:
+        if v["bound"] is not None:
+            v["bound_over_worst"] = v["bound"] / est.mean if est.mean > 0 else None
+            v["worst_status"] = "violated" if est.low > v["bound"] else "consistent"
+    return wc.to_dict()
 
 
 def run_task(task: SweepTask) -> dict[str, Any]:
@@ -135,7 +172,9 @@ def run_task(task: SweepTask) -> dict[str, Any]:
         for k in keys
     ]
     p = rs.problem
+    extra = {"worst_case": _worst_case(task, verdicts)} if task.worst_case else {}
     return {
+        **extra,
         "delta_slope": _delta_slope(rs),
         "task_id": task.task_id,
         "config": task.to_dict(),
@@ -147,6 +186,8 @@ def run_task(task: SweepTask) -> dict[str, Any]:
             "convex": bool(p.convex),
             "constants_estimated": bool(p.constants_estimated),
             "constants_method": p.constants_method,
+            "diameter": p.diameter,
+            "strong_convexity": p.strong_convexity,
         },
         "realised": {
             "max_delay": int(rs.max_delay),

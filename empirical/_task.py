@@ -56,6 +56,7 @@ class SweepTask:
     then applies).
     ``theorems`` restricts the verdicts (empty: every registered theorem).
     ``diameter`` runs projected SGD onto the ball ``||w|| <= diameter / 2``.
+    ``worst_case`` adds the worst-case search of :mod:`empirical._worst_case`.
     """
 
     loss: str = "logistic"
@@ -72,6 +73,7 @@ class SweepTask:
     theorems: tuple[str, ...] = ()
     tag: str = ""
     diameter: float | None = None
+    worst_case: bool = False
 
     def __post_init__(self) -> None:
         from bounds._registry import THEOREMS
@@ -92,6 +94,10 @@ class SweepTask:
         check_task_delay(self.delay)
         if self.diameter is not None:
             check_positive(self.diameter, "diameter")
+        if not isinstance(self.worst_case, bool):
+            raise InvalidParameterError(
+                f"worst_case={self.worst_case!r} must be True or False"
+            )
         object.__setattr__(self, "theorems", tuple(self.theorems))
         for key in self.theorems:
             check_choice(key, "theorems", tuple(THEOREMS))
@@ -114,8 +120,11 @@ class SweepTask:
         sharing a setting run it once.
         """
         cfg = {k: v for k, v in self.to_dict().items() if k != "tag"}
-        if cfg["diameter"] is None:  # ids of unprojected tasks predate the field
+        # ids of tasks without these options predate the fields
+        if cfg["diameter"] is None:
             del cfg["diameter"]
+        if not cfg["worst_case"]:
+            del cfg["worst_case"]
         blob = json.dumps(cfg, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -136,7 +145,7 @@ _FIELD_TYPES: dict[str, Callable[[str], Any]] = {
         str(f.type), str
     )
     for f in dataclasses.fields(SweepTask)
-    if f.name not in {"theorems"}
+    if f.name not in {"theorems", "worst_case"}
 }
 _ALIASES = {
     "tau": "max_delay",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -46,9 +48,15 @@ def test_auto_uses_t_for_symmetric_and_bca_for_skewed() -> None:
     assert estimate_mean(rng.exponential(size=100) ** 3).method == "bca"
 
 
-def test_constant_samples_give_exact_zero_width() -> None:
+def test_constant_samples_are_uninformative() -> None:
+    # no spread says nothing about the mean's uncertainty: not a zero-width interval
     e = estimate_mean(np.full(5, 0.25))
-    assert (e.mean, e.low, e.high, e.method) == (0.25, 0.25, 0.25, "exact")
+    assert (e.mean, e.low, e.high, e.method) == (
+        0.25,
+        -math.inf,
+        math.inf,
+        "uninformative",
+    )
 
 
 @pytest.mark.parametrize(

@@ -50,9 +50,16 @@ def test_verify_quick_end_to_end(
     md = (out / "report.md").read_text()
     assert "## Findings" in md
     assert "[D-ncvx]" in md
-    # [H-scvx]: no loss of the project is strongly convex, so it is reported, not run.
+    # [H-scvx]: the projected L2-logistic row (tau = 0) is its applicable setting.
     hs = [r for r in report["table"] if r["key"] == "hardt-scvx"]
-    assert [r["status"] for r in hs] == ["not applicable"]
+    assert [r["status"] for r in hs] == ["holds"]
+    assert "logistic-l2" in hs[0]["setting"]
+    assert hs[0]["bound_over_average"] > 1
+    assert report["multiplicity"]["verdicts"] == sum(
+        r["status"] != "not applicable" for r in report["table"]
+    )
+    assert "conditional on the fixed data pool" in md
+    assert "bound/avg" in table
     # Every verdict of an applicable theorem is one of the three outcomes.
     assert {r["status"] for r in report["table"]} <= {
         "holds",
@@ -73,3 +80,22 @@ def test_real_tasks_identical_on_serial_and_process_executors() -> None:
     parallel = sweep(tasks, executor=LocalProcessExecutor(2))
     # Same seeds, same float64 operations in each process: bitwise equal records.
     assert strip(serial) == strip(parallel)
+
+
+def test_worst_case_task_adds_estimate_and_tightness() -> None:
+    from empirical._sweep import run_task
+    from empirical._table import WORST_COLUMNS, format_table, table_rows
+    from empirical._task import SweepTask
+
+    task = SweepTask(n_pairs=8, n_steps=300, n_samples=100, worst_case=True)
+    rec = run_task(task)
+    wc = rec["worst_case"]
+    assert wc["selection_seed"] != wc["report_seed"]
+    assert wc["estimate"]["n"] == wc["n_report"]
+    v = next(v for v in rec["verdicts"] if v["theorem"] == "hardt-cvx")
+    assert v["bound_over_worst"] == pytest.approx(v["bound"] / wc["estimate"]["mean"])
+    assert v["worst_status"] in ("consistent", "violated")
+    text = format_table(table_rows([rec]))
+    assert all(c in text for c in WORST_COLUMNS)
+    plain = SweepTask(n_pairs=8, n_steps=300, n_samples=100)
+    assert "worst_case" not in run_task(plain)
