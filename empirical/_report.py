@@ -21,6 +21,7 @@ from ._findings import findings as findings
 from ._table import _est, _num, pathwise_bugs
 from ._table import format_table as format_table
 from ._table import table_rows as table_rows
+from ._tightness import tightness, tightness_markdown
 
 __all__ = [
     "FIGURE_FILES",
@@ -116,6 +117,7 @@ def findings_markdown(f: dict[str, Any]) -> str:
             f"{_slope_txt(g['stability_slope'])}; {g['theorem']} exponent "
             f"{_num(g['bound_exponent'])}."
         )
+    lines += tightness_markdown(f)
     return "\n".join(lines)
 
 
@@ -160,6 +162,7 @@ def write_report(
     out.mkdir(parents=True, exist_ok=True)
     rows = table_rows(records, theorems)
     f = findings(records)
+    f["tightness"] = tightness(rows)
     bugs = [task_id for task_id, _ in pathwise_bugs(records)]
     figs: list[str] = []
     if figures:

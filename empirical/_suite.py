@@ -14,8 +14,13 @@ Families of settings (a *tag* on each :class:`~empirical._task.SweepTask`):
 ``mlp``          tanh MLP on digits (constants estimated), tau in {0, max}.
 ``scvx``         L2-logistic (gamma = 0.05) on breast_cancer, projected onto a ball of
                  diameter 4, tau in {0, max}: [H-scvx] at tau = 0, [D-cvx] for tau > 0.
-``lsq``          least squares on diabetes, projected (diameter 4), tau in {0, max}:
-                 the quadratic setting ([H-cvx], [D-cvx]; [DSLST-quad] is rate only).
+``lsq``          least squares on diabetes, projected (diameter 4), tau in {0, mid, max}
+                 and T in {T/4, T/2, T} at the largest tau: the quadratic setting
+                 ([H-cvx], [D-cvx]; slopes against [DSLST-quad]'s claimed exponents).
+``dsl-tau``      logistic on breast_cancer projected (diameter 4), the setting of Deng
+                 et al. 2024: a fixed step over tau in {0, mid, max}, and their Cor. 1
+                 regime eta = c/(tau sqrt T) over tau in {1, mid, max}: on-average
+                 model stability against tau.
 
 Delays are ``constant`` so that the measured effect is the effect
 of exactly ``tau`` (the closed forms use ``tau_t = tau``); ``--delays-from TRACE``
@@ -24,6 +29,7 @@ replaces them by a recorded trace.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -89,6 +95,10 @@ MLP_ETA = 0.1
 SCVX_ETA = 0.5
 LSQ_ETA = 0.1
 BALL_DIAMETER = 4.0
+# Deng et al. 2024 need eta <= 1/(2 beta) = 2 for the logistic loss. Their Cor. 1
+# step eta = c/(tau_bar sqrt K): c = 16 gives 0.25 at tau = 1, T = 4000, well inside.
+DSL_ETA = 0.5
+DSL_C = 16.0
 
 _FAMILY_LOSS = {
     "cvx-tau": "logistic",
@@ -100,6 +110,7 @@ _FAMILY_LOSS = {
     "mlp": "mlp",
     "scvx": "logistic-l2",
     "lsq": "least-squares",
+    "dsl-tau": "logistic",
 }
 _FAMILY_DATASET = {
     "cvx-tau": "breast_cancer",
@@ -111,12 +122,15 @@ _FAMILY_DATASET = {
     "mlp": "digits",
     "scvx": "breast_cancer",
     "lsq": "diabetes",
+    "dsl-tau": "breast_cancer",
 }
 
 
 def _family(tag: str, cfg: SuiteConfig, base: dict[str, Any]) -> list[dict[str, Any]]:
     taus = cfg.max_delays
     top = max(taus)
+    # a middle delay where the grid has room for one (not in the quick grid)
+    mid = taus[len(taus) // 2] if len(taus) > 3 else top
     out: list[dict[str, Any]] = []
     if tag == "cvx-tau":
         for tau in taus:
@@ -171,11 +185,29 @@ def _family(tag: str, cfg: SuiteConfig, base: dict[str, Any]) -> list[dict[str, 
                     "n_samples": 1000,
                 }
             )
-    elif tag in ("scvx", "lsq"):
-        eta = SCVX_ETA if tag == "scvx" else LSQ_ETA
+    elif tag == "scvx":
         out = [
-            {"max_delay": tau, "step_size": eta, "diameter": BALL_DIAMETER}
+            {"max_delay": tau, "step_size": SCVX_ETA, "diameter": BALL_DIAMETER}
             for tau in sorted({0, top})
+        ]
+    elif tag == "lsq":
+        ball: dict[str, Any] = {"step_size": LSQ_ETA, "diameter": BALL_DIAMETER}
+        out = [{"max_delay": tau, **ball} for tau in sorted({0, mid, top})]
+        out += [{"max_delay": top, "n_steps": cfg.n_steps // k, **ball} for k in (4, 2)]
+    elif tag == "dsl-tau":
+        ball = {"diameter": BALL_DIAMETER, "schedule": "constant"}
+        out = [
+            {"max_delay": tau, "step_size": DSL_ETA, **ball}
+            for tau in sorted({0, mid, top})
+        ]
+        out += [
+            {
+                "max_delay": tau,
+                "step_size": DSL_C / (tau * math.sqrt(cfg.n_steps)),
+                "tag": "dsl-cor1",
+                **ball,
+            }
+            for tau in sorted({1, mid, top} - {0})
         ]
     elif tag == "mlp":
         out = [

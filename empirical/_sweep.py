@@ -204,6 +204,7 @@ def run_task(task: SweepTask) -> dict[str, Any]:
             "gap": (np.asarray(rs.test_loss) - np.asarray(rs.train_loss)).tolist(),
             "stability": np.asarray(rs.probe_diff).tolist(),
             "delta_T": np.asarray(rs.delta)[:, -1].tolist(),
+            "model_stability": (np.asarray(rs.delta)[:, -1] ** 2).tolist(),
         },
         "verdicts": verdicts,
         "timing": {"wall_s": time.perf_counter() - start},

@@ -45,7 +45,13 @@ def test_verify_quick_end_to_end(
         "regatti_vs_delayed",
         "delta_vs_T",
         "gap_vs_n",
+        "model_stability_vs_tau",
+        "quadratic",
+        "tightness",
     } <= set(report["findings"])
+    ms = report["findings"]["model_stability_vs_tau"]
+    assert {"fixed_step", "cor1"} <= set(ms)
+    assert set(report["findings"]["tightness"]) >= {"[H-scvx]", "[D-cvx]"}
     assert report["versions"]["numpy"]
     md = (out / "report.md").read_text()
     assert "## Findings" in md
@@ -99,3 +105,28 @@ def test_worst_case_task_adds_estimate_and_tightness() -> None:
     assert all(c in text for c in WORST_COLUMNS)
     plain = SweepTask(n_pairs=8, n_steps=300, n_samples=100)
     assert "worst_case" not in run_task(plain)
+
+
+def test_tightness_picks_the_smallest_ratio_per_theorem() -> None:
+    from empirical._tightness import tightness
+
+    def row(key: str, avg: float | None, worst: float | None, setting: str) -> dict:
+        return {
+            "theorem": key,
+            "status": "holds",
+            "setting": setting,
+            "bound_over_average": avg,
+            "bound_over_worst": worst,
+        }
+
+    rows = [
+        row("[H-cvx]", 50.0, 3.0, "a"),
+        row("[H-cvx]", 20.0, 7.0, "b"),
+        row("[D-cvx]", 1e4, None, "c"),
+        {**row("[H-scvx]", 0.5, 0.1, "d"), "status": "not applicable"},
+    ]
+    t = tightness(rows)
+    assert t["[H-cvx]"]["bound_over_average"] == {"value": 20.0, "setting": "b"}
+    assert t["[H-cvx]"]["bound_over_worst"] == {"value": 3.0, "setting": "a"}
+    assert "bound_over_worst" not in t["[D-cvx]"]
+    assert "[H-scvx]" not in t
