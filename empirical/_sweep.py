@@ -130,8 +130,8 @@ def _worst_case(task: SweepTask, verdicts: list[dict[str, Any]]) -> dict[str, An
     except DivergenceError as exc:
         return {"skipped": str(exc)}
     est = wc.estimate
-    for v in verdicts:
-        if v["bound"] is not None:
+    for v in verdicts:  # the worst case estimates uniform stability only
+        if v["bound"] is not None and v["quantity"] == "uniform stability":
             v["bound_over_worst"] = v["bound"] / est.mean if est.mean > 0 else None
             v["worst_status"] = "violated" if est.low > v["bound"] else "consistent"
     return wc.to_dict()

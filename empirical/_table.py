@@ -164,6 +164,7 @@ def table_rows(
                 reasons.setdefault(key, Counter())[v["reason"]] += 1
                 continue
             seen.add(key)
+            q = v.get("quantity", "uniform stability")
             rows.append(
                 _row(
                     v["registry_key"],
@@ -174,7 +175,10 @@ def table_rows(
                     recursion=v["recursion"],
                     ratio=v["ratio"],
                     status=v["status"],
-                    flags=v["flags"],
+                    flags=[
+                        *v["flags"],
+                        *([] if q == "uniform stability" else [f"measured: {q}"]),
+                    ],
                     key=key,
                     task_id=rec["task_id"],
                 )

@@ -45,6 +45,9 @@ __all__ = [
 
 STATUSES = ("holds", "inconclusive", "violated", "not applicable")
 
+#: Recursion kinds whose pathwise bound :func:`bounds.pathwise_bound` implements.
+_PATHWISE_KINDS = ("convex", "strongly_convex", "nonconvex", "nonconvex_regatti")
+
 #: Tolerance of the pathwise check. The pathwise bound and ``delta_t`` are both
 #: float64 results of ``T`` sequential updates; each step adds a relative rounding
 #: error of a few ulp (2.2e-16), so after ``T <= 1e5`` steps the accumulated
@@ -134,6 +137,7 @@ class Verdict:
     pathwise: PathwiseCheck | None = None
     recursion_curve: tuple[float, ...] = ()
     params: dict[str, float] = field(default_factory=dict)
+    quantity: str = "uniform stability"
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
@@ -151,12 +155,22 @@ class Verdict:
         return self.pathwise is not None and self.pathwise.status == "violated"
 
 
-def theorem_params(theorem: Any, run_stats: Any) -> dict[str, float]:
+def theorem_params(
+    theorem: Any, run_stats: Any, measurement: Measurement | None = None
+) -> dict[str, float]:
     """The closed form's parameters, read off a run (an upper envelope of its schedule).
 
     ``step_size`` is the largest realised ``eta_t`` and ``c`` the largest
     ``t * eta_t``: every closed form is non-decreasing in them, so this is a valid
     bound for the realised (possibly non-constant) schedule.
+
+    The data-dependent names of Deng et al. 2024 (THEORY.md, registry part 2) are
+    upper estimates, so that the bound stays valid: ``diameter`` is the projection
+    ball's ``r``; ``init_distance`` is ``r`` (``||w_1 - w*|| <= r`` on the ball);
+    ``train_loss`` is the upper confidence limit of the measured training loss;
+    ``optimal_risk`` ``F(w*) <= E F(A(S))`` is the upper confidence limit of the
+    measured test loss (the risk on the data pool). A name the run cannot supply
+    is left out, so the theorem reports it missing.
     """
     p = run_stats.problem
     eta = np.asarray(run_stats.step_sizes, dtype=np.float64)
@@ -171,8 +185,32 @@ def theorem_params(theorem: Any, run_stats: Any) -> dict[str, float]:
         "smoothness": float(p.smoothness),
         "strong_convexity": getattr(p, "strong_convexity", None),
         "loss_bound": p.loss_bound,
+        "diameter": getattr(p, "diameter", None),
+        "init_distance": getattr(p, "diameter", None),
     }
-    return {k: available[k] for k in theorem.parameters}
+    if measurement is not None:
+        available["train_loss"] = measurement.train_loss_ucl
+        available["optimal_risk"] = measurement.test_loss.high
+    return {k: available[k] for k in theorem.parameters if available.get(k) is not None}
+
+
+def measured_quantity(theorem: Any, m: Measurement) -> tuple[Estimate | None, str]:
+    """The measured estimate of what ``theorem`` bounds, and its name.
+
+    Uniform stability: the average probe difference (:attr:`Measurement.stability`);
+    on-average model stability: the mean of ``delta_T^2``; the generalization gap:
+    the gap. ``(None, reason)`` for a quantity the harness does not measure (the
+    excess risk needs ``F(w*)``). The quantity is read off the enum member's name,
+    so new quantities of :class:`bounds.Quantity` map here without a change.
+    """
+    name = getattr(theorem.quantity, "name", "UNIFORM_STABILITY").upper()
+    if "MODEL_STABILITY" in name:
+        return m.model_stability, "on-average model stability"
+    if "GAP" in name:
+        return m.gap, "generalization gap"
+    if "UNIFORM" in name:
+        return m.stability, "uniform stability"
+    return None, f"{theorem.quantity.value} is not measured by the harness"
 
 
 def _mean_curve(pb: NDArray[np.float64]) -> tuple[float, ...]:
@@ -294,9 +332,10 @@ def verify(
         "registry_key": theorem.registry_key,
         "reference": theorem.reference.short,
         "setting": dict(setting or {}),
-        "measured": m.stability,
         "gap": m.gap,
     }
+    measured, quantity = measured_quantity(theorem, m)
+    base["measured"], base["quantity"] = measured, quantity
     flags = ["constants estimated"] if p.constants_estimated else []
     reason = theorem.applicability(
         convex=bool(p.convex),
@@ -310,13 +349,16 @@ def verify(
         and getattr(p, "diameter", None) is None
     ):
         reason = f"requires {bounds.Assumption.PROJECTED.value} (set a diameter)"
+    if reason is None and measured is None:
+        reason = quantity
     if reason is not None:
         # The pathwise recursion needs only what its one-step inequalities use
         # (L, beta; convexity for the convex ones), not e.g. a bounded loss, so
         # it still checks the simulator (and estimated constants) here.
         pw = None
-        if theorem.recursion.startswith("nonconvex") or (
-            theorem.recursion == "convex" and p.convex
+        if theorem.recursion in _PATHWISE_KINDS and (
+            theorem.recursion.startswith("nonconvex")
+            or (theorem.recursion == "convex" and p.convex)
         ):
             pw = _pathwise(theorem, run_stats, strong)
             if pw.status == "not run":
@@ -330,11 +372,12 @@ def verify(
             pathwise=pw,
             **base,
         )
-    params = theorem_params(theorem, run_stats)
+    assert measured is not None  # else reason was set above
+    params = theorem_params(theorem, run_stats, m)
     try:
         bv = theorem.compute(**params)
         rec = _recursion(theorem, run_stats, None, strong)
-    except bounds.StepSizeConditionError as exc:
+    except InvalidParameterError as exc:  # a condition, or a missing parameter
         return Verdict(
             status="not applicable",
             reason=str(exc),
@@ -347,8 +390,12 @@ def verify(
     # B, but a bound at or above the loss range says nothing for any loss.
     if bv.vacuous or (p.loss_bound is not None and bound >= p.loss_bound):
         flags.append("vacuous")
-    pw = _pathwise(theorem, run_stats, strong)
-    if pw.status == "violated":
+    pw = (
+        _pathwise(theorem, run_stats, strong)
+        if theorem.recursion in _PATHWISE_KINDS
+        else None
+    )
+    if pw is not None and pw.status == "violated":
         flags.append("BUG: pathwise bound exceeded")
     curve: tuple[float, ...] = ()
     if curves:
@@ -356,12 +403,16 @@ def verify(
             _recursion(theorem, run_stats, int(t), strong) for t in m.record_steps
         )
     return Verdict(
-        status=one_sided(m.stability, bound),
+        status=one_sided(measured, bound),
         bound=bound,
         recursion=rec,
-        ratio=m.stability.mean / bound if bound > 0 else math.inf,
-        recursion_status=one_sided(m.stability, rec),
-        gap_status=_gap_status(m.gap, bound),
+        ratio=measured.mean / bound if bound > 0 else math.inf,
+        recursion_status=one_sided(measured, rec),
+        # uniform stability bounds |E gap| (Hardt et al. 2016, Thm 2.2); a gap
+        # bound is the status itself; model stability needs the conversion.
+        gap_status=(
+            _gap_status(m.gap, bound) if quantity == "uniform stability" else None
+        ),
         flags=tuple(flags),
         pathwise=pw,
         recursion_curve=curve,
