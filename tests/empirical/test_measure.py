@@ -141,3 +141,25 @@ _ESTS = [Estimate(1.0, 0.9, 1.1, 50, "t"), Estimate(2.0, 1.8, 2.2, 50, "t")]
 def test_bad_levels_and_methods_name_the_argument(call, match: str) -> None:
     with pytest.raises(InvalidParameterError, match=match):
         call()
+
+
+def test_estimate_means_equals_one_call_per_column() -> None:
+    from empirical._measure import estimate_means
+
+    rng = np.random.default_rng(3)
+    x = np.column_stack(
+        [
+            rng.normal(1.0, 0.2, 300),  # symmetric: t
+            rng.exponential(1.0, 300) ** 3,  # skewed: BCa
+            np.zeros(300),  # no variation: uninformative
+            rng.lognormal(0.0, 1.5, 300),  # skewed: BCa
+        ]
+    )
+    batched = estimate_means(x)
+    single = [estimate_mean(x[:, j]) for j in range(x.shape[1])]
+    assert [e.method for e in batched] == ["t", "bca", "uninformative", "bca"]
+    for a, b in zip(batched, single, strict=True):
+        assert a.method == b.method
+        # same resample indices (same seed); the vectorised mean over a batch of
+        # columns may sum in another order: rounding-level differences only
+        np.testing.assert_allclose([a.low, a.high], [b.low, b.high], rtol=1e-12)
