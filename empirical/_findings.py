@@ -192,10 +192,11 @@ def findings(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
                         "bound_exponents": exps,
                     }
                 )
-    from ._tightness import model_stability_vs_tau, quadratic_slopes
+    from ._tightness import deng_vs_part1, model_stability_vs_tau, quadratic_slopes
 
     out["model_stability_vs_tau"] = model_stability_vs_tau(records)
     out["quadratic"] = quadratic_slopes(records)
+    out["deng_vs_part1"] = deng_vs_part1(records)
     out["gap_vs_n"] = []
     cn = _by_tag(records, "cvx-n")
     for tau in sorted({r["config"]["max_delay"] for r in cn}):

@@ -15,6 +15,7 @@ from ._measure import Estimate
 __all__ = [
     "COLUMNS",
     "KEEP_ORDER",
+    "WORST_COLUMNS",
     "format_table",
     "pathwise_bugs",
     "setting_label",
@@ -28,10 +29,14 @@ COLUMNS = (
     "gap [95% CI]",
     "closed form",
     "recursion",
-    "ratio",
+    "bound/avg",
+    "worst-case [95% CI]",
+    "bound/worst",
     "verdict",
     "flags",
 )
+#: The columns of the worst-case search ("-" without ``--worst-case``).
+WORST_COLUMNS = ("worst-case [95% CI]", "bound/worst")
 
 
 def _est(d: dict[str, Any] | None) -> str:
@@ -53,7 +58,7 @@ def pathwise_bugs(records: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
 
 
 def setting_label(cfg: dict[str, Any], realised: dict[str, Any] | None = None) -> str:
-    """Short text of a setting: loss/data, n, T, step, schedule, delay.
+    """Short text of a setting: loss/data, n, T, step, schedule, delay, ball.
 
     The delay is labelled with the ``tau`` the bounds used: ``cfg["max_delay"]``
     for a model capped by it, and the realised maximum (``realised["max_delay"]``
@@ -71,9 +76,10 @@ def setting_label(cfg: dict[str, Any], realised: dict[str, Any] | None = None) -
         delay = f"tau={realised['max_delay']} (max of {spec})"
     else:
         delay = spec
+    ball = f" ball D={cfg['diameter']:g}" if cfg.get("diameter") is not None else ""
     return (
         f"{cfg['loss']}/{cfg['dataset']} n={cfg['n_samples']} T={cfg['n_steps']} "
-        f"{step}={cfg['step_size']:g} {cfg['schedule']} {delay}"
+        f"{step}={cfg['step_size']:g} {cfg['schedule']} {delay}{ball}"
     )
 
 
@@ -90,8 +96,12 @@ def _row(
     recursion: float | None = None,
     ratio: float | None = None,
     status: str = "not applicable",
+    worst_case: dict[str, Any] | None = None,
+    bound_over_worst: float | None = None,
 ) -> dict[str, Any]:
-    """One table row; the keys in the order report.json has always written them."""
+    """One table row; the keys in the order report.json has always written them,
+    then the tightness ratios (``bound / average``, ``bound / worst-case``)."""
+    avg = None if stability is None else Estimate.from_dict(stability).mean
     return {
         "theorem": theorem,
         "setting": setting,
@@ -104,6 +114,11 @@ def _row(
         "flags": flags,
         "key": key,
         "task_id": task_id,
+        "bound_over_average": (
+            None if bound is None or avg is None or avg <= 0 else bound / avg
+        ),
+        "worst_case": worst_case,
+        "bound_over_worst": bound_over_worst,
     }
 
 
@@ -142,7 +157,9 @@ def table_rows(
                 _row(
                     "(none)",
                     setting_label(rec["config"], rec.get("realised")),
-                    stability=vs[0]["measured"],
+                    stability=next(
+                        (v["measured"] for v in vs if v["measured"] is not None), None
+                    ),
                     gap=vs[0]["gap"],
                     flags=[
                         *vs[0]["flags"],
@@ -181,6 +198,8 @@ def table_rows(
                     ],
                     key=key,
                     task_id=rec["task_id"],
+                    worst_case=(rec.get("worst_case") or {}).get("estimate"),
+                    bound_over_worst=v.get("bound_over_worst"),
                 )
             )
     for key in order:
@@ -218,7 +237,9 @@ def _cells(r: dict[str, Any]) -> list[str]:
         _est(r["gap"]),
         _num(r["bound"]),
         _num(r["recursion"]),
-        _num(r["ratio"]),
+        _num(r.get("bound_over_average")),
+        _est(r.get("worst_case")),
+        _num(r.get("bound_over_worst")),
         r["status"],
         ", ".join(r["flags"]),
     ]
@@ -234,8 +255,10 @@ KEEP_ORDER = (
     "gap [95% CI]",
     "flags",
     "stability [95% CI]",
-    "ratio",
+    "bound/avg",
     "recursion",
+    "worst-case [95% CI]",
+    "bound/worst",
 )
 #: Columns that wrap onto several lines, with the narrowest width they get, in
 #: the order they get room back when there is some.
@@ -246,9 +269,10 @@ WRAP_MIN = {
     "setting": 22,
     "flags": 16,
     "theorem": 16,
+    "worst-case [95% CI]": 16,
 }
 #: Columns of estimates: a narrow one puts the interval under the mean.
-_ESTIMATES = ("stability [95% CI]", "gap [95% CI]")
+_ESTIMATES = ("stability [95% CI]", "gap [95% CI]", "worst-case [95% CI]")
 _SEP = "  "
 
 

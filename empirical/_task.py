@@ -76,7 +76,7 @@ class SweepTask:
     worst_case: bool = False
 
     def __post_init__(self) -> None:
-        from bounds._registry import THEOREMS
+        from bounds._registry import REGISTRY
 
         from ._data import DATASETS
         from ._losses import LOSSES
@@ -100,7 +100,7 @@ class SweepTask:
             )
         object.__setattr__(self, "theorems", tuple(self.theorems))
         for key in self.theorems:
-            check_choice(key, "theorems", tuple(THEOREMS))
+            check_choice(key, "theorems", tuple(REGISTRY))
 
     @property
     def delay_spec(self) -> str:

@@ -14,7 +14,14 @@ from typing import Any
 
 from ._table import setting_label
 
-__all__ = ["model_stability_vs_tau", "quadratic_slopes", "tightness"]
+__all__ = [
+    "deng_markdown",
+    "deng_vs_part1",
+    "model_stability_vs_tau",
+    "quadratic_slopes",
+    "tightness",
+    "tightness_markdown",
+]
 
 
 def tightness(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -166,6 +173,7 @@ def tightness_markdown(f: dict[str, Any]) -> list[str]:
                 f"{_slope_txt(g['slope'])}; [DSLST-quad] (T - tau)/(n tau) claims "
                 f"{g['claimed_exponent']:.3f} over this range (rate only)."
             )
+    lines += deng_markdown(f.get("deng_vs_part1", []))
     t = f.get("tightness", {})
     if t:
         lines.append(
@@ -186,3 +194,55 @@ def tightness_markdown(f: dict[str, Any]) -> list[str]:
                 )
             )
     return lines
+
+
+def deng_vs_part1(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """[DSL-gen] against the uniform-stability bounds of part 1 on the same runs.
+
+    Both bound the expected generalization gap ([DSL-gen] through Lei & Ying's
+    conversion of [DSL-cvx], uniform stability by Hardt et al. 2016, Thm 2.2),
+    so their ratio compares like with like. One entry per setting where
+    [DSL-gen] and at least one part-1 bound apply.
+    """
+    out = []
+    for r in records:
+        if "diverged" in r:
+            continue
+        vs = {v["theorem"]: v for v in r["verdicts"] if v["bound"] is not None}
+        gen = vs.get("deng-gen")
+        part1 = {
+            v["registry_key"]: v["bound"]
+            for v in vs.values()
+            if v.get("quantity", "uniform stability") == "uniform stability"
+        }
+        if gen is None or not part1:
+            continue
+        best = min(part1, key=lambda k: part1[k])
+        out.append(
+            {
+                "setting": setting_label(r["config"]),
+                "deng_gen": gen["bound"],
+                "deng_cvx": (vs.get("deng-cvx") or {}).get("bound"),
+                "part1": part1,
+                "tightest_part1": best,
+                "deng_gen_over_tightest_part1": gen["bound"] / part1[best],
+                "measured_gap": r["measurement"]["gap"],
+            }
+        )
+    return out
+
+
+def deng_markdown(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """The [DSL-gen] against part 1 comparison in words."""
+    if not rows:
+        return []
+    ratios = [r["deng_gen_over_tightest_part1"] for r in rows]
+    lo = min(range(len(rows)), key=lambda i: ratios[i])
+    hi = max(range(len(rows)), key=lambda i: ratios[i])
+    return [
+        f"- **[DSL-gen] against part 1 on the same runs** ({len(rows)} settings, "
+        "both bound the expected gap): [DSL-gen] / tightest part-1 bound ranges from "
+        f"{ratios[lo]:.3g} ({rows[lo]['tightest_part1']}, {rows[lo]['setting']}) to "
+        f"{ratios[hi]:.3g} ({rows[hi]['tightest_part1']}, {rows[hi]['setting']}); "
+        f"[DSL-gen] is the tighter at {sum(x < 1 for x in ratios)} of them."
+    ]

@@ -274,8 +274,16 @@ def _pathwise(
     return check
 
 
+#: Parameters of the [DSL-*] recursion (Deng et al. 2024) read off the run.
+_DENG_EXTRA = ("diameter", "init_distance", "optimal_risk", "train_loss")
+
+
 def _recursion(
-    theorem: Any, run_stats: Any, n_steps: int | None, strong_convexity: float | None
+    theorem: Any,
+    run_stats: Any,
+    n_steps: int | None,
+    strong_convexity: float | None,
+    params: dict[str, float] | None = None,
 ) -> float:
     p = run_stats.problem
     eta = np.asarray(run_stats.step_sizes)
@@ -285,6 +293,8 @@ def _recursion(
     kw: dict[str, Any] = {}
     if p.loss_bound is not None:
         kw["loss_bound"] = p.loss_bound
+    if theorem.recursion == "deng":
+        kw.update({k: v for k, v in (params or {}).items() if k in _DENG_EXTRA})
     r = theorem.recursion_bound(
         step_sizes=eta,
         delays=tau,
@@ -343,12 +353,11 @@ def verify(
         loss_bound=p.loss_bound,
         max_delay=int(run_stats.max_delay),
     )
-    if (
-        reason is None
-        and bounds.Assumption.PROJECTED in theorem.assumptions
-        and getattr(p, "diameter", None) is None
-    ):
-        reason = f"requires {bounds.Assumption.PROJECTED.value} (set a diameter)"
+    if reason is None and getattr(p, "diameter", None) is None:
+        for a in theorem.assumptions:  # projected SGD: Hardt's and Deng et al.'s
+            if a.name in ("PROJECTED", "BOUNDED_DOMAIN"):
+                reason = f"requires {a.value} (set a diameter)"
+                break
     if reason is None and measured is None:
         reason = quantity
     if reason is not None:
@@ -376,7 +385,7 @@ def verify(
     params = theorem_params(theorem, run_stats, m)
     try:
         bv = theorem.compute(**params)
-        rec = _recursion(theorem, run_stats, None, strong)
+        rec = _recursion(theorem, run_stats, None, strong, params)
     except InvalidParameterError as exc:  # a condition, or a missing parameter
         return Verdict(
             status="not applicable",
@@ -400,7 +409,8 @@ def verify(
     curve: tuple[float, ...] = ()
     if curves:
         curve = tuple(
-            _recursion(theorem, run_stats, int(t), strong) for t in m.record_steps
+            _recursion(theorem, run_stats, int(t), strong, params)
+            for t in m.record_steps
         )
     return Verdict(
         status=one_sided(measured, bound),

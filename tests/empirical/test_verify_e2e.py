@@ -51,7 +51,14 @@ def test_verify_quick_end_to_end(
     } <= set(report["findings"])
     ms = report["findings"]["model_stability_vs_tau"]
     assert {"fixed_step", "cor1"} <= set(ms)
-    assert set(report["findings"]["tightness"]) >= {"[H-scvx]", "[D-cvx]"}
+    assert set(report["findings"]["tightness"]) >= {"[H-scvx]", "[D-cvx]", "[DSL-cvx]"}
+    # [DSL-gen] and part 1 bound the same quantity (the gap) on the projected runs
+    dv = report["findings"]["deng_vs_part1"]
+    assert dv
+    assert all(r["deng_gen_over_tightest_part1"] > 0 for r in dv)
+    dsl = [r for r in report["table"] if r["key"] == "deng-cvx"]
+    assert dsl
+    assert all("measured: on-average model stability" in r["flags"] for r in dsl)
     assert report["versions"]["numpy"]
     md = (out / "report.md").read_text()
     assert "## Findings" in md
