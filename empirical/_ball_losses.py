@@ -30,6 +30,7 @@ satisfy ``||x|| <= R`` (:mod:`empirical._data`), labels ``|y| <= Y``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
@@ -66,6 +67,8 @@ class RegLogistic(LinearLoss):
     """
 
     strong_convexity: float = DEFAULT_STRONG_CONVEXITY
+    #: L holds on the projection ball only: a run needs a diameter.
+    needs_ball: ClassVar[bool] = True
     name: str = field(default="logistic-l2", init=False)
     task: Task = field(default="binary", init=False)
     convex: bool = field(default=True, init=False)
@@ -115,6 +118,8 @@ class LeastSquares(LinearLoss):
         5.0
     """
 
+    #: L holds on the projection ball only: a run needs a diameter.
+    needs_ball: ClassVar[bool] = True
     name: str = field(default="least-squares", init=False)
     task: Task = field(default="regression", init=False)
     convex: bool = field(default=True, init=False)

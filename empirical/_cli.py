@@ -111,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--step-size", type=float, default=0.1, help="eta0, or c if decaying"
     )
     s.add_argument("--schedule", default="constant")
+    s.add_argument(
+        "--diameter",
+        type=float,
+        help="projected SGD onto the ball ||w|| <= D/2 (needed by logistic-l2, "
+        "least-squares)",
+    )
     s.add_argument("--results", required=True, help="JSON-lines results file")
     s.add_argument("--resume", action="store_true", help="skip tasks already in FILE")
     s.add_argument("--backend", default="local", help="local | serial | ray")
@@ -284,6 +290,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         "schedule": args.schedule,
         "seed": args.seed,
         "theorems": _theorem_keys(args.theorems),
+        "diameter": args.diameter,
     }
     if args.n_pairs is not None:
         base["n_pairs"] = args.n_pairs

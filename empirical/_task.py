@@ -94,6 +94,11 @@ class SweepTask:
         check_task_delay(self.delay)
         if self.diameter is not None:
             check_positive(self.diameter, "diameter")
+        elif getattr(LOSSES[self.loss], "needs_ball", False):
+            raise InvalidParameterError(
+                f"diameter=None: loss={self.loss!r} needs a diameter (projected SGD); "
+                "its Lipschitz constant holds on the projection ball only"
+            )
         if not isinstance(self.worst_case, bool):
             raise InvalidParameterError(
                 f"worst_case={self.worst_case!r} must be True or False"

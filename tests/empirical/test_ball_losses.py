@@ -177,3 +177,18 @@ def test_hardt_scvx_has_an_applicable_projected_run():
     assert v.pathwise is not None
     assert v.pathwise.status == "ok"
     assert math.isfinite(v.ratio)
+
+
+def test_a_ball_loss_without_a_diameter_is_refused(tmp_path, capsys):
+    from empirical._cli import main
+    from empirical._task import SweepTask
+
+    with pytest.raises(InvalidParameterError, match="diameter"):
+        SweepTask(loss="least-squares", dataset="diabetes")
+    argv = ["sweep", "--loss", "least-squares", "--dataset", "diabetes"]
+    rc = main([*argv, "--results", str(tmp_path / "r.jsonl")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2
+    assert len(err) == 1
+    assert "diameter" in err[0]
+    assert SweepTask(loss="least-squares", dataset="diabetes", diameter=4.0)
