@@ -407,7 +407,10 @@ def verify(
     if pw is not None and pw.status == "violated":
         flags.append("BUG: pathwise bound exceeded")
     curve: tuple[float, ...] = ()
-    if curves:
+    # The curve (recursion at every record step) is drawn beside delta_t, so it is
+    # computed for the bounds on delta_t's quantity only (the pathwise kinds); the
+    # [DSL-*] data-dependent inputs are those of step T, not of every step.
+    if curves and theorem.recursion in _PATHWISE_KINDS:
         curve = tuple(
             _recursion(theorem, run_stats, int(t), strong, params)
             for t in m.record_steps
