@@ -136,6 +136,16 @@ def _est_txt(e: dict[str, Any]) -> str:
     return f"{e['mean']:.3g} [{e['low']:.3g}, {e['high']:.3g}]"
 
 
+def _labelled(registry_key: str) -> str:
+    """The registry key, labelled where the statement is a reconstruction."""
+    from bounds import REGISTRY  # type: ignore[attr-defined]
+
+    for t in REGISTRY.values():
+        if t.registry_key == registry_key and t.is_reconstruction:
+            return f"{registry_key} (reconstruction)"
+    return registry_key
+
+
 def tightness_markdown(f: dict[str, Any]) -> list[str]:
     """The findings of this module in words (Markdown list items)."""
     lines: list[str] = []
@@ -181,6 +191,7 @@ def tightness_markdown(f: dict[str, Any]) -> list[str]:
             "1 would be tight):"
         )
         for key, v in t.items():
+            key = _labelled(key)
             avg = v.get("bound_over_average")
             worst = v.get("bound_over_worst")
             lines.append(
@@ -242,7 +253,8 @@ def deng_markdown(rows: Sequence[dict[str, Any]]) -> list[str]:
     return [
         f"- **[DSL-gen] against part 1 on the same runs** ({len(rows)} settings, "
         "both bound the expected gap): [DSL-gen] / tightest part-1 bound ranges from "
-        f"{ratios[lo]:.3g} ({rows[lo]['tightest_part1']}, {rows[lo]['setting']}) to "
-        f"{ratios[hi]:.3g} ({rows[hi]['tightest_part1']}, {rows[hi]['setting']}); "
+        f"{ratios[lo]:.3g} ({_labelled(rows[lo]['tightest_part1'])}, "
+        f"{rows[lo]['setting']}) to {ratios[hi]:.3g} "
+        f"({_labelled(rows[hi]['tightest_part1'])}, {rows[hi]['setting']}); "
         f"[DSL-gen] is the tighter at {sum(x < 1 for x in ratios)} of them."
     ]
