@@ -9,7 +9,8 @@ jax = pytest.importorskip("jax")
 
 from empirical._delays import UniformDelay  # noqa: E402
 from empirical._problem import make_problem  # noqa: E402
-from empirical._simulate import _draw, _run_numba  # noqa: E402
+from empirical._runners import run_numba  # noqa: E402
+from empirical._simulate import _draw  # noqa: E402
 from empirical.nets._backend import compiled_steps, ring_from_flat, ring_slot_flat  # noqa: E402
 from empirical.nets._models import NetModel, cnn1d, flatten, linear, mlp  # noqa: E402
 
@@ -69,7 +70,7 @@ def test_float64_matches_numba_logistic_kernel() -> None:
     dr = _draw(problem, UniformDelay(5), T, P, seed=3)
     eta = np.full((P, T), 0.8)  # below 2/beta = 8 for R = 1
     rec = np.array([T], dtype=np.int64)
-    W_nb, delta_nb, _ = _run_numba(problem, dr, eta, rec, [(1, T + 1)], _NoBar())
+    W_nb, delta_nb, _ = run_numba(problem, dr, eta, rec, [(1, T + 1)], _NoBar())
     ds = problem.dataset
     W_jx = _run_backend(
         linear(ds.n_features),
