@@ -12,7 +12,7 @@ def citation(*keys: str) -> str:
 
     Examples:
         >>> print(citation("hardt-cvx").splitlines()[0])
-        @article{hardt2016train,
+        @inproceedings{hardt2016train,
     """
     theorems = [get_theorem(k) for k in keys] if keys else list(THEOREMS.values())
     seen: dict[str, str] = {}

@@ -10,14 +10,22 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import math
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from ._compare_cli import add_compare_arguments, run_compare
 from ._errors import InvalidParameterError
+from ._grid import parse_grid, parse_number
 from ._inverse import max_step_size, min_samples
-from ._parameters import format_value
+from ._parameters import (
+    COUNTS,
+    format_number,
+    format_value,
+    is_normal,
+    json_number,
+)
 from ._rate import RATES
 from ._registry import REGISTRY, get_theorem
 from ._symbols import SYMBOL
@@ -32,18 +40,26 @@ class OneLineParser(argparse.ArgumentParser):
     """An argparse parser whose errors are one line and exit status 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"asyncstab: error: {message}\n")
+        self.exit(2, f"asyncstab: error: {one_line(message)}\n")
 
 
-def _number(text: str) -> int | float | str:
-    """Parse a CLI number; leave anything else to the API's validation."""
-    try:
-        return int(text)
-    except ValueError:
-        try:
-            return float(text)
-        except ValueError:
-            return text
+class _Once(argparse.Action):
+    """Store an option's text; refuse the option when it is given twice."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        old = getattr(namespace, self.dest, None)
+        if old is not None:
+            parser.error(
+                f"{self.dest}={values!r}: {option_string} is already given "
+                f"({self.dest}={old!r}); give it once"
+            )
+        setattr(namespace, self.dest, values)
 
 
 def _add_constants(p: argparse.ArgumentParser, *, skip: str = "") -> None:
@@ -51,14 +67,15 @@ def _add_constants(p: argparse.ArgumentParser, *, skip: str = "") -> None:
         if name == skip:
             continue
         p.add_argument(
-            f"--{name.replace('_', '-')}", dest=name, type=_number, metavar=name.upper()
+            f"--{name.replace('_', '-')}", dest=name, action=_Once, metavar=name.upper()
         )
     p.add_argument(
         "--grid",
         action="append",
         default=[],
         metavar="NAME=V1,V2,...",
-        help="evaluate over a grid (repeatable; cartesian product)",
+        help="evaluate over a grid (repeatable, one axis each, cartesian product; "
+        "an axis may not also be given as a constant)",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -66,7 +83,9 @@ def _add_constants(p: argparse.ArgumentParser, *, skip: str = "") -> None:
 def register(subparsers: Any) -> None:
     """Add the calculator subcommands to an argparse ``subparsers`` object."""
     p = subparsers.add_parser("bound", help="evaluate a theorem's bound")
-    p.add_argument("--theorem", required=True, help=f"one of {', '.join(REGISTRY)}")
+    p.add_argument(
+        "--theorem", required=True, action=_Once, help=f"one of {', '.join(REGISTRY)}"
+    )
     _add_constants(p)
     p = subparsers.add_parser(
         "compare", help="every registered bound at a setting, ranked as gap bounds"
@@ -76,12 +95,12 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "step-size", help="largest step size (or c) for a target gap"
     )
-    p.add_argument("--theorem", required=True)
-    p.add_argument("--target-gap", required=True, type=_number)
+    p.add_argument("--theorem", required=True, action=_Once)
+    p.add_argument("--target-gap", required=True, action=_Once)
     _add_constants(p)
     p = subparsers.add_parser("samples", help="smallest n_samples for a target gap")
-    p.add_argument("--theorem", required=True)
-    p.add_argument("--target-gap", required=True, type=_number)
+    p.add_argument("--theorem", required=True, action=_Once)
+    p.add_argument("--target-gap", required=True, action=_Once)
     _add_constants(p, skip="n_samples")
     p = subparsers.add_parser(
         "list", help="every theorem: key, assumptions, conditions, citation"
@@ -89,36 +108,47 @@ def register(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true")
     p = subparsers.add_parser("show", help="one theorem: statement, LaTeX, bibtex")
     p.add_argument("theorem")
-    p.add_argument("--latex", action="store_true")
-    p.add_argument("--bibtex", action="store_true")
+    p.add_argument("--latex", action="store_true", help="add the LaTeX statement")
+    p.add_argument("--bibtex", action="store_true", help="add the bibtex entry")
+    p.add_argument(
+        "--json", action="store_true", help="everything above, machine-readable"
+    )
 
 
 def _grid(args: argparse.Namespace) -> list[dict[str, Any]]:
-    base = {k: getattr(args, k) for k in SYMBOL if getattr(args, k, None) is not None}
-    axes: list[tuple[str, list[Any]]] = []
-    for spec in args.grid:
-        name, _, values = spec.partition("=")
-        name = name.strip().replace("-", "_")
-        if name not in SYMBOL or not values:
-            raise InvalidParameterError(
-                f"grid={spec!r} must look like NAME=V1,V2 with NAME one of {', '.join(SYMBOL)}"
-            )
-        axes.append((name, [_number(v.strip()) for v in values.split(",")]))
-    rows = []
-    for combo in itertools.product(*[vals for _, vals in axes]):
-        rows.append(
-            {**base, **{name: v for (name, _), v in zip(axes, combo, strict=True)}}
-        )
-    return rows
+    """Every point of the grid: the constants given, crossed with each ``--grid`` axis."""
+    base = {
+        k: parse_number(getattr(args, k), k)
+        for k in SYMBOL
+        if getattr(args, k, None) is not None
+    }
+    axes = parse_grid(
+        args.grid,
+        names=[k for k in SYMBOL if hasattr(args, k)],
+        convert=lambda name, text: parse_number(text, name),
+        given=base,
+    )
+    return [
+        {**base, **dict(zip(axes, combo, strict=True))}
+        for combo in itertools.product(*axes.values())
+    ]
 
 
 def _print_table(rows: list[dict[str, Any]], columns: Sequence[str]) -> None:
     cells = [[str(r.get(c, "")) for c in columns] for r in rows]
     widths = [max(len(c), *(len(x[i]) for x in cells)) for i, c in enumerate(columns)]
-    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
     print("  ".join("-" * w for w in widths))
     for x in cells:
-        print("  ".join(v.ljust(w) for v, w in zip(x, widths, strict=True)))
+        print("  ".join(v.ljust(w) for v, w in zip(x, widths, strict=True)).rstrip())
+
+
+def _checked_params(params: dict[str, Any]) -> dict[str, Any]:
+    """The arguments as numbers for output: counts as ints, the rest as floats.
+
+    Called after the theorem validated them, so every value is a finite number.
+    """
+    return {k: json_number(v, integer=k in COUNTS) for k, v in params.items()}
 
 
 def _cmd_bound(args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -127,11 +157,11 @@ def _cmd_bound(args: argparse.Namespace) -> list[dict[str, Any]]:
     for params in _grid(args):
         value = theorem.compute(**params)
         row = {
-            **params,
+            **_checked_params(params),
             "quantity": theorem.quantity.label,
             "bound": format_value(value.log10_value),
             "log10_bound": value.log10_value,
-            "value": value.value,
+            "value": json_number(value.value) if is_normal(value.value) else None,
             "vacuous": value.vacuous,
         }
         if theorem.is_reconstruction:
@@ -143,14 +173,18 @@ def _cmd_bound(args: argparse.Namespace) -> list[dict[str, Any]]:
 def _cmd_inverse(args: argparse.Namespace) -> list[dict[str, Any]]:
     theorem = get_theorem(args.theorem)
     solve = max_step_size if args.command == "step-size" else min_samples
+    target: Any = parse_number(args.target_gap, "target_gap")  # validated by solve
     out = []
     for params in _grid(args):
-        sol = solve(theorem, args.target_gap, **params)
+        sol = solve(theorem, target, **params)
+        finite = math.isfinite(sol.value)
         out.append(
             {
-                **params,
-                sol.parameter: f"{sol.value:.6g}",
-                "value": sol.value,
+                **_checked_params(params),
+                sol.parameter: format_number(sol.value) if finite else "any",
+                "value": json_number(sol.value, integer=sol.parameter in COUNTS)
+                if finite
+                else None,
                 "binding": sol.binding,
                 "method": sol.method,
             }
@@ -158,34 +192,88 @@ def _cmd_inverse(args: argparse.Namespace) -> list[dict[str, Any]]:
     return out
 
 
+def _list_rows() -> list[dict[str, Any]]:
+    rows = [
+        {
+            "key": t.key,
+            "registry": t.registry_key,
+            "schedule": t.schedule,
+            "assumptions": ", ".join(sorted(a.name.lower() for a in t.assumptions)),
+            "conditions": "; ".join(map(_cond_text, t.conditions)) or "-",
+            "quantity": t.quantity.label,
+            "source": t.reference.short
+            + (" (reconstruction)" if t.is_reconstruction else ""),
+        }
+        for t in REGISTRY.values()
+    ]
+    rows += [
+        {
+            "key": r.key,
+            "registry": r.registry_key,
+            "schedule": "rate only",
+            "assumptions": ", ".join(r.assumptions),
+            "conditions": r.label,
+            "quantity": r.quantity.label,
+            "source": r.reference.short + " (rate only)",
+        }
+        for r in RATES.values()
+    ]
+    return rows
+
+
+def _show(args: argparse.Namespace) -> None:
+    t = get_theorem(args.theorem)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "key": t.key,
+                    "registry": t.registry_key,
+                    "title": t.title,
+                    "statement": t.statement(),
+                    "latex": t.latex(),
+                    "assumptions": sorted(a.value for a in t.assumptions),
+                    "conditions": [_cond_text(c) for c in t.conditions],
+                    "parameters": list(t.parameters),
+                    "schedule": t.schedule,
+                    "scaling": t.scaling,
+                    "source": t.reference.short,
+                    "reconstruction": t.is_reconstruction,
+                    "bibtex": t.reference.bibtex(),
+                },
+                indent=2,
+            )
+        )
+        return
+    print(t.statement())
+    if args.latex:
+        print(t.latex())
+    if args.bibtex:
+        print(t.reference.bibtex())
+
+
+def one_line(message: str) -> str:
+    """``message`` with line breaks and other control characters escaped."""
+    return "".join(
+        ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in message
+    )
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run a calculator subcommand; errors propagate as InvalidParameterError."""
+    """Run a calculator subcommand; errors propagate as InvalidParameterError
+    (with a one-line message)."""
+    try:
+        return _run(args)
+    except InvalidParameterError as exc:
+        message = str(exc)
+        if one_line(message) == message:
+            raise
+        raise InvalidParameterError(one_line(message)) from None
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "list":
-        rows = [
-            {
-                "key": t.key,
-                "registry": t.registry_key,
-                "schedule": t.schedule,
-                "assumptions": ", ".join(sorted(a.name.lower() for a in t.assumptions)),
-                "conditions": "; ".join(map(_cond_text, t.conditions)) or "-",
-                "quantity": t.quantity.label,
-                "source": t.reference.short
-                + (" (reconstruction)" if t.is_reconstruction else ""),
-            }
-            for t in REGISTRY.values()
-        ]
-        rows += [
-            {
-                "key": r.key,
-                "registry": r.registry_key,
-                "schedule": "rate only",
-                "assumptions": ", ".join(r.assumptions),
-                "conditions": r.label,
-                "quantity": r.quantity.label,
-                "source": r.reference.short + " (rate only)",
-            }
-            for r in RATES.values()
-        ]
+        rows = _list_rows()
         if args.json:
             print(json.dumps(rows, indent=2))
         else:
@@ -195,29 +283,35 @@ def run(args: argparse.Namespace) -> int:
             )
         return 0
     if args.command == "show" and args.theorem in RATES:
-        print(RATES[args.theorem].statement())
+        rate = RATES[args.theorem]
+        if args.json:
+            doc = {"key": rate.key, "registry": rate.registry_key, "rate_only": True}
+            doc |= {"statement": rate.statement(), "bibtex": rate.reference.bibtex()}
+            print(json.dumps(doc, indent=2))
+            return 0
+        print(rate.statement())
+        if args.bibtex:
+            print(rate.reference.bibtex())
         return 0
     if args.command == "show":
-        t = get_theorem(args.theorem)
-        print(t.latex() if args.latex else t.statement())
-        if args.bibtex:
-            print(t.reference.bibtex())
+        _show(args)
         return 0
     if args.command == "compare":
         return run_compare(args, _grid, _print_table)
     rows = _cmd_bound(args) if args.command == "bound" else _cmd_inverse(args)
     if args.json:
-        print(json.dumps(rows, indent=2, default=float))
+        print(json.dumps(rows, indent=2, allow_nan=False))
         return 0
     hidden = {"log10_bound", "value"}
     if all(r.get("quantity") == "uniform stability" for r in rows):
         hidden.add("quantity")  # part 1: the column every README example omits
     columns = [k for k in rows[0] if k not in hidden]
     for r in rows:
-        if r.get("vacuous"):
-            r["vacuous"] = "VACUOUS"
-        elif "vacuous" in r:
-            r["vacuous"] = ""
+        if "vacuous" in r:
+            r["vacuous"] = "VACUOUS" if r["vacuous"] else ""
+        for k in r:
+            if k in SYMBOL and not isinstance(r[k], str):
+                r[k] = format_number(r[k])
     _print_table(rows, columns)
     return 0
 

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import sympy as sp
 from scipy.optimize import brentq
 
 from ._errors import InvalidParameterError
+from ._logspace import log_lambdify
+from ._parameters import format_value, is_normal
 from ._symbols import SYMBOL
 from ._theorem import Theorem
 from ._validation import check_positive
@@ -27,6 +30,8 @@ from ._validation import check_positive
 __all__ = ["InverseSolution", "max_step_size", "min_samples"]
 
 _SCAN = np.logspace(-12, 12, 241)
+_LN10 = math.log(10.0)
+_LOG_MAX = math.log(sys.float_info.max)
 
 
 @dataclass(frozen=True)
@@ -69,25 +74,38 @@ def _symbolic_root_cached(key: str, unknown: str) -> Callable[..., Any] | None:
         return None
     if poly.degree() not in (1, 2):
         return None
-    # Coefficients (highest first) as compiled functions of the other parameters;
-    # the root is then the closed-form formula of a linear or quadratic equation.
+    # Coefficients (highest first), each as a log-space function of the other
+    # parameters: the root is then found without forming a product that could
+    # overflow (L^2 T at L = 1e300) or a discriminant (b^2 + 4 a t at t = 1e305).
     args = [SYMBOL[k] for k in theorem.accepted]
-    coeff_fns = [sp.lambdify(args, a, modules="math") for a in poly.all_coeffs()]
+    coeff_fns = [log_lambdify(args, a) for a in poly.all_coeffs()]
+    if any(f is None for f in coeff_fns):
+        return None
+    coeffs_log = cast(list[Callable[..., Any]], coeff_fns)
 
-    def root(*vals: float, target: float) -> float:
-        coeffs = [float(f(*vals)) for f in coeff_fns]
-        coeffs[-1] -= target
-        while len(coeffs) > 1 and coeffs[0] == 0.0:
-            coeffs.pop(0)  # e.g. the eta^2 term of [D-cvx] vanishes at tau = 0
-        if len(coeffs) == 1:
-            return math.inf if coeffs[0] <= 0 else math.nan
-        if len(coeffs) == 2:
-            return -coeffs[1] / coeffs[0]
-        a, b, c = coeffs
-        # a > 0, c < 0: one positive root; the cancellation-free form of it.
-        return (2 * -c) / (b + math.sqrt(b * b - 4 * a * c))
+    def log_root(*vals: float, log_target: float) -> float | None:
+        """log of the positive root of ``bound(x) = target``; None: not solvable
+        in closed form (a negative coefficient); ``inf``: every x works."""
+        signs, logs = zip(
+            *[(float(s), float(lg)) for s, lg in (f(*vals) for f in coeffs_log)],
+            strict=True,
+        )
+        if any(sg < 0 or math.isnan(sg) for sg in signs):
+            return None
+        *lead, l0 = logs
+        if signs[-1] > 0:  # a term that does not depend on x
+            if l0 >= log_target:
+                return -math.inf  # no x > 0 brings the bound below the target
+            log_target += math.log1p(-math.exp(l0 - log_target))
+        if len(lead) == 1:  # b x = t
+            return log_target - lead[0]
+        la, lb = lead
+        # a x^2 + b x = t, a, b >= 0: x = 2 t / (b + sqrt(b^2 + 4 a t)) (no
+        # cancellation), all of it in logs.
+        log_sqrt = 0.5 * np.logaddexp(2 * lb, math.log(4) + la + log_target)
+        return float(math.log(2) + log_target - np.logaddexp(lb, log_sqrt))
 
-    return root
+    return log_root
 
 
 def _optimal_split_only(theorem: Theorem, values: dict[str, Any]) -> None:
@@ -110,16 +128,16 @@ def _optimal_split_only(theorem: Theorem, values: dict[str, Any]) -> None:
 
 
 def _log_bound(
-    theorem: Theorem, unknown: str, values: dict[str, Any]
-) -> Callable[[float], float]:
+    theorem: Theorem, unknown: str, values: Mapping[str, Any]
+) -> Callable[[Any], Any]:
+    """``x -> log(bound)`` with the other arguments fixed; a float for a float
+    ``x``, an array for an array (the closed form broadcasts)."""
     fixed = {k: v for k, v in values.items() if k != unknown}
+    names = theorem.accepted
 
-    def f(x: float) -> float:
-        return float(
-            theorem._log_fn(
-                *[x if k == unknown else fixed[k] for k in theorem.accepted]
-            )
-        )
+    def f(x: Any) -> Any:
+        out = theorem._log_fn(*[x if k == unknown else fixed[k] for k in names])
+        return float(out) if np.ndim(x) == 0 else np.asarray(out, dtype=np.float64)
 
     return f
 
@@ -157,7 +175,7 @@ def max_step_size(
             f"{unknown}={params[unknown]!r} must not be given: it is the unknown"
         )
     # validate everything else with a placeholder value for the unknown
-    values = dict(theorem.validate({**params, unknown: 1e-300}))
+    values = _scalars(theorem.validate({**params, unknown: 1e-300}), "max_step_size")
     _optimal_split_only(theorem, values)
     limit = theorem.step_size_limit(**values)
     log_target = math.log(target)
@@ -166,46 +184,69 @@ def max_step_size(
         if log_b > log_target:
             raise InvalidParameterError(
                 f"target_gap={target_gap!r} is below {theorem.key}'s value "
-                f"{math.exp(log_b):.6g}, which does not depend on {unknown}"
+                f"{format_value(log_b / _LN10)}, which does not depend on {unknown}"
             )
-        return _finish(theorem, unknown, limit, math.inf, "closed form")
+        return _finish(theorem, unknown, limit, math.inf, "closed form", target_gap)
     root_fn = _symbolic_root(theorem, unknown)
     if root_fn is not None:
         args = [float(values[k]) if k != unknown else 0.0 for k in theorem.accepted]
-        return _finish(
-            theorem, unknown, limit, root_fn(*args, target=target), "closed form"
-        )
+        log_root = root_fn(*args, log_target=log_target)
+        if log_root is not None:
+            if log_root == -math.inf:
+                raise InvalidParameterError(
+                    f"target_gap={target_gap!r} is below {theorem.key}'s value as "
+                    f"{unknown} -> 0, so no {unknown} reaches it"
+                )
+            return _finish(theorem, unknown, limit, log_root, "closed form", target_gap)
     f = _log_bound(theorem, unknown, values)
-    return _finish(
-        theorem,
-        unknown,
-        limit,
-        _largest_below(f, log_target, unknown, theorem),
-        "numeric",
-    )
+    root = _largest_below(f, log_target, unknown, theorem)
+    return _finish(theorem, unknown, limit, math.log(root), "numeric", target_gap)
+
+
+def _scalars(values: Mapping[str, Any], what: str) -> dict[str, float]:
+    """The validated arguments as floats; an inverse question takes no arrays."""
+    for k, v in values.items():
+        if np.ndim(v) != 0:
+            raise InvalidParameterError(
+                f"{k}={np.asarray(v).tolist()!r} must be a scalar: {what} answers one "
+                "question at a time (loop over the values, or use the CLI's --grid)"
+            )
+    return {k: float(v) for k, v in values.items()}
 
 
 def _finish(
-    theorem: Theorem, unknown: str, limit: float, root: float, method: Any
+    theorem: Theorem,
+    unknown: str,
+    limit: float,
+    log_root: float,
+    method: Any,
+    target_gap: Any,
 ) -> InverseSolution:
-    if root >= limit:
+    """The answer from the log of the root, compared with the condition's limit."""
+    if limit > 0 and log_root >= math.log(limit):
         if math.isinf(limit):
             return InverseSolution(unknown, math.inf, "unbounded", method, theorem.key)
         return InverseSolution(unknown, limit, "condition", method, theorem.key)
+    root = math.exp(log_root) if log_root < _LOG_MAX else math.inf
+    if not is_normal(root):
+        raise InvalidParameterError(
+            f"{unknown} for target_gap={target_gap!r} is "
+            f"{format_value(log_root / _LN10)}, outside the float64 range"
+        )
     return InverseSolution(unknown, root, "target", method, theorem.key)
 
 
 def _largest_below(
-    f: Callable[[float], float], log_target: float, unknown: str, theorem: Theorem
+    f: Callable[[Any], Any], log_target: float, unknown: str, theorem: Theorem
 ) -> float:
     """Largest x in [1e-12, 1e12] with f(x) <= log_target (inf if all are)."""
-    vals = np.array([f(x) for x in _SCAN])
+    vals = f(_SCAN)  # the closed form broadcasts: one call for the whole scan
     ok = vals <= log_target
     if not ok.any():
         raise InvalidParameterError(
             f"no {unknown} in [1e-12, 1e12] brings {theorem.key} below "
-            f"target_gap={math.exp(log_target):.6g} (its smallest value there is "
-            f"{math.exp(vals.min()):.6g})"
+            f"target_gap={format_value(log_target / _LN10)} (its smallest value "
+            f"there is {format_value(float(vals.min()) / _LN10)})"
         )
     last = int(np.flatnonzero(ok)[-1])
     if last == len(_SCAN) - 1:
@@ -232,18 +273,18 @@ def min_samples(theorem: Theorem, target_gap: float, **params: Any) -> InverseSo
         raise InvalidParameterError(
             f"n_samples={params['n_samples']!r} must not be given: it is the unknown"
         )
-    values = dict(theorem.validate({**params, "n_samples": 2}))
+    values = _scalars(theorem.validate({**params, "n_samples": 2}), "min_samples")
     _optimal_split_only(theorem, values)
     f = _log_bound(theorem, "n_samples", values)
     log_target = math.log(target)
     # f(n) is evaluated exactly at integers; scan a log grid, then bisect integers.
     grid = np.unique(np.round(np.logspace(math.log10(2), 15, 300)))
-    ok = np.array([f(float(n)) <= log_target for n in grid])
+    ok = f(grid) <= log_target  # one vectorised call over the scan
     if not ok.any():
-        floor = math.exp(f(1e15))
+        floor = format_value(f(1e15) / _LN10)
         raise InvalidParameterError(
             f"no n_samples <= 1e15 brings {theorem.key} below target_gap={target_gap!r} "
-            f"(at n = 1e15 it is {floor:.6g}; a term that does not vanish with n?)"
+            f"(at n = 1e15 it is {floor}; a term that does not vanish with n?)"
         )
     first = int(np.flatnonzero(ok)[0])
     if first == 0:

@@ -31,9 +31,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._errors import InvalidParameterError, StepSizeConditionError
-from ._parameters import validate_parameter
+from ._parameters import check_relations, validate_parameter
 from ._theorem import Assumption, Theorem
-from ._validation import check_array, check_int_array
+from ._validation import check_array, check_bool_array, check_int_array
 
 __all__ = ["pathwise_bound", "recursion_bound"]
 
@@ -88,6 +88,7 @@ def _strongly_convex_setup(
     if strong_convexity is None:
         raise InvalidParameterError(f"{theorem.key} needs strong_convexity (missing)")
     gamma = float(validate_parameter("strong_convexity", strong_convexity))
+    check_relations({"strong_convexity": gamma, "smoothness": beta})
     _check_step_limit(theorem, eta, theorem.step_size_limit(smoothness=beta))
     return gamma
 
@@ -219,7 +220,7 @@ def pathwise_bound(
     L = float(validate_parameter("lipschitz", lipschitz))
     beta = float(validate_parameter("smoothness", smoothness))
     eta, tau = _arrays(theorem, step_sizes, delays)
-    hit = np.asarray(hits, dtype=bool)
+    hit = check_bool_array(hits, "hits")
     if hit.shape != eta.shape:
         raise InvalidParameterError(
             f"hits of shape {hit.shape} must match step_sizes of shape {eta.shape}"

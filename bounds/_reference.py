@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Literal
 
 __all__ = ["HARDT2016", "REGATTI2019", "THIS_PROJECT", "Reference"]
 
@@ -18,8 +20,12 @@ class Reference:
         arxiv: arXiv identifier with pinned version, e.g. ``"1509.01240v2"``.
         locator: theorem or section within that version, e.g. ``"Theorem 3.8"``.
         bibtex_key: key of the bibtex entry.
-        venue: where it was published.
+        venue: where it was published (a journal, a conference's proceedings,
+            or how a project result is published).
         note: caveats, e.g. that the statement is a reconstruction.
+        kind: the bibtex entry type; by default ``misc`` without an arXiv id,
+            ``inproceedings`` for a conference or workshop venue, else
+            ``article``.
     """
 
     authors: str
@@ -30,6 +36,16 @@ class Reference:
     bibtex_key: str
     venue: str
     note: str = ""
+    kind: Literal["article", "inproceedings", "misc"] | None = None
+
+    @property
+    def entry_type(self) -> str:
+        """The bibtex entry type (``kind``, or the one the venue implies)."""
+        if self.kind is not None:
+            return self.kind
+        if self.arxiv is None:
+            return "misc"
+        return "inproceedings" if _CONFERENCE.search(self.venue) else "article"
 
     @property
     def short(self) -> str:
@@ -40,25 +56,72 @@ class Reference:
         return f"{first} et al. {self.year}, {self.locator}"
 
     def bibtex(self) -> str:
-        """The bibtex entry (``@article`` for papers, ``@misc`` for project results).
+        """The bibtex entry: ``@inproceedings`` with ``booktitle`` for conference
+        papers, ``@article`` with ``journal``, ``@misc`` with ``howpublished``.
+
+        Authors are joined with `` and ``; LaTeX special characters in the text
+        fields are escaped, and the title's capitals are kept (double braces).
 
         Examples:
             >>> print(HARDT2016.bibtex().splitlines()[0])
-            @article{hardt2016train,
+            @inproceedings{hardt2016train,
         """
-        kind = "misc" if self.arxiv is None else "article"
+        kind = self.entry_type
+        venue_field = {
+            "article": "journal",
+            "inproceedings": "booktitle",
+            "misc": "howpublished",
+        }[kind]
         fields = [
-            f"  author = {{{self.authors}}}",
-            f"  title = {{{self.title}}}",
-            f"  year = {{{self.year}}}",
-            f"  journal = {{{self.venue}}}",
+            ("author", " and ".join(map(_bibtex_name, self.author_list))),
+            ("title", "{" + _latex(self.title) + "}"),
+            (venue_field, _latex(self.venue)),
+            ("year", str(self.year)),
         ]
         if self.arxiv:
-            fields.append(f"  eprint = {{{self.arxiv}}}")
-            fields.append("  archivePrefix = {arXiv}")
+            fields += [("eprint", self.arxiv), ("archivePrefix", "arXiv")]
         if self.note:
-            fields.append(f"  note = {{{self.note}}}")
-        return f"@{kind}{{{self.bibtex_key},\n" + ",\n".join(fields) + "\n}"
+            fields.append(("note", _latex(self.note)))
+        body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields)
+        return f"@{kind}{{{self.bibtex_key},\n{body}\n}}"
+
+    @property
+    def author_list(self) -> tuple[str, ...]:
+        """The authors, one name each (``authors`` split at commas and ``and``)."""
+        parts = re.split(r",\s*|\s+and\s+", self.authors)
+        return tuple(p.strip() for p in parts if p.strip())
+
+
+#: Venues of conference and workshop papers (bibtex ``@inproceedings``).
+_CONFERENCE = re.compile(
+    r"Conference|Proceedings|Workshop|Symposium|NeurIPS|ICML|ICLR|COLT|AISTATS",
+    re.IGNORECASE,
+)
+
+#: LaTeX's special characters in text, and how a bibtex field writes them.
+_ESCAPES = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "^": r"\textasciicircum{}",
+    "~": r"\textasciitilde{}",
+}
+
+
+def _bibtex_name(name: str) -> str:
+    """A person's name as is; a group (``asyncstab developers``, lower case
+    first) in braces, so that bibtex does not read it as first and last name."""
+    return f"{{{_latex(name)}}}" if name[:1].islower() else _latex(name)
+
+
+def _latex(text: str) -> str:
+    """``text`` with LaTeX's special characters escaped (braces stay balanced)."""
+    return "".join(_ESCAPES.get(ch, ch) for ch in text)
 
 
 _HARDT = dict(

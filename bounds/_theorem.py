@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -18,11 +19,15 @@ import sympy as sp
 
 from ._assumption import Assumption
 from ._errors import InvalidParameterError, StepSizeConditionError
+from ._logspace import log_function
 from ._parameters import (
+    COUNTS,
     DEFAULTS,
     LINKED_DEFAULTS,
     BoundValue,
     Value,
+    check_relations,
+    format_value,
     validate_parameter,
 )
 from ._quantity import Quantity
@@ -30,6 +35,10 @@ from ._reference import Reference
 from ._symbols import API_NAME, SYMBOL
 
 __all__ = ["Assumption", "Quantity", "Theorem"]
+
+#: log10 of the largest float64 and of the smallest normal one.
+_LOG10_MAX = math.log10(sys.float_info.max)
+_LOG10_MIN = math.log10(sys.float_info.min)
 
 
 @dataclass(frozen=True)
@@ -150,6 +159,15 @@ class Theorem:
             raise InvalidParameterError(
                 f"{self.label} needs {', '.join(missing)} (missing)"
             )
+        arrays = {k: v for k, v in values.items() if np.ndim(v)}
+        try:
+            np.broadcast_shapes(*(np.shape(v) for v in arrays.values()))
+        except ValueError:
+            shapes = ", ".join(f"{k} of shape {np.shape(v)}" for k, v in arrays.items())
+            raise InvalidParameterError(
+                f"{shapes} must broadcast together (numpy broadcasting rules)"
+            ) from None
+        check_relations(values)
         if "n_steps" in values:
             tau, T = np.asarray(values["max_delay"]), np.asarray(values["n_steps"])
             bad = np.broadcast_to(tau > T, np.broadcast(tau, T).shape)
@@ -173,9 +191,9 @@ class Theorem:
                 i = np.unravel_index(np.argmin(ok), np.shape(ok)) if np.ndim(ok) else ()
                 val = np.broadcast_to(np.asarray(values[name]), np.shape(ok))[i]
                 limit = np.broadcast_to(right, np.shape(ok))[i]
-                shown = int(val) if name in ("max_delay", "n_steps") else float(val)
+                shown = _show(val) if name in COUNTS else repr(float(val))
                 raise StepSizeConditionError(
-                    f"{name}={shown!r} violates {_cond_text(cond)} (= {float(limit):.6g}) "
+                    f"{name}={shown} violates {_cond_text(cond)} (= {float(limit):.6g}) "
                     f"required by {self.reference.short} {self.registry_key}"
                 )
 
@@ -243,28 +261,37 @@ class Theorem:
     # ------------------------------------------------------------ evaluation
     @functools.cached_property
     def _log_fn(self) -> Callable[..., Any]:
-        log_expr = self.log_expr if self.log_expr is not None else sp.log(self.expr)
-        return sp.lambdify(self._condition_args, log_expr, modules="numpy")
+        return log_function(self._condition_args, self.expr, self.log_expr)
 
     @functools.cached_property
     def _split_log_fn(self) -> Callable[..., Any]:
         assert self.split is not None
         args = (*self._condition_args, SYMBOL["gamma_split"])
-        return sp.lambdify(args, sp.log(self.split), modules="numpy")
+        return log_function(args, self.split)
 
     def log_evaluate(self, **params: Any) -> Value:
-        """Natural log of the closed form; finite where the value itself overflows."""
+        """Natural log of the closed form, computed in log space: finite for any
+        arguments float64 holds, also where the value itself over- or underflows.
+        """
         values = self.validate(params)
+        names = [API_NAME[s] for s in self._condition_args]
         if "gamma_split" in values:
             fn = self._split_log_fn
-            args = [values[API_NAME[s]] for s in self._condition_args]
-            args.append(values["gamma_split"])
+            names.append("gamma_split")
         else:
             fn = self._log_fn
-            args = [values[API_NAME[s]] for s in self._condition_args]
-        with np.errstate(over="ignore", divide="ignore"):
-            out = np.asarray(fn(*args), dtype=np.float64)
+        args = [values[k] for k in names]
+        out = np.asarray(fn(*args), dtype=np.float64)
         out = np.broadcast_to(out, np.broadcast(*[np.asarray(a) for a in args]).shape)
+        if not np.isfinite(out).all():
+            i = int(np.flatnonzero(~np.isfinite(out).ravel())[0])
+            at = ", ".join(
+                f"{k}={float(np.broadcast_to(values[k], out.shape).ravel()[i])!r}"
+                for k in names
+            )
+            raise InvalidParameterError(
+                f"{self.key} has no finite float64 logarithm at {at}"
+            )
         return float(out) if out.ndim == 0 else np.array(out)
 
     def evaluate(self, **params: Any) -> Value:
@@ -273,12 +300,23 @@ class Theorem:
         Returns a float for scalar arguments, an array otherwise.
 
         Raises:
-            InvalidParameterError: bad argument.
+            InvalidParameterError: bad argument, or a bound outside the range of
+                normal float64 numbers (use :meth:`compute` or
+                :meth:`log_evaluate` there).
             StepSizeConditionError: the theorem's condition is violated.
         """
         log_value = self.log_evaluate(**params)
-        with np.errstate(over="ignore"):
-            out = np.exp(log_value)
+        log10 = np.asarray(log_value) / np.log(10.0)
+        outside = (log10 > _LOG10_MAX) | (log10 < _LOG10_MIN)
+        if outside.any():
+            i = int(np.flatnonzero(outside.ravel())[0])
+            where = f" (element {i})" if np.ndim(log_value) else ""
+            raise InvalidParameterError(
+                f"{self.key}'s bound is {format_value(float(log10.ravel()[i]))}{where}, "
+                "outside the float64 range; compute() and log_evaluate() give its "
+                "logarithm"
+            )
+        out = np.exp(log_value)
         return float(out) if np.ndim(out) == 0 else out
 
     def compute(self, **params: Any) -> BoundValue:
@@ -409,7 +447,8 @@ class Theorem:
 def _show(value: Value) -> str:
     """Print a validated count the way the user typed it (no trailing ``.0``)."""
     if np.ndim(value) == 0:
-        return repr(int(value)) if float(value) == int(value) else repr(float(value))
+        x = float(value)
+        return repr(int(x)) if x == int(x) and abs(x) < 1e16 else repr(x)
     return np.array2string(np.asarray(value))
 
 

@@ -19,6 +19,7 @@ from ._errors import InvalidParameterError
 
 __all__ = [
     "check_array",
+    "check_bool_array",
     "check_choice",
     "check_finite",
     "check_int",
@@ -143,7 +144,15 @@ def check_array(
     min_value: float | None = None,
     strictly_positive: bool = False,
 ) -> NDArray[np.float64]:
-    """Return ``value`` as a float64 array; raise on NaN/inf, wrong rank or range."""
+    """Return ``value`` as a float64 array; raise on NaN/inf, wrong rank or range.
+
+    A boolean array is refused as a scalar ``True`` is: it is not a number.
+    """
+    if np.asarray(value).dtype == np.bool_:
+        raise InvalidParameterError(
+            f"{name}={np.asarray(value).tolist()!r} must be an array of real "
+            "numbers, got a bool array"
+        )
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -184,3 +193,32 @@ def check_int_array(
         i = int(np.flatnonzero(arr != np.round(arr))[0])
         raise InvalidParameterError(f"{name}[{i}]={float(arr[i])!r} must be an integer")
     return arr.astype(np.int64)
+
+
+def check_bool_array(value: Any, name: str) -> NDArray[np.bool_]:
+    """Return ``value`` as a bool array; numbers are accepted only as 0 and 1.
+
+    Examples:
+        >>> check_bool_array([1, 0], "hits")
+        array([ True, False])
+        >>> check_bool_array([0.0, float("nan")], "hits")
+        Traceback (most recent call last):
+        ...
+        bounds._errors.InvalidParameterError: hits[1]=nan must be True/False (or 0/1)
+    """
+    raw = np.asarray(value)
+    if raw.dtype == np.bool_:
+        return raw
+    try:
+        arr = np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InvalidParameterError(
+            f"{name}={value!r} must be an array of True/False (or 0/1)"
+        ) from exc
+    bad = (arr != 0) & (arr != 1)  # NaN compares unequal to both: refused
+    if bad.any():
+        i = int(np.flatnonzero(bad.ravel())[0])
+        raise InvalidParameterError(
+            f"{name}[{i}]={float(arr.ravel()[i])!r} must be True/False (or 0/1)"
+        )
+    return arr == 1

@@ -30,16 +30,13 @@ def _csv(text: str) -> list[str]:
 
 
 def _int_list(text: str, name: str) -> list[int]:
+    """``"0,2,8"`` as non-negative ints, parsed as ``--grid`` values are."""
+    from bounds._grid import parse_number, parse_values
     from bounds._validation import check_int
 
-    out = []
-    for x in _csv(text):
-        try:
-            v: Any = int(x)
-        except ValueError:
-            v = x
-        out.append(check_int(v, name, min_value=0))
-    return out
+    return parse_values(
+        text, name, lambda x: check_int(parse_number(x, name), name, min_value=0)
+    )
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:

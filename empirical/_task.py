@@ -17,8 +17,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from bounds import InvalidParameterError
+from bounds._grid import parse_grid as shared_parse_grid
+from bounds._grid import parse_number
 from bounds._validation import (
     check_choice,
+    check_finite,
     check_int,
     check_positive,
 )
@@ -165,34 +168,29 @@ _ALIASES = {
 def parse_grid(specs: Sequence[str]) -> dict[str, list[Any]]:
     """Parse ``["max_delay=0,2,8", "step_size=0.05,0.1"]`` into a grid dict.
 
-    Aliases: ``tau``, ``eta``/``c``, ``n``, ``T``, ``pairs``.
+    Aliases: ``tau``, ``eta``/``c``, ``n``, ``T``, ``pairs``. The parsing is
+    :func:`bounds._grid.parse_grid`'s, the calculator's own: an axis given twice
+    (also under an alias), an empty value (``0,,2``) or a number float64 cannot
+    hold is refused.
 
     Examples:
         >>> parse_grid(["tau=0,2", "loss=logistic,sigmoid"])
         {'max_delay': [0, 2], 'loss': ['logistic', 'sigmoid']}
     """
-    grid: dict[str, list[Any]] = {}
-    for spec in specs:
-        name, sep, values = spec.partition("=")
-        name = _ALIASES.get(name.strip(), name.strip())
-        if not sep or not values.strip():
-            raise InvalidParameterError(
-                f"grid={spec!r} must look like 'name=v1,v2,...'"
-            )
-        if name not in _FIELD_TYPES:
-            raise InvalidParameterError(
-                f"grid={spec!r}: {name!r} must be one of "
-                f"{', '.join(sorted(set(_FIELD_TYPES) | set(_ALIASES)))}"
-            )
-        conv = _FIELD_TYPES[name]
-        try:
-            vals = [conv(v.strip()) for v in values.split(",") if v.strip()]
-        except ValueError as exc:
-            raise InvalidParameterError(
-                f"grid={spec!r}: values must be of type {conv.__name__}"
-            ) from exc
-        grid[name] = vals
-    return grid
+    return shared_parse_grid(
+        specs, names=tuple(_FIELD_TYPES), aliases=_ALIASES, convert=_grid_value
+    )
+
+
+def _grid_value(name: str, text: str) -> Any:
+    """One grid value of field ``name``, as the field's type."""
+    kind = _FIELD_TYPES[name]
+    if kind is str:
+        return text
+    value = parse_number(text, name)
+    if kind is int:
+        return check_int(value, name)
+    return check_finite(value, name)
 
 
 def make_tasks(

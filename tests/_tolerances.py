@@ -96,3 +96,12 @@ RTOL_JAX_LOOP = 1e-9
 #: the rescaled norm is ``r`` up to a few ulp; 1e-12 relative is far above that
 #: and far below any real escape from the ball.
 RTOL_BALL = 1e-12
+#: Closed form in log space against sympy's exact value, at arguments anywhere in
+#: [1e-300, 1e300]: absolute error on ln(bound). Each log-space term is a product
+#: of <= ~5 factors whose logs reach ~700 (ln 1e300), so it carries a relative
+#: error of <= ~5 * 700 * 2.2e-16 ~ 8e-13; terms of the hand-written logs
+#: ([H-ncvx], [R-ncvx]) reach ~2000 (ln of q = 1e900) and there are <= ~10 of
+#: them: <= 10 * 2000 * 8e-13 ~ 2e-8 at worst; 2.8e-11 measured ([R-ncvx], 60
+#: draws per theorem; the others <= 5e-12). Far below
+#: any real error (a wrong exponent moves ln(bound) by ~1 or more).
+ATOL_LOG_EXTREME = 2e-8

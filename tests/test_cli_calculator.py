@@ -12,6 +12,7 @@ import pytest
 
 from bounds import RATES, REGISTRY, THEOREMS
 from empirical._cli import main
+from tests._tolerances import RTOL_EXACT
 
 _CVX = [
     "--n-samples",
@@ -34,6 +35,18 @@ _NCVX = [
     "1",
     "--smoothness",
     "1",
+]
+
+
+_SCVX = [
+    "--n-samples",
+    "1000",
+    "--lipschitz",
+    "1",
+    "--smoothness",
+    "1",
+    "--strong-convexity",
+    "10",
 ]
 
 
@@ -61,7 +74,7 @@ def test_bound_grid_is_cartesian_and_matches_api(
             "bound",
             "--theorem",
             "regatti-ncvx",
-            *_NCVX,
+            *_NCVX[2:],
             "--grid",
             "max_delay=0,4,32",
             "--grid",
@@ -141,9 +154,11 @@ def test_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["show", "regatti-ncvx", "--bibtex"]) == 0
     out = capsys.readouterr().out
     assert "Reconstruction" in out
-    assert "@article{regatti2019distributed" in out
+    assert "@inproceedings{regatti2019distributed" in out
     assert main(["show", "[D-cvx]", "--latex"]) == 0
-    assert capsys.readouterr().out.startswith(r"\epsilon_{\mathrm{stab}} \le")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("[D-cvx] delayed-cvx")  # the statement stays
+    assert lines[-1] == THEOREMS["delayed-cvx"].latex()
 
 
 @pytest.mark.parametrize(
@@ -428,6 +443,180 @@ def test_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
             "target_gap=nan",
         ),
         (["show", "nope"], "theorem='nope'"),
+        # issue 12: grids and numbers, one parser and one behaviour
+        (
+            [
+                "bound",
+                "--theorem",
+                "delayed-cvx",
+                "--step-size",
+                "0.01",
+                *_CVX,
+                "--grid",
+                "max_delay=1",
+                "--grid",
+                "max_delay=2",
+            ],
+            "grid='max_delay=2' repeats the axis max_delay",
+        ),
+        (
+            [
+                "step-size",
+                "--theorem",
+                "delayed-cvx",
+                "--target-gap",
+                "0.1",
+                *_CVX,
+                "--grid",
+                "max_delay=1",
+                "--grid",
+                "max-delay=2",
+            ],
+            "repeats the axis max_delay",
+        ),
+        (
+            [
+                "samples",
+                "--theorem",
+                "hardt-cvx",
+                "--target-gap",
+                "0.1",
+                "--step-size",
+                "0.01",
+                "--lipschitz",
+                "1",
+                "--smoothness",
+                "1",
+                "--grid",
+                "n_steps=1",
+                "--grid",
+                "n_steps=2",
+            ],
+            "repeats the axis n_steps",
+        ),
+        (
+            [
+                "bound",
+                "--theorem",
+                "delayed-cvx",
+                "--step-size",
+                "0.01",
+                *_CVX,
+                "--max-delay",
+                "3",
+                "--grid",
+                "max_delay=0,8",
+            ],
+            "grid='max_delay=0,8' sets max_delay, which is also given as a constant",
+        ),
+        (
+            [
+                "bound",
+                "--theorem",
+                "delayed-cvx",
+                "--step-size",
+                "0.01",
+                *_CVX,
+                "--grid",
+                "max_delay=0,,2",
+            ],
+            "empty value at position 2",
+        ),
+        (
+            [
+                "bound",
+                "--theorem",
+                "delayed-cvx",
+                "--step-size",
+                "0.01",
+                *_CVX,
+                "--grid",
+                "max_delay=0,2,",
+            ],
+            "empty value at position 3",
+        ),
+        (
+            ["bound", "--theorem", "hardt-cvx", "--step-size", "1e-400", *_CVX],
+            "step_size='1e-400' is below the float64 range",
+        ),
+        (
+            ["bound", "--theorem", "hardt-cvx", "--step-size", "1e-320", *_CVX],
+            "step_size='1e-320' is below the float64 range",
+        ),
+        (
+            [
+                "bound",
+                "--theorem",
+                "hardt-cvx",
+                "--step-size",
+                "0.01",
+                *_CVX[2:],
+                "--n-samples",
+                "1e309",
+            ],
+            "n_samples='1e309' is beyond the float64 range",
+        ),
+        (
+            ["step-size", "--theorem", "hardt-cvx", "--target-gap", "1e-400", *_CVX],
+            "target_gap='1e-400' is below the float64 range",
+        ),
+        # impossible constants: gamma > beta, in every subcommand
+        (
+            ["bound", "--theorem", "hardt-scvx", "--step-size", "0.1", *_SCVX],
+            "strong_convexity=10.0 must be <= smoothness=1.0",
+        ),
+        (
+            ["step-size", "--theorem", "hardt-scvx", "--target-gap", "1", *_SCVX],
+            "strong_convexity=10.0 must be <= smoothness=1.0",
+        ),
+        (
+            [
+                "samples",
+                "--theorem",
+                "hardt-scvx",
+                "--target-gap",
+                "1",
+                "--step-size",
+                "0.1",
+                *_SCVX[2:],
+            ],
+            "strong_convexity=10.0 must be <= smoothness=1.0",
+        ),
+        # extreme magnitudes: a refusal naming the value that is out of range
+        (
+            [
+                "step-size",
+                "--theorem",
+                "delayed-cvx",
+                "--target-gap",
+                "1e12",
+                "--n-samples",
+                "2",
+                "--n-steps",
+                "1e300",
+                "--lipschitz",
+                "1e300",
+                "--smoothness",
+                "1e-300",
+                "--max-delay",
+                "1e300",
+            ],
+            "step_size for target_gap=1000000000000.0 is 1e-888, outside the float64",
+        ),
+        (
+            [
+                "bound",
+                "--theorem",
+                "hardt-ncvx",
+                *_NCVX[:2],
+                *_NCVX[4:],
+                "--n-steps",
+                "1e300",
+                "--max-delay",
+                "1e300",
+            ],
+            "max_delay=1e+300 violates tau = 0",
+        ),
     ],
     ids=lambda x: "_".join(x[:4]) if isinstance(x, list) else None,
 )
@@ -461,3 +650,175 @@ def test_argparse_errors_are_one_line_exit_2(
     err = capsys.readouterr().err
     assert err.startswith("asyncstab: error:"), err
     assert err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize(
+    "target", ["1e300", "1e305", "1.7e308", "1.7976931348623157e308"]
+)
+def test_huge_target_gives_the_condition_step(
+    target: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = _json(
+        [
+            "step-size",
+            "--theorem",
+            "delayed-cvx",
+            "--target-gap",
+            target,
+            *_CVX,
+            "--max-delay",
+            "8",
+        ],
+        capsys,
+    )
+    # every step size the condition eta <= 2/beta allows keeps the bound below
+    # such a target: the answer is the condition's limit 2/beta = 2, exactly.
+    assert rows[0]["value"] == 2.0
+    assert rows[0]["binding"] == "condition"
+
+
+def test_extreme_magnitudes_print_in_log_space(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    base = ["bound", "--theorem", "hardt-cvx", "--n-samples", "2", "--n-steps"]
+    base += ["1000", "--step-size", "1", "--smoothness", "1", "--lipschitz"]
+    # 2 L^2 eta T / n = 1000 L^2: 1e313 at L = 1e155, 1e-337 at L = 1e-170
+    for lipschitz, log10 in (("1e155", 313.0), ("1e-170", -337.0)):
+        rows = _json([*base, lipschitz], capsys)
+        assert rows[0]["value"] is None  # outside float64: JSON says so, no 0 or inf
+        # log-space rounding only (RTOL_EXACT's reason)
+        assert rows[0]["log10_bound"] == pytest.approx(log10, rel=RTOL_EXACT)
+        assert main([*base, lipschitz]) == 0
+        assert f"1e{log10:+.0f}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("key", ["hardt-ncvx", "regatti-ncvx", "delayed-ncvx"])
+def test_nonconvex_at_1e300_is_finite_and_right(
+    key: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["bound", "--theorem", key]
+    for name in THEOREMS[key].accepted:
+        if name != "max_delay" or key != "hardt-ncvx":
+            argv += [f"--{name.replace('_', '-')}", "1e300"]
+    rows = _json(argv, capsys)
+    # q = beta c (tau + 1) >= 1e600: q/(q+1) = 1 and 1/(q+1) = 0 to far below
+    # float64 resolution, so the bound is (1 + 1/q) B T / (n - 1) = 1e300.
+    assert rows[0]["log10_bound"] == pytest.approx(300.0, rel=RTOL_EXACT)
+
+
+def test_counts_print_as_integers_and_mantissas_stay_below_10(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["bound", "--theorem", "hardt-cvx", "--n-samples", "2", "--lipschitz"]
+    argv += ["1", "--smoothness", "1", "--step-size", "1", "--n-steps"]
+    # 2 L^2 eta T / n = T = 999996000000000 = 9.99996e14, which rounds to 1e+15
+    assert main([*argv, "999996000000000"]) == 0
+    out = capsys.readouterr().out
+    assert "1e+15" in out.split()
+    assert "10e+14" not in out
+    assert main([*argv, "1e15"]) == 0
+    out = capsys.readouterr().out
+    assert "1000000000000000" in out.split()  # not 1000000000000000.0
+    rows = _json([*argv, "1e15"], capsys)
+    assert rows[0]["n_steps"] == 10**15
+    assert isinstance(rows[0]["n_steps"], int)
+
+
+def test_tiny_values_leak_no_warning(capsys: pytest.CaptureFixture[str]) -> None:
+    # pytest turns warnings into errors (filterwarnings = error): a leaked
+    # RuntimeWarning fails this test. At n = 2 the bound is
+    # 2 * 1e-600 * 1e-300 * 1 / 2 = 1e-900 <= 1e-300: n = 2.
+    rows = _json(
+        [
+            "samples",
+            "--theorem",
+            "hardt-cvx",
+            "--target-gap",
+            "1e-300",
+            "--n-steps",
+            "1",
+            "--step-size",
+            "1e-300",
+            "--lipschitz",
+            "1e-300",
+            "--smoothness",
+            "1",
+        ],
+        capsys,
+    )
+    assert rows[0]["value"] == 2
+
+
+def test_show_json_and_latex_bibtex_keep_the_statement(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    t = THEOREMS["delayed-cvx"]
+    assert main(["show", "delayed-cvx", "--latex", "--bibtex"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(t.statement())
+    assert t.latex() in out
+    assert t.reference.bibtex() in out
+    assert main(["show", "delayed-cvx", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["key"] == "delayed-cvx"
+    assert d["statement"] == t.statement()
+    assert d["latex"] == t.latex()
+    assert d["bibtex"] == t.reference.bibtex()
+    rows = _json(["list"], capsys)
+    assert {r["key"] for r in rows} == set(THEOREMS)
+
+
+@pytest.mark.parametrize(
+    ("argv", "match"),
+    [
+        (
+            [
+                "bound",
+                "--theorem",
+                "hardt-cvx",
+                "--step-size",
+                "0.01",
+                *_CVX,
+                "--lipschitz",
+                "2",
+            ],
+            "lipschitz='2': --lipschitz is already given (lipschitz='1')",
+        ),
+        (
+            [
+                "bound",
+                "--theorem",
+                "hardt-cvx",
+                "--theorem",
+                "delayed-cvx",
+                "--step-size",
+                "0.01",
+                *_CVX,
+            ],
+            "--theorem is already given",
+        ),
+        (
+            [
+                "step-size",
+                "--theorem",
+                "hardt-cvx",
+                "--target-gap",
+                "1",
+                "--target-gap",
+                "2",
+                *_CVX,
+            ],
+            "--target-gap is already given",
+        ),
+    ],
+    ids=["constant", "theorem", "target-gap"],
+)
+def test_a_flag_given_twice_is_refused(
+    argv: list[str], match: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert match in err, err

@@ -56,6 +56,8 @@ def _bump(theorem: Theorem, name: str, p: dict[str, Any], u: float, k: int) -> A
     if name == "step_size":
         limit = step_size_limit(theorem, **p)
         return p[name] + u * (limit - p[name])
+    if name == "strong_convexity":  # gamma <= beta for every smooth loss
+        return p[name] + u * (p["smoothness"] - p[name])
     return p[name] * (1 + 10 * u)
 
 
@@ -206,7 +208,7 @@ def test_citation_with_locator(theorem: Theorem) -> None:
     ref = theorem.reference
     assert ref.locator
     assert ref.locator in ref.short
-    assert ref.bibtex().startswith(("@article{", "@misc{"))
+    assert ref.bibtex().startswith(("@article{", "@inproceedings{", "@misc{"))
     assert theorem.registry_key in theorem.statement()
     if theorem.registry_key == "[R-ncvx]":
         assert theorem.is_reconstruction

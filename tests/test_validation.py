@@ -443,7 +443,202 @@ def _misc_rows() -> list[Row]:
     ]
 
 
-ROWS = _method_rows() + _condition_rows() + _array_rows() + _misc_rows()
+def _hardening_rows() -> list[Row]:
+    """Issue 12: inputs that used to give a raw numpy/Python error or a wrong value."""
+    cvx, scvx = THEOREMS["delayed-cvx"], THEOREMS["hardt-scvx"]
+    impossible = {**GOOD["hardt-scvx"], "strong_convexity": 2.0}  # gamma > beta = 1
+    gamma_rule = r"strong_convexity=2\.0 must be <= smoothness=1\.0"
+    path = dict(step_sizes=np.full(3, 0.1), lipschitz=1, smoothness=1)
+    rows: list[Row] = [
+        (
+            "evaluate-shapes-do-not-broadcast",
+            lambda: cvx.evaluate(
+                n_samples=500,
+                n_steps=1000,
+                lipschitz=1,
+                smoothness=1,
+                step_size=np.array([0.01, 0.02, 0.03]),
+                max_delay=np.arange(4),
+            ),
+            InvalidParameterError,
+            r"step_size of shape \(3,\), max_delay of shape \(4,\) must broadcast",
+        ),
+        (
+            "evaluate-bool-array",
+            lambda: cvx.evaluate(
+                **{**GOOD["delayed-cvx"], "n_samples": np.array([True, False])}
+            ),
+            InvalidParameterError,
+            r"n_samples=\[True, False\] .*bool",
+        ),
+        (
+            "max_step_size-array-max_delay",
+            lambda: bounds.max_step_size(
+                cvx,
+                0.05,
+                n_samples=500,
+                n_steps=1000,
+                lipschitz=1,
+                smoothness=1,
+                max_delay=np.arange(3),
+            ),
+            InvalidParameterError,
+            r"max_delay=\[0\.0, 1\.0, 2\.0\] must be a scalar",
+        ),
+        (
+            "min_samples-array-lipschitz",
+            lambda: bounds.min_samples(
+                cvx, 0.05, n_steps=1000, step_size=0.01, lipschitz=[1, 2], smoothness=1
+            ),
+            InvalidParameterError,
+            "lipschitz=.* must be a scalar",
+        ),
+        (
+            "pathwise_bound-hits-nan",
+            lambda: bounds.pathwise_bound(cvx, **path, hits=np.array([0, math.nan, 1])),
+            InvalidParameterError,
+            r"hits\[1\]=nan must be True/False",
+        ),
+        (
+            "pathwise_bound-hits-two",
+            lambda: bounds.pathwise_bound(cvx, **path, hits=[2, 0, 1]),
+            InvalidParameterError,
+            r"hits\[0\]=2\.0 must be True/False",
+        ),
+        (
+            "pathwise_bound-hits-str",
+            lambda: bounds.pathwise_bound(cvx, **path, hits=["a", "b", "c"]),
+            InvalidParameterError,
+            "hits=",
+        ),
+        (
+            "recursion_bound-delays-bool-array",
+            lambda: bounds.recursion_bound(
+                cvx,
+                step_sizes=np.full(3, 0.1),
+                delays=np.array([True, False, True]),
+                n_samples=10,
+                lipschitz=1,
+                smoothness=1,
+            ),
+            InvalidParameterError,
+            "delays=.*bool",
+        ),
+        (
+            "recursion_bound-step_sizes-bool-array",
+            lambda: bounds.recursion_bound(
+                cvx,
+                step_sizes=np.array([True, True]),
+                n_samples=10,
+                lipschitz=1,
+                smoothness=1,
+            ),
+            InvalidParameterError,
+            "step_sizes=.*bool",
+        ),
+        (
+            "hardt-scvx.evaluate-gamma-above-beta",
+            lambda: scvx.evaluate(**impossible),
+            InvalidParameterError,
+            gamma_rule,
+        ),
+        (
+            "hardt-scvx.compute-gamma-above-beta",
+            lambda: scvx.compute(**impossible),
+            InvalidParameterError,
+            gamma_rule,
+        ),
+        (
+            "hardt-scvx.evaluate-gamma-above-beta-array",
+            lambda: scvx.evaluate(
+                **{**GOOD["hardt-scvx"], "strong_convexity": np.array([0.5, 2.0])}
+            ),
+            InvalidParameterError,
+            gamma_rule,
+        ),
+        (
+            "hardt-scvx.max_step_size-gamma-above-beta",
+            lambda: bounds.max_step_size(
+                scvx,
+                1.0,
+                **{k: v for k, v in impossible.items() if k != "step_size"},
+            ),
+            InvalidParameterError,
+            gamma_rule,
+        ),
+        (
+            "hardt-scvx.min_samples-gamma-above-beta",
+            lambda: bounds.min_samples(
+                scvx,
+                1.0,
+                **{k: v for k, v in impossible.items() if k != "n_samples"},
+            ),
+            InvalidParameterError,
+            gamma_rule,
+        ),
+        (
+            "hardt-scvx.recursion_bound-gamma-above-beta",
+            lambda: bounds.recursion_bound(
+                scvx,
+                step_sizes=np.full(3, 0.5),
+                n_samples=10,
+                lipschitz=1,
+                smoothness=1,
+                strong_convexity=2.0,
+            ),
+            InvalidParameterError,
+            gamma_rule,
+        ),
+        (
+            "hardt-scvx.pathwise_bound-gamma-above-beta",
+            lambda: bounds.pathwise_bound(
+                scvx, **path, hits=[True, False, False], strong_convexity=2.0
+            ),
+            InvalidParameterError,
+            gamma_rule,
+        ),
+        # 2 L^2 eta T / n = 2 L^2 * 0.1 * 10 / 100 = 0.02 L^2: 2e398 and 2e-402.
+        (
+            "evaluate-overflows-float64",
+            lambda: THEOREMS["hardt-cvx"].evaluate(
+                **{**GOOD["hardt-cvx"], "lipschitz": 1e200}
+            ),
+            InvalidParameterError,
+            r"hardt-cvx's bound is 2e\+398, outside the float64 range",
+        ),
+        (
+            "evaluate-underflows-float64",
+            lambda: THEOREMS["hardt-cvx"].evaluate(
+                **{**GOOD["hardt-cvx"], "lipschitz": 1e-200}
+            ),
+            InvalidParameterError,
+            r"hardt-cvx's bound is 2e-402, outside the float64 range",
+        ),
+        (
+            "max_step_size-answer-below-float64",
+            lambda: bounds.max_step_size(
+                cvx,
+                1e12,
+                n_samples=2,
+                n_steps=1e300,
+                lipschitz=1e300,
+                smoothness=1e-300,
+                max_delay=1e300,
+            ),
+            InvalidParameterError,
+            r"step_size for target_gap=1000000000000\.0 is 1e-888",
+        ),
+    ]
+    return rows
+
+
+ROWS = (
+    _method_rows()
+    + _condition_rows()
+    + _array_rows()
+    + _misc_rows()
+    + _hardening_rows()
+)
 
 
 @pytest.mark.parametrize(

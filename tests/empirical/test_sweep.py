@@ -77,8 +77,16 @@ def test_parse_grid_types_aliases_and_errors() -> None:
         parse_grid(["tau"])
     with pytest.raises(InvalidParameterError, match="'colour' must be one of"):
         parse_grid(["colour=red"])
-    with pytest.raises(InvalidParameterError, match="type int"):
+    with pytest.raises(
+        InvalidParameterError, match=r"max_delay=1\.5 must be an integer"
+    ):
         parse_grid(["tau=1.5"])
+    with pytest.raises(InvalidParameterError, match="repeats the axis max_delay"):
+        parse_grid(["tau=1", "max_delay=2"])
+    with pytest.raises(InvalidParameterError, match="empty value at position 2"):
+        parse_grid(["tau=0,,2"])
+    with pytest.raises(InvalidParameterError, match="step_size='1e-400' is below"):
+        parse_grid(["eta=1e-400"])
 
 
 @pytest.mark.parametrize(

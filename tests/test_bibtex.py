@@ -1,0 +1,89 @@
+"""Every bibtex entry the project prints parses with a real BibTeX parser and is right.
+
+Right means: authors joined with `` and `` (one name each), conference papers as
+``@inproceedings`` with ``booktitle``, journal papers as ``@article`` with
+``journal``, and ``@misc`` (project results) with ``howpublished``, never a
+``journal``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import bibtexparser
+import pytest
+
+from bounds import THEOREMS, citation
+from bounds._reference import Reference
+
+REFERENCES = list({t.reference.bibtex_key: t.reference for t in THEOREMS.values()})
+BY_KEY = {t.reference.bibtex_key: t.reference for t in THEOREMS.values()}
+
+_VENUE_FIELD = {
+    "article": "journal",
+    "inproceedings": "booktitle",
+    "misc": "howpublished",
+}
+
+
+def _parse_one(text: str) -> bibtexparser.model.Entry:
+    library = bibtexparser.parse_string(text)
+    assert library.failed_blocks == [], [b.error for b in library.failed_blocks]
+    assert len(library.entries) == 1, text
+    return library.entries[0]
+
+
+@pytest.mark.parametrize("key", REFERENCES)
+def test_entry_parses_and_is_right(key: str) -> None:
+    ref: Reference = BY_KEY[key]
+    entry = _parse_one(ref.bibtex())
+    assert entry.key == ref.bibtex_key
+    assert entry.entry_type == ref.entry_type
+    fields = entry.fields_dict
+    assert _VENUE_FIELD[entry.entry_type] in fields
+    for other in set(_VENUE_FIELD.values()) - {_VENUE_FIELD[entry.entry_type]}:
+        assert other not in fields, (other, entry.entry_type)
+    names = fields["author"].value.split(" and ")
+    assert len(names) == len(ref.author_list) >= 1
+    assert "," not in fields["author"].value  # "A, B" would read as "B A"
+    assert fields["title"].value.strip("{}") == ref.title
+    assert fields["year"].value == str(ref.year)
+    if ref.arxiv:
+        assert fields["eprint"].value == ref.arxiv
+
+
+@pytest.mark.parametrize("key", REFERENCES)
+def test_entry_type_follows_the_venue(key: str) -> None:
+    ref = BY_KEY[key]
+    if ref.arxiv is None:
+        assert ref.entry_type == "misc"
+    elif re.search(r"Conference|Proceedings|Workshop|Symposium", ref.venue):
+        assert ref.entry_type == "inproceedings"
+
+
+def test_known_entries() -> None:
+    assert BY_KEY["hardt2016train"].entry_type == "inproceedings"  # ICML 2016
+    assert BY_KEY["regatti2019distributed"].entry_type == "inproceedings"  # Allerton
+    assert BY_KEY["asyncstab2026"].entry_type == "misc"
+
+
+def test_citation_of_every_theorem_parses() -> None:
+    library = bibtexparser.parse_string(citation())
+    assert library.failed_blocks == []
+    assert sorted(e.key for e in library.entries) == sorted(REFERENCES)
+
+
+def test_special_characters_are_escaped() -> None:
+    ref = Reference(
+        authors="A. Author, B. Author",
+        title="Rates 100% of the time: x_t^2 & {braces}",
+        year=2020,
+        arxiv="2001.00001v1",
+        locator="Theorem 1",
+        bibtex_key="author2020rates",
+        venue="Journal of Tests",
+        note="~#$",
+    )
+    entry = _parse_one(ref.bibtex())
+    assert entry.entry_type == "article"
+    assert entry.fields_dict["author"].value == "A. Author and B. Author"
