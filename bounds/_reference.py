@@ -23,9 +23,9 @@ class Reference:
         venue: where it was published (a journal, a conference's proceedings,
             or how a project result is published).
         note: caveats, e.g. that the statement is a reconstruction.
-        kind: the bibtex entry type; by default ``misc`` without an arXiv id,
-            ``inproceedings`` for a conference or workshop venue, else
-            ``article``.
+        kind: the bibtex entry type; by default ``inproceedings`` for a
+            conference or workshop venue, ``misc`` for a result that is neither
+            on arXiv nor in a journal (a project result), else ``article``.
     """
 
     authors: str
@@ -43,9 +43,11 @@ class Reference:
         """The bibtex entry type (``kind``, or the one the venue implies)."""
         if self.kind is not None:
             return self.kind
-        if self.arxiv is None:
-            return "misc"
-        return "inproceedings" if _CONFERENCE.search(self.venue) else "article"
+        if _CONFERENCE.search(self.venue):
+            return "inproceedings"
+        if self.arxiv is None and not _JOURNAL.search(self.venue):
+            return "misc"  # a project result, e.g. the asyncstab documentation
+        return "article"
 
     @property
     def short(self) -> str:
@@ -97,6 +99,9 @@ _CONFERENCE = re.compile(
     r"Conference|Proceedings|Workshop|Symposium|NeurIPS|ICML|ICLR|COLT|AISTATS",
     re.IGNORECASE,
 )
+
+#: Venues of journal papers (bibtex ``@article``).
+_JOURNAL = re.compile(r"Journal|Transactions|Letters|Review", re.IGNORECASE)
 
 #: LaTeX's special characters in text, and how a bibtex field writes them.
 _ESCAPES = {

@@ -8,16 +8,39 @@ Right means: authors joined with `` and `` (one name each), conference papers as
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 
 import bibtexparser
 import pytest
 
+import bounds
 from bounds import THEOREMS, citation
+from bounds._rate import RATES
 from bounds._reference import Reference
+from bounds._registry import REGISTRY
 
-REFERENCES = list({t.reference.bibtex_key: t.reference for t in THEOREMS.values()})
-BY_KEY = {t.reference.bibtex_key: t.reference for t in THEOREMS.values()}
+
+def _every_reference() -> dict[str, Reference]:
+    """Every Reference the package holds: on a registry entry, a rate-only entry,
+    or at module level (conversions, part 2's sources)."""
+    refs = {
+        t.reference.bibtex_key: t.reference
+        for t in [*REGISTRY.values(), *RATES.values()]
+    }
+    for info in pkgutil.iter_modules(bounds.__path__):
+        if info.name == "__main__":  # runs the CLI when imported
+            continue
+        module = importlib.import_module(f"bounds.{info.name}")
+        for value in vars(module).values():
+            if isinstance(value, Reference):
+                refs.setdefault(value.bibtex_key, value)
+    return refs
+
+
+BY_KEY = _every_reference()
+REFERENCES = sorted(BY_KEY)
 
 _VENUE_FIELD = {
     "article": "journal",
@@ -55,22 +78,25 @@ def test_entry_parses_and_is_right(key: str) -> None:
 @pytest.mark.parametrize("key", REFERENCES)
 def test_entry_type_follows_the_venue(key: str) -> None:
     ref = BY_KEY[key]
-    if ref.arxiv is None:
-        assert ref.entry_type == "misc"
-    elif re.search(r"Conference|Proceedings|Workshop|Symposium", ref.venue):
+    if re.search(r"Conference|Proceedings|Workshop|Symposium|NeurIPS", ref.venue):
         assert ref.entry_type == "inproceedings"
+    elif ref.arxiv is None and not re.search(r"Journal|Transactions", ref.venue):
+        assert ref.entry_type == "misc"
 
 
 def test_known_entries() -> None:
     assert BY_KEY["hardt2016train"].entry_type == "inproceedings"  # ICML 2016
     assert BY_KEY["regatti2019distributed"].entry_type == "inproceedings"  # Allerton
     assert BY_KEY["asyncstab2026"].entry_type == "misc"
+    assert BY_KEY["deng2024stability"].entry_type == "inproceedings"  # NeurIPS
+    assert BY_KEY["deng2025towards"].entry_type == "article"  # IEEE TPAMI
 
 
 def test_citation_of_every_theorem_parses() -> None:
     library = bibtexparser.parse_string(citation())
     assert library.failed_blocks == []
-    assert sorted(e.key for e in library.entries) == sorted(REFERENCES)
+    expected = {t.reference.bibtex_key for t in THEOREMS.values()}
+    assert sorted(e.key for e in library.entries) == sorted(expected)
 
 
 def test_special_characters_are_escaped() -> None:

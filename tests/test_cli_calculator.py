@@ -765,7 +765,12 @@ def test_show_json_and_latex_bibtex_keep_the_statement(
     assert d["latex"] == t.latex()
     assert d["bibtex"] == t.reference.bibtex()
     rows = _json(["list"], capsys)
-    assert {r["key"] for r in rows} == set(THEOREMS)
+    assert {r["key"] for r in rows} == {*REGISTRY, *RATES}
+    rate = next(iter(RATES.values()))
+    assert main(["show", rate.key, "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["rate_only"] is True
+    assert d["statement"] == rate.statement()
 
 
 @pytest.mark.parametrize(

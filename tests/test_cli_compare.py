@@ -106,12 +106,15 @@ def test_bound_labels_the_reconstruction(capsys: pytest.CaptureFixture[str]) -> 
     assert "RECONSTRUCTION" in json.loads(capsys.readouterr().out)[0]["note"]
     assert main([*argv[:3], "--n-samples", "1", *argv[5:]]) == 2
     assert "reconstruction" not in capsys.readouterr().err  # a plain range error
-    assert main([*argv, "--c", "-1"]) == 2
+    # c given once, out of range (a flag given twice is refused before that)
+    assert main([*argv[:7], "--c", "-1", *argv[9:]]) == 2
 
 
 def test_grid_and_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     png = tmp_path / "compare.png"
-    argv = [*README, "--grid", "max_delay=0,4,16", "--plot", str(png)]
+    i = README.index("--max-delay")  # the grid sets max_delay: not also a constant
+    argv = [*README[:i], *README[i + 2 :], "--grid", "max_delay=0,4,16"]
+    argv += ["--plot", str(png)]
     out = _compare_json(argv, capsys)
     assert len(out["rows"]) == 3 * len(REGISTRY)
     tight = {r["max_delay"]: r["key"] for r in out["rows"] if r["rank"] == 1}

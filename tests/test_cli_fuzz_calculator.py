@@ -30,7 +30,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bounds import THEOREMS
+from bounds import RATES, REGISTRY
 from bounds._symbols import SYMBOL
 from empirical._cli import main
 
@@ -91,7 +91,7 @@ NUMBER = st.one_of(
 NAMES = [*SYMBOL, "tau", "max-delay", "eta", "", "colour"]
 THEOREM = st.one_of(
     st.sampled_from(
-        [*THEOREMS, *(t.registry_key for t in THEOREMS.values()), "nope", ""]
+        [*REGISTRY, *RATES, *(t.registry_key for t in REGISTRY.values()), "nope", ""]
     ),
     _TEXT,
 )
@@ -121,8 +121,10 @@ COUNT = st.one_of(
 def admissible(draw: st.DrawFn, key: str, skip: str | None) -> dict[str, str]:
     """Every argument of theorem ``key`` (but ``skip``), inside its domain and
     conditions, with magnitudes across float64's whole range."""
-    theorem = THEOREMS[key]
-    out: dict[str, str] = {}
+    theorem = REGISTRY[key]
+    out: dict[str, str] = {
+        k: draw(REAL) for k in (*theorem.accepted, *theorem.optional)
+    }
     for name in ("n_samples", "n_steps"):
         out[name] = draw(COUNT)
     for name in ("lipschitz", "smoothness", "c", "loss_bound"):
@@ -144,15 +146,17 @@ def admissible(draw: st.DrawFn, key: str, skip: str | None) -> dict[str, str]:
     return {
         k: v
         for k, v in out.items()
-        if k in theorem.accepted and k != skip and draw(st.floats(0, 1)) < 0.95
+        if k in (*theorem.accepted, *theorem.optional)
+        and k != skip
+        and draw(st.floats(0, 1)) < (0.3 if k in theorem.optional else 0.95)
     }
 
 
 @st.composite
 def calculator_argv(draw: st.DrawFn, command: str) -> list[str]:
     """An argument list for ``command``: admissible, or admissible then mutated."""
-    key = draw(st.sampled_from(list(THEOREMS)))
-    theorem = THEOREMS[key]
+    key = draw(st.sampled_from(list(REGISTRY)))
+    theorem = REGISTRY[key]
     unknown = {"step-size": theorem.step_parameter, "samples": "n_samples"}.get(command)
     params = draw(admissible(key, unknown))
     argv = [command, "--theorem", key]
@@ -204,7 +208,7 @@ def list_or_show_argv(draw: st.DrawFn) -> list[str]:
     if draw(st.booleans()):
         flags = ["--json", "--colour"] if draw(st.booleans()) else ["--json"]
         return ["list", *draw(st.lists(st.sampled_from(flags), max_size=2))]
-    key = draw(st.one_of(st.sampled_from(list(THEOREMS)), THEOREM))
+    key = draw(st.one_of(st.sampled_from([*REGISTRY, *RATES]), THEOREM))
     flags = ["--json", "--latex", "--bibtex"]
     return ["show", key, *draw(st.lists(st.sampled_from(flags), max_size=4))]
 
