@@ -68,7 +68,7 @@ def _build(e: sp.Basic, index: dict[sp.Symbol, int]) -> Node:
             raise _Unsupported(e)
         i = index[e]
         return lambda v: (np.sign(v[i]), np.log(np.abs(v[i])))
-    if e.is_Number:
+    if e.is_Number or not e.free_symbols:  # 2, 1/2, and constants such as E
         x = float(e)
         s = np.asarray(np.sign(x), dtype=np.float64)
         lg = np.asarray(np.log(abs(x)) if x else -np.inf, dtype=np.float64)

@@ -13,6 +13,7 @@ The exponent in a variable ``x`` is the local log-log slope
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -86,7 +87,12 @@ class RateOnly:
             return None
         subs = {SYMBOL[k]: v for k, v in params.items() if k in SYMBOL}
         value = expo.subs(subs)
-        return float(value) if value.is_number else None
+        if not value.is_number:
+            return None
+        # at extreme arguments the exponent may leave the reals (or overflow):
+        # then no number is claimed there, and the caller shows the expression
+        z = complex(value.evalf())
+        return z.real if z.imag == 0 and math.isfinite(z.real) else None
 
     def evaluate(self, **params: Any) -> float:
         """Refused: a rate-only entry has no published constants.

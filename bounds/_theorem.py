@@ -335,10 +335,12 @@ class Theorem:
         bound = params.get("loss_bound")
         if bound is None and Assumption.BOUNDED_LOSS in self.assumptions:
             bound = DEFAULTS["loss_bound"]
+        log_range = None if bound is None else math.log(float(bound))
         if self.quantity is Quantity.ON_AVERAGE_MODEL_STABILITY:
-            # ||A(S) - A(S')|| <= r on a set of diameter r: eps_avg2 <= r^2 always.
-            bound = float(params["diameter"]) ** 2
-        vacuous = bound is not None and log_value >= np.log(float(bound))
+            # ||A(S) - A(S')|| <= r on a set of diameter r: eps_avg2 <= r^2 always
+            # (compared in logs: r^2 overflows at r = 1e300).
+            log_range = 2 * math.log(float(params["diameter"]))
+        vacuous = log_range is not None and log_value >= log_range
         with np.errstate(over="ignore"):
             value = float(np.exp(log_value))
         return BoundValue(value, log_value / np.log(10.0), bool(vacuous), self.key)
