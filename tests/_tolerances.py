@@ -101,7 +101,7 @@ RTOL_BALL = 1e-12
 #: of <= ~5 factors whose logs reach ~700 (ln 1e300), so it carries a relative
 #: error of <= ~5 * 700 * 2.2e-16 ~ 8e-13; terms of the hand-written logs
 #: ([H-ncvx], [R-ncvx]) reach ~2000 (ln of q = 1e900) and there are <= ~10 of
-#: them: <= 10 * 2000 * 8e-13 ~ 2e-8 at worst; 2.8e-11 measured ([R-ncvx], 60
-#: draws per theorem; the others <= 5e-12). Far below
+#: them: <= 10 * 2000 * 8e-13 ~ 2e-8 at worst; 5.8e-11 measured ([R-ncvx], 60
+#: draws per theorem; every other entry, part 2 included, <= 1e-12). Far below
 #: any real error (a wrong exponent moves ln(bound) by ~1 or more).
 ATOL_LOG_EXTREME = 2e-8
