@@ -39,6 +39,19 @@ def _int_list(text: str, name: str) -> list[int]:
     )
 
 
+#: Defaults of ``sweep``'s constant flags (applied after parsing, see above).
+_SWEEP_DEFAULTS: dict[str, Any] = {
+    "loss": "logistic",
+    "dataset": "breast_cancer",
+    "n_samples": 200,
+    "n_steps": 1000,
+    "max_delay": 0,
+    "delay": "uniform",
+    "step_size": 0.1,
+    "schedule": "constant",
+}
+
+
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--theorems", type=_csv, help="theorem keys, comma-separated")
     p.add_argument("--n-pairs", type=int, help="coupled pairs per setting (>= 2)")
@@ -88,26 +101,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="grid axis (repeatable): max_delay|tau, step_size|eta|c, "
         "n_samples|n, n_steps|T, loss, dataset, schedule, seed, ...",
     )
-    s.add_argument("--loss", default="logistic")
-    s.add_argument("--dataset", default="breast_cancer")
-    s.add_argument("--n-samples", type=int, default=200)
-    s.add_argument("--n-steps", type=int, default=1000)
-    s.add_argument("--max-delay", type=int, default=0)
+    # The constants default to None so that a grid axis repeating a constant the
+    # user typed is refused (bounds._grid); _SWEEP_DEFAULTS fills the rest.
+    s.add_argument("--loss", help="loss (default logistic)")
+    s.add_argument("--dataset", help="dataset (default breast_cancer)")
+    s.add_argument("--n-samples", type=int, help="n (default 200)")
+    s.add_argument("--n-steps", type=int, help="T (default 1000)")
+    s.add_argument("--max-delay", type=int, help="tau (default 0)")
     s.add_argument(
         "--delay",
-        default="uniform",
         metavar="SPEC",
         help="delay model: 'constant' (tau_t = MAX), 'uniform' (on 0..MAX), "
         "'geometric:P' (P in (0, 1], truncated at MAX), 'workers' (MAX + 1 "
         "simulated workers, staleness capped at MAX), all with MAX = --max-delay; "
         "or, with their own maximum (--max-delay unused): "
         "'workers:K[:exponential|lognormal[:CAP]]' (K workers, compute times, "
-        "optional cap) and 'trace:PATH' (a recorded trace, one delay a line)",
+        "optional cap) and 'trace:PATH' (a recorded trace, one delay a line); "
+        "default uniform",
     )
     s.add_argument(
-        "--step-size", type=float, default=0.1, help="eta0, or c if decaying"
+        "--step-size", type=float, help="eta0, or c if decaying (default 0.1)"
     )
-    s.add_argument("--schedule", default="constant")
+    s.add_argument("--schedule", help="constant | rule-tau | ... (default constant)")
     s.add_argument(
         "--diameter",
         type=float,
@@ -271,27 +286,27 @@ def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return _report_bugs(records)
 
 
-def _cmd_sweep(args: argparse.Namespace) -> int:
+def _cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from ._sweep import sweep
     from ._table import format_table, table_rows
     from ._task import make_tasks, parse_grid
 
+    given = {
+        name: getattr(args, name)
+        for name in (*_SWEEP_DEFAULTS, "diameter", "n_pairs")
+        if getattr(args, name) is not None
+    }
+    # --seed has a default shared with verify; argparse also takes "--se", "--see".
+    if any(a.split("=")[0] in ("--se", "--see", "--seed") for a in argv):
+        given["seed"] = args.seed
     base = {
-        "loss": args.loss,
-        "dataset": args.dataset,
-        "n_samples": args.n_samples,
-        "n_steps": args.n_steps,
-        "max_delay": args.max_delay,
-        "delay": args.delay,
-        "step_size": args.step_size,
-        "schedule": args.schedule,
+        **_SWEEP_DEFAULTS,
+        **given,
         "seed": args.seed,
         "theorems": _theorem_keys(args.theorems),
         "diameter": args.diameter,
     }
-    if args.n_pairs is not None:
-        base["n_pairs"] = args.n_pairs
-    tasks = make_tasks(base, parse_grid(args.grid))
+    tasks = make_tasks(base, parse_grid(args.grid, given=given))
     from ._paths import check_writable_file
     from ._sweep import check_tasks
 
@@ -329,7 +344,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "verify":
             return _cmd_verify(args, args_list)
         if args.command == "sweep":
-            return _cmd_sweep(args)
+            return _cmd_sweep(args, args_list)
         if args.command == "ps":
             from . import _ps_cli
 

@@ -165,20 +165,27 @@ _ALIASES = {
 }
 
 
-def parse_grid(specs: Sequence[str]) -> dict[str, list[Any]]:
+def parse_grid(
+    specs: Sequence[str], *, given: Mapping[str, Any] | None = None
+) -> dict[str, list[Any]]:
     """Parse ``["max_delay=0,2,8", "step_size=0.05,0.1"]`` into a grid dict.
 
     Aliases: ``tau``, ``eta``/``c``, ``n``, ``T``, ``pairs``. The parsing is
     :func:`bounds._grid.parse_grid`'s, the calculator's own: an axis given twice
     (also under an alias), an empty value (``0,,2``) or a number float64 cannot
-    hold is refused.
+    hold is refused; so is an axis that repeats a constant in ``given`` (the
+    settings the user set otherwise, e.g. ``--max-delay 3``).
 
     Examples:
         >>> parse_grid(["tau=0,2", "loss=logistic,sigmoid"])
         {'max_delay': [0, 2], 'loss': ['logistic', 'sigmoid']}
     """
     return shared_parse_grid(
-        specs, names=tuple(_FIELD_TYPES), aliases=_ALIASES, convert=_grid_value
+        specs,
+        names=tuple(_FIELD_TYPES),
+        aliases=_ALIASES,
+        convert=_grid_value,
+        given=given,
     )
 
 

@@ -68,6 +68,22 @@ CASES: list[tuple[list[str], str]] = [
     (["ps", "-K", "30", "--n-samples", "20"], "n_workers=30 must be <= n_samples=20"),
     (["ps", "--output", "{file}"], "is an existing file"),
     (["ps", "--runtime-env", "[1]"], "must be a JSON object"),
+    (
+        ["sweep", "--results", "R", "--max-delay", "3", "--grid", "max_delay=0,1"],
+        "sets max_delay, which is also given as a constant (max_delay=3)",
+    ),
+    (
+        ["sweep", "--results", "R", "--grid", "tau=0,1", "--max-delay", "0"],
+        "sets max_delay, which is also given as a constant (max_delay=0)",
+    ),
+    (
+        ["sweep", "--results", "R", "--seed", "1", "--grid", "seed=0,1"],
+        "sets seed, which is also given as a constant (seed=1)",
+    ),
+    (
+        ["sweep", "--results", "R", "--loss", "sigmoid", "--grid", "loss=logistic"],
+        "sets loss, which is also given as a constant (loss='sigmoid')",
+    ),
 ]
 if _PROC:
     CASES += [
