@@ -51,11 +51,13 @@ class Reference:
 
     @property
     def short(self) -> str:
-        """``"Hardt et al. 2016, Theorem 3.8"``."""
+        """``"Hardt et al. 2016, Theorem 3.8"``; two authors: ``"Lei & Ying 2020, ..."``."""
         if self.authors == "asyncstab developers":
             return f"asyncstab, {self.locator}"
-        first = self.authors.split(",")[0].split(" and ")[0].strip().split()[-1]
-        return f"{first} et al. {self.year}, {self.locator}"
+        names = [a.strip() for a in self.authors.replace(" and ", ",").split(",")]
+        surnames = [a.split()[-1] for a in names if a]
+        who = " & ".join(surnames) if len(surnames) == 2 else f"{surnames[0]} et al."
+        return f"{who} {self.year}, {self.locator}"
 
     def bibtex(self) -> str:
         """The bibtex entry: ``@inproceedings`` with ``booktitle`` for conference

@@ -16,7 +16,8 @@ import bibtexparser
 import pytest
 
 import bounds
-from bounds import THEOREMS, citation
+from bounds import THEOREMS, InvalidParameterError, citation
+from bounds._conversion import CONVERSIONS, LEI_YING_GAP
 from bounds._rate import RATES
 from bounds._reference import Reference
 from bounds._registry import REGISTRY
@@ -92,11 +93,37 @@ def test_known_entries() -> None:
     assert BY_KEY["deng2025towards"].entry_type == "article"  # IEEE TPAMI
 
 
-def test_citation_of_every_theorem_parses() -> None:
+def test_citation_of_every_result_parses() -> None:
     library = bibtexparser.parse_string(citation())
     assert library.failed_blocks == []
-    expected = {t.reference.bibtex_key for t in THEOREMS.values()}
+    expected = {t.reference.bibtex_key for t in REGISTRY.values()}
+    expected |= {r.reference.bibtex_key for r in RATES.values()}
+    expected |= {c.reference.bibtex_key for c in CONVERSIONS.values()}
     assert sorted(e.key for e in library.entries) == sorted(expected)
+
+
+@pytest.mark.parametrize(
+    ("key", "bibtex_key"),
+    [
+        ("r-rate", "regatti2019distributed"),  # rate only: cited, never evaluated
+        ("[XL-26]", "xie2026sharper"),
+        ("lei-ying-gap", "lei2020fine"),  # a conversion
+        ("[D-cvx]", "asyncstab2026"),
+    ],
+)
+def test_citation_takes_rates_and_conversions(key: str, bibtex_key: str) -> None:
+    (entry,) = bibtexparser.parse_string(citation(key)).entries
+    assert entry.key == bibtex_key
+
+
+def test_citation_of_an_unknown_key_names_it() -> None:
+    with pytest.raises(InvalidParameterError, match="key='nope' must be one of"):
+        citation("nope")
+
+
+def test_two_authors_are_named_both() -> None:
+    assert LEI_YING_GAP.reference.short.startswith("Lei & Ying 2020")
+    assert THEOREMS["hardt-cvx"].reference.short.startswith("Hardt et al. 2016")
 
 
 def test_special_characters_are_escaped() -> None:

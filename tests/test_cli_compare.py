@@ -60,7 +60,7 @@ def test_readme_setting(capsys: pytest.CaptureFixture[str]) -> None:
     )
     assert rows["deng-cvx"]["rank"] == rows["deng-gen"]["rank"] == 2
     assert rows["deng-cvx"]["conversion"] == "lei-ying-gap"
-    assert "Lei et al. 2020, Theorem 2(b)" in rows["deng-cvx"]["reason"]
+    assert "Lei & Ying 2020, Theorem 2(b)" in rows["deng-cvx"]["reason"]
     assert rows["deng-cvx"]["vacuous"] is True  # above r^2 = 16
     assert rows["deng-excess"]["gap"] is None  # no conversion to the gap exists
     assert "no published conversion" in rows["deng-excess"]["reason"]

@@ -63,7 +63,7 @@ def test_registry_of_conversions() -> None:
     assert CONVERSIONS[Quantity.ON_AVERAGE_MODEL_STABILITY] is LEI_YING_GAP
     assert Quantity.EXCESS_RISK not in CONVERSIONS  # none published
     assert HARDT_GAP.reference.short == "Hardt et al. 2016, Theorem 2.2"
-    assert LEI_YING_GAP.reference.short == "Lei et al. 2020, Theorem 2(b)"
+    assert LEI_YING_GAP.reference.short == "Lei & Ying 2020, Theorem 2(b)"
     assert LEI_YING_GAP.reference.arxiv == "2006.08157v1"
     assert "f >= 0" in LEI_YING_GAP.statement()
 
