@@ -38,6 +38,19 @@ def _ball_radius(problem: Problem) -> float:
     return 0.0 if problem.diameter is None else problem.diameter / 2.0
 
 
+#: What a backend returns: final iterates ``(2P, p)`` (the P runs on ``S``,
+#: then the P runs on ``S'``), divergences ``(P, len(rec))`` at the recorded
+#: steps, and per pair the step at which it diverged (0: never).
+RunResult = tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]
+
+
+def _sizes(problem: Problem, dr: Draws) -> tuple[int, int, int, int]:
+    """``(P, T, n, B)``: pairs, steps, training samples, and ring-buffer slots
+    ``B = max delay + 1`` (the iterates a delayed gradient can still read)."""
+    P, T = dr.idx.shape
+    return P, T, problem.n_samples, int(dr.delays.max()) + 1
+
+
 def run_numba(
     problem: Problem,
     dr: Draws,
@@ -45,11 +58,9 @@ def run_numba(
     rec: NDArray[np.int64],
     blocks: list[tuple[int, int]],
     bar: Any,
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
+) -> RunResult:
     ds, loss = problem.dataset, problem.loss
-    P, T = dr.idx.shape
-    n = problem.n_samples
-    B = int(dr.delays.max()) + 1
+    P, T, n, B = _sizes(problem, dr)
     y = np.asarray(ds.y, dtype=np.float64)
     x_norm = np.sqrt(np.einsum("ij,ij->i", ds.X, ds.X))
     ring = np.zeros((P, 2, B, problem.dim))
@@ -100,11 +111,9 @@ def run_numpy(
     rec: NDArray[np.int64],
     blocks: list[tuple[int, int]],
     bar: Any,
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
+) -> RunResult:
     ds, loss = problem.dataset, problem.loss
-    P, T = dr.idx.shape
-    n = problem.n_samples
-    B = int(dr.delays.max()) + 1
+    P, T, n, B = _sizes(problem, dr)
     pairs = np.arange(P)
     reps = np.arange(2 * P)
     ring = np.zeros((B, 2 * P, problem.dim))  # rows: P runs on S, then P runs on S'
