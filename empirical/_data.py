@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from bounds._validation import check_choice, check_int, check_positive
 
-__all__ = ["DATASETS", "Dataset", "load_dataset"]
+__all__ = ["DATASETS", "Dataset", "load_dataset", "pair_split"]
 
 #: Names of the bundled data sets :func:`load_dataset` accepts.
 DATASETS: tuple[str, ...] = (
@@ -159,3 +159,32 @@ def load_dataset(name: str, *, radius: float = 1.0, seed: int = 0) -> Dataset:
     r = check_positive(radius, "radius")
     s = check_int(seed, "seed", min_value=0)
     return _load(name, r, s)
+
+
+def pair_split(
+    data_seed: np.random.SeedSequence,
+    index_seed: np.random.SeedSequence,
+    *,
+    n_pairs: int,
+    n_points: int,
+    n_samples: int,
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The data split and the replaced index of each coupled pair (both harnesses).
+
+    Args:
+        data_seed: the child stream of the split.
+        index_seed: the child stream of the replaced index.
+        n_pairs: ``P``.
+        n_points: ``N``, the rows of the data set.
+        n_samples: ``n``, the training-set size (``n < N``).
+
+    Returns:
+        ``perm``: ``(P, N)`` an independent uniform permutation of the rows per pair,
+        ``[:n]`` the training set ``S_p``, ``[n]`` the replacement ``z'_p``,
+        ``[n + 1:]`` the test set; and ``j``: ``(P,)`` the replaced position,
+        uniform on ``{0, ..., n - 1}``.
+    """
+    rows = np.tile(np.arange(n_points, dtype=np.int64), (n_pairs, 1))
+    perm = np.random.default_rng(data_seed).permuted(rows, axis=1)
+    j = np.random.default_rng(index_seed).integers(0, n_samples, size=n_pairs)
+    return perm, j

@@ -30,6 +30,7 @@ from bounds._errors import InvalidParameterError
 from bounds._schedules import resolve_step_sizes
 from bounds._validation import check_choice, check_int, check_int_array
 
+from ._data import pair_split
 from ._delays import AbstractDelay
 from ._kernels import DIVERGED_NORM, LOSS_IDS, final_stats_linear
 from ._losses import Huber, LinearLoss
@@ -89,9 +90,7 @@ def _draw(problem: Problem, delay: AbstractDelay, T: int, P: int, seed: int) -> 
     # unchanged: sweeps compare runs that differ only in what is swept.
     s_data, s_j, s_init, s_idx, s_delay = np.random.SeedSequence(seed).spawn(5)
     n, N = problem.n_samples, problem.dataset.n_points
-    rng = np.random.default_rng(s_data)
-    perm = rng.permuted(np.tile(np.arange(N, dtype=np.int64), (P, 1)), axis=1)
-    j = np.random.default_rng(s_j).integers(0, n, size=P)
+    perm, j = pair_split(s_data, s_j, n_pairs=P, n_points=N, n_samples=n)
     rng_init = np.random.default_rng(s_init)
     w0 = np.stack([problem.loss.init(problem.dim, rng_init) for _ in range(P)])
     if problem.diameter is not None:  # projected SGD starts inside its ball

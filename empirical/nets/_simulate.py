@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 
 from bounds._errors import InvalidParameterError
 from bounds._validation import check_choice, check_int, check_positive
+from empirical._data import pair_split
 
 from ._backend import (
     compiled_evaluate,
@@ -118,10 +119,7 @@ def pair_draws(
     # split, the replaced position, the start and the positions unchanged.
     n, P, N = n_samples, n_pairs, data.n_points
     s_data, s_j, s_init, s_pos, s_delay = np.random.SeedSequence(seed).spawn(5)
-    perm = np.random.default_rng(s_data).permuted(
-        np.tile(np.arange(N, dtype=np.int64), (P, 1)), axis=1
-    )
-    j = np.random.default_rng(s_j).integers(0, n, size=P)
+    perm, j = pair_split(s_data, s_j, n_pairs=P, n_points=N, n_samples=n)
     rows = np.concatenate([perm[:, :n], perm[:, :n]])
     rows[P + np.arange(P), j] = perm[:, n]
     test_rows = np.concatenate([perm[:, n + 1 :], perm[:, n + 1 :]])
