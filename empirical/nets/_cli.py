@@ -69,13 +69,17 @@ def run(args: argparse.Namespace) -> int:
         figures=not args.no_figures,
         progress=lambda m: print(m, file=sys.stderr, flush=True),
     )
+
+    def ci(est: dict[str, Any], fmt: str = ".3g") -> str:
+        """``mean [low, high]`` of an estimate (95% interval over pairs and seeds)."""
+        return f"{est['mean']:{fmt}} [{est['low']:{fmt}}, {est['high']:{fmt}}]"
+
     for r in res["summary"]:
-        g, e = r["gap_loss"], r["stability_avg2"]
         verdict = f"  {delay_verdict(r)}" if "paired_gap_loss" in r else ""
         print(
-            f"{r['group']:<36} {r['curve']:<12} test error {r['test_error']['mean']:.3f}  "
-            f"gap {g['mean']:.3g} [{g['low']:.3g}, {g['high']:.3g}]  "
-            f"stability {e['mean']:.3g}{verdict}"
+            f"{r['group']:<36} {r['curve']:<12} "
+            f"test error {ci(r['test_error'], '.3f')}  gap {ci(r['gap_loss'])}  "
+            f"stability {ci(r['stability_avg2'])}{verdict}"
         )
     print(f"\nreport: {out}/report.md")
     return 0
