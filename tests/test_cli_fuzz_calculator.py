@@ -1,5 +1,6 @@
 """Fuzzing the calculator subcommands: ``bound``, ``step-size``, ``samples``,
-``list`` and ``show``, called in-process through the CLI's ``main(argv)``.
+``compare``, ``list`` and ``show``, called in-process through the CLI's
+``main(argv)``.
 
 Argument lists are drawn over every flag: numbers at the extremes of float64
 (and beyond: ``1e309``, ``1e-400``, subnormals), NaN, inf, empty strings, text,
@@ -203,6 +204,26 @@ def calculator_argv(draw: st.DrawFn, command: str) -> list[str]:
     return argv
 
 
+#: ``compare``'s loss families, and hostile spellings of one.
+FAMILY = st.one_of(
+    st.sampled_from(["convex-smooth", "strongly-convex-smooth", "nonconvex-smooth"]),
+    _TEXT,
+)
+
+
+@st.composite
+def compare_argv(draw: st.DrawFn) -> list[str]:
+    """``compare``: one theorem's admissible arguments (so that some rows apply),
+    the part-2 constants, then perhaps mutated like the other subcommands'."""
+    argv = calculator_argv("bound").map(lambda a: a[3:])  # drop bound --theorem K
+    rest = draw(argv)
+    argv_out = ["compare", "--loss-family", draw(FAMILY), *rest]
+    for name in ("diameter", "optimal_risk", "train_loss", "init_distance"):
+        if name not in rest and draw(st.floats(0, 1)) < 0.5:
+            argv_out += [_flag(name), draw(st.one_of(REAL, NUMBER))]
+    return argv_out
+
+
 @st.composite
 def list_or_show_argv(draw: st.DrawFn) -> list[str]:
     if draw(st.booleans()):
@@ -266,6 +287,12 @@ def test_fuzz_step_size(argv: list[str]) -> None:
 @settings(max_examples=EXAMPLES)
 @given(argv=calculator_argv("samples"))
 def test_fuzz_samples(argv: list[str]) -> None:
+    check(argv)
+
+
+@settings(max_examples=EXAMPLES)
+@given(argv=compare_argv())
+def test_fuzz_compare(argv: list[str]) -> None:
     check(argv)
 
 

@@ -1,12 +1,14 @@
-"""Fuzzing the argument handling of ``verify``, ``sweep`` and ``ps`` (Hypothesis).
+"""Fuzzing the argument handling of ``verify``, ``sweep``, ``ps`` and ``reproduce``
+(Hypothesis).
 
-Random argument lists over every flag of the three commands: numbers at the
+Random argument lists over every flag of the four commands: numbers at the
 extremes of float64, NaN, inf, empty strings, repeated flags, unwritable and
 malformed paths. The property: the command either refuses, with exit status 2
 and exactly one line on stderr, or accepts; never a traceback, never a warning.
 
 No real work starts: the point where each command would begin computing
-(:func:`empirical._sweep.sweep`, :func:`empirical._ray_backend.ray_session`) is
+(:func:`empirical._sweep.sweep`, :func:`empirical._ray_backend.ray_session`,
+``empirical.nets._reproduce.run_setting``) is
 replaced by a stub that stops the command, so an accepted argument list is
 recognised by reaching it. The profiles of ``tests/conftest.py`` set the number
 of examples (``ci``: 100 per command; ``thorough``: 2000).
@@ -28,6 +30,11 @@ from hypothesis import strategies as st
 
 from empirical import _ray_backend, _sweep
 from empirical._cli import main
+
+try:  # reproduce's module imports JAX: the nets extra
+    from empirical.nets import _reproduce
+except ImportError:  # pragma: no cover - CI installs the nets extra
+    _reproduce = None  # type: ignore[assignment]
 
 
 class _WorkWouldStart(Exception):
@@ -232,7 +239,22 @@ FLAGS: dict[str, dict[str, Any]] = {
         "--ray-num-cpus": NUMBERS,
         "--runtime-env": st.sampled_from(["{}", "[1]", "{", ""]),
     },
+    "reproduce": {
+        "--quick": None,
+        "--output": PATHS,
+        "--device": st.sampled_from(["cpu", "gpu", "tpu", ""]),
+        "--resume": None,
+        "--seeds": NUMBERS,
+        "--n-pairs": NUMBERS,
+        "--epochs": NUMBERS,
+        "--no-figures": None,
+    },
 }
+
+#: ``reproduce``'s positional argument: the three experiments and hostile names.
+EXPERIMENTS = st.sampled_from(
+    ["regatti2019", "deng2024", "delay-question", "", "regatti", "x y"]
+)
 
 
 @st.composite
@@ -241,6 +263,8 @@ def argv_of(draw: st.DrawFn, command: str) -> list[str]:
     flags = FLAGS[command]
     names = draw(st.lists(st.sampled_from(sorted(flags)), max_size=7))
     argv = [command]
+    if command == "reproduce" and draw(st.integers(0, 9)):  # mostly given
+        argv.append(draw(EXPERIMENTS))
     if command == "sweep" and draw(st.booleans()):
         names = ["--results", *names]  # mostly past the required flag
     for name in names:
@@ -273,7 +297,10 @@ def _no_work() -> Iterator[None]:
     with (
         mock.patch.object(_sweep, "sweep", _stop),
         mock.patch.object(_ray_backend, "ray_session", _stop),
+        contextlib.ExitStack() as stack,
     ):
+        if _reproduce is not None:
+            stack.enter_context(mock.patch.object(_reproduce, "run_setting", _stop))
         yield
 
 
@@ -315,8 +342,17 @@ def _check(argv: list[str], files: dict[str, str], tmp: Path) -> None:
         assert status == "accepted", f"{argv}: exit {status}, stderr {err!r}"
 
 
-@pytest.mark.parametrize("command", ["verify", "sweep", "ps"])
-def test_cli_fuzz(command: str, files: dict[str, str], tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["verify", "sweep", "ps", "reproduce"])
+def test_cli_fuzz(
+    command: str,
+    files: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if command == "reproduce" and _reproduce is None:
+        pytest.skip("reproduce needs the nets extra")
+    monkeypatch.chdir(tmp_path)  # default output folders land here
+
     @given(argv=argv_of(command))
     def prop(argv: list[str]) -> None:
         _check(argv, files, tmp_path)
