@@ -207,6 +207,19 @@ def _row(theorem: Theorem, family: str, params: Mapping[str, Any]) -> Comparison
             vacuous=None,
             **base,  # type: ignore[arg-type]
         )
+    if not math.isfinite(value.value):  # the bound itself overflows float64
+        return ComparisonRow(
+            value=None,
+            gap=None,
+            conversion=None,
+            applies=True,
+            reason=(
+                f"the bound is 10^{value.log10_value:.6g}, outside float64: not ranked "
+                "(asyncstab bound reports it in log space)"
+            ),
+            vacuous=value.vacuous,
+            **base,  # type: ignore[arg-type]
+        )
     gap, conversion, note = _as_gap(theorem, value.value, params)
     vacuous: bool | None = value.vacuous
     if gap is not None and params.get("loss_bound") is not None:

@@ -190,3 +190,17 @@ def test_api_invalid_input() -> None:
         table.rows[0].reason
         == "requires 'projected SGD onto a convex set of diameter r'"
     )
+
+
+def test_a_bound_past_float64_is_shown_not_ranked(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # 2 L^2 eta T / n with L = 1e154, eta = 2, T = n = 2: 4e308 overflows float64.
+    argv = "compare --loss-family convex-smooth --n-samples 2 --n-steps 2 --step-size 2 --max-delay 0 --lipschitz 1e154 --smoothness 1 --json"
+    assert main(argv.split()) == 0
+    rows = {r["key"]: r for r in json.loads(capsys.readouterr().out)["rows"]}
+    row = rows["hardt-cvx"]
+    assert row["value"] is None
+    assert row["gap"] is None
+    assert row["rank"] is None
+    assert "10^308.602" in row["reason"]
