@@ -5,6 +5,7 @@ private. The calculator never imports the simulator (``empirical``).
 """
 
 from . import strategies as strategies
+from ._assumption import Assumption as Assumption
 from ._citation import citation as citation
 from ._compare import LOSS_FAMILIES as LOSS_FAMILIES
 from ._compare import ComparisonRow as ComparisonRow
@@ -43,7 +44,6 @@ from ._schedules import resolve_step_sizes as resolve_step_sizes
 from ._schedules import rule_tau as rule_tau
 from ._schedules import rule_tau_decaying as rule_tau_decaying
 from ._schedules import staleness_adaptive as staleness_adaptive
-from ._theorem import Assumption as Assumption
 from ._theorem import Theorem as Theorem
 
 __all__ = [

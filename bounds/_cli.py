@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from ._compare_cli import add_compare_arguments, run_compare
+from ._conditions import cond_text
 from ._errors import InvalidParameterError
 from ._grid import parse_grid, parse_number
 from ._inverse import max_step_size, min_samples
@@ -29,7 +30,6 @@ from ._parameters import (
 from ._rate import RATES
 from ._registry import REGISTRY, get_theorem
 from ._symbols import SYMBOL
-from ._theorem import _cond_text
 
 __all__ = ["OneLineParser", "main", "register", "run"]
 
@@ -199,7 +199,7 @@ def _list_rows() -> list[dict[str, Any]]:
             "registry": t.registry_key,
             "schedule": t.schedule,
             "assumptions": ", ".join(sorted(a.name.lower() for a in t.assumptions)),
-            "conditions": "; ".join(map(_cond_text, t.conditions)) or "-",
+            "conditions": "; ".join(map(cond_text, t.conditions)) or "-",
             "quantity": t.quantity.label,
             "source": t.reference.short
             + (" (reconstruction)" if t.is_reconstruction else ""),
@@ -233,7 +233,7 @@ def _show(args: argparse.Namespace) -> None:
                     "statement": t.statement(),
                     "latex": t.latex(),
                     "assumptions": sorted(a.value for a in t.assumptions),
-                    "conditions": [_cond_text(c) for c in t.conditions],
+                    "conditions": [cond_text(c) for c in t.conditions],
                     "parameters": list(t.parameters),
                     "schedule": t.schedule,
                     "scaling": t.scaling,

@@ -15,13 +15,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ._assumption import Assumption
 from ._conversion import CONVERSIONS
 from ._errors import InvalidParameterError
-from ._parameters import format_value
+from ._parameters import format_value, validate_parameter
 from ._quantity import Quantity
 from ._rate import RATES, RateOnly
 from ._registry import REGISTRY
-from ._theorem import Assumption, Theorem
+from ._symbols import SYMBOL
+from ._theorem import Theorem
 from ._validation import check_choice
 
 __all__ = ["LOSS_FAMILIES", "ComparisonRow", "ComparisonTable", "RateRow", "compare"]
@@ -334,9 +336,6 @@ def compare(
         [('hardt-cvx', 1), ('delayed-cvx', 1)]
     """
     check_choice(loss_family, "loss_family", tuple(LOSS_FAMILIES))
-    from ._parameters import validate_parameter
-    from ._symbols import SYMBOL
-
     chosen = [REGISTRY.get(k) for k in theorems or REGISTRY]
     for k, t in zip(theorems or REGISTRY, chosen, strict=True):
         if t is None:

@@ -24,11 +24,12 @@ from typing import Any
 
 import numpy as np
 
+from ._conditions import step_size_limit
 from ._conversion import LEI_YING_GAP
 from ._errors import InvalidParameterError, StepSizeConditionError
 from ._parameters import Value, validate_parameter
 from ._recursion import _arrays, _check_step_limit, _stale_sum
-from ._theorem import Theorem
+from ._theorem_like import TheoremLike
 from ._validation import check_array
 
 __all__ = ["deng_recursion_bound"]
@@ -41,7 +42,7 @@ def _param(name: str, value: Any, key: str) -> float:
 
 
 def deng_recursion_bound(
-    theorem: Theorem,
+    theorem: TheoremLike,
     *,
     step_sizes: Any,
     delays: Any = None,
@@ -101,7 +102,7 @@ def deng_recursion_bound(
             f"required by {key}"
         )
     eta, tau = _arrays(theorem, step_sizes, delays)
-    _check_step_limit(theorem, eta, theorem.step_size_limit(smoothness=beta))
+    _check_step_limit(theorem, eta, step_size_limit(theorem, smoothness=beta))
     if (np.diff(eta, axis=-1) > 0).any():
         raise StepSizeConditionError(
             f"step_sizes must be non-increasing, as required by {key}"
@@ -165,7 +166,7 @@ def deng_recursion_bound(
     return float(out) if np.ndim(out) == 0 else np.asarray(out, dtype=np.float64)
 
 
-def no_pathwise_level(theorem: Theorem) -> InvalidParameterError:
+def no_pathwise_level(theorem: TheoremLike) -> InvalidParameterError:
     """The error raised when a pathwise bound of a [DSL-*] theorem is asked for."""
     return InvalidParameterError(
         f"theorem={theorem.key!r} has no pathwise level: the proof of "

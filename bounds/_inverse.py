@@ -20,11 +20,14 @@ import numpy as np
 import sympy as sp
 from scipy.optimize import brentq
 
+from ._closed_form import log_fn
+from ._conditions import argument_symbols, step_size_limit, validate
 from ._errors import InvalidParameterError
 from ._logspace import log_lambdify
 from ._parameters import format_value, is_normal
+from ._quantity import Quantity
 from ._symbols import SYMBOL
-from ._theorem import Theorem
+from ._theorem_like import TheoremLike
 from ._validation import check_positive
 
 __all__ = ["InverseSolution", "max_step_size", "min_samples"]
@@ -58,18 +61,20 @@ class InverseSolution:
         return float(self.value)
 
 
-def _symbolic_root(theorem: Theorem, unknown: str) -> Callable[..., Any] | None:
-    return _symbolic_root_cached(theorem.key, unknown)
+def _symbolic_root(theorem: TheoremLike, unknown: str) -> Callable[..., Any] | None:
+    """The closed-form root in ``unknown`` of ``bound = target``, or None."""
+    return _symbolic_root_cached(
+        theorem.expr, argument_symbols(theorem), SYMBOL[unknown]
+    )
 
 
 @functools.cache
-def _symbolic_root_cached(key: str, unknown: str) -> Callable[..., Any] | None:
-    from ._registry import REGISTRY
-
-    theorem = REGISTRY[key]
-    x = SYMBOL[unknown]
+def _symbolic_root_cached(
+    expr: sp.Expr, args: tuple[sp.Symbol, ...], x: sp.Symbol
+) -> Callable[..., Any] | None:
+    """Solved once per expression (sympy expressions are hashable)."""
     try:
-        poly = sp.Poly(theorem.expr, x)
+        poly = sp.Poly(expr, x)
     except sp.PolynomialError:
         return None
     if poly.degree() not in (1, 2):
@@ -77,7 +82,6 @@ def _symbolic_root_cached(key: str, unknown: str) -> Callable[..., Any] | None:
     # Coefficients (highest first), each as a log-space function of the other
     # parameters: the root is then found without forming a product that could
     # overflow (L^2 T at L = 1e300) or a discriminant (b^2 + 4 a t at t = 1e305).
-    args = [SYMBOL[k] for k in theorem.accepted]
     coeff_fns = [log_lambdify(args, a) for a in poly.all_coeffs()]
     if any(f is None for f in coeff_fns):
         return None
@@ -108,10 +112,8 @@ def _symbolic_root_cached(key: str, unknown: str) -> Callable[..., Any] | None:
     return log_root
 
 
-def _optimal_split_only(theorem: Theorem, values: dict[str, Any]) -> None:
+def _optimal_split_only(theorem: TheoremLike, values: dict[str, Any]) -> None:
     """Inverse questions take a target *gap*: only bounds on the gap qualify."""
-    from ._quantity import Quantity
-
     if theorem.quantity not in (
         Quantity.UNIFORM_STABILITY,
         Quantity.GENERALIZATION_GAP,
@@ -128,22 +130,23 @@ def _optimal_split_only(theorem: Theorem, values: dict[str, Any]) -> None:
 
 
 def _log_bound(
-    theorem: Theorem, unknown: str, values: Mapping[str, Any]
+    theorem: TheoremLike, unknown: str, values: Mapping[str, Any]
 ) -> Callable[[Any], Any]:
     """``x -> log(bound)`` with the other arguments fixed; a float for a float
     ``x``, an array for an array (the closed form broadcasts)."""
     fixed = {k: v for k, v in values.items() if k != unknown}
     names = theorem.accepted
+    log_bound = log_fn(theorem)
 
     def f(x: Any) -> Any:
-        out = theorem._log_fn(*[x if k == unknown else fixed[k] for k in names])
+        out = log_bound(*[x if k == unknown else fixed[k] for k in names])
         return float(out) if np.ndim(x) == 0 else np.asarray(out, dtype=np.float64)
 
     return f
 
 
 def max_step_size(
-    theorem: Theorem, target_gap: float, **params: Any
+    theorem: TheoremLike, target_gap: float, **params: Any
 ) -> InverseSolution:
     """Largest ``step_size`` (constant schedules) or ``c`` (``c/t`` schedules) for
     which ``theorem`` stays at or below ``target_gap``, within its conditions.
@@ -175,9 +178,9 @@ def max_step_size(
             f"{unknown}={params[unknown]!r} must not be given: it is the unknown"
         )
     # validate everything else with a placeholder value for the unknown
-    values = _scalars(theorem.validate({**params, unknown: 1e-300}), "max_step_size")
+    values = _scalars(validate(theorem, {**params, unknown: 1e-300}), "max_step_size")
     _optimal_split_only(theorem, values)
-    limit = theorem.step_size_limit(**values)
+    limit = step_size_limit(theorem, **values)
     log_target = math.log(target)
     if SYMBOL[unknown] not in theorem.expr.free_symbols:
         log_b = _log_bound(theorem, unknown, values)(1.0)
@@ -215,7 +218,7 @@ def _scalars(values: Mapping[str, Any], what: str) -> dict[str, float]:
 
 
 def _finish(
-    theorem: Theorem,
+    theorem: TheoremLike,
     unknown: str,
     limit: float,
     log_root: float,
@@ -237,7 +240,7 @@ def _finish(
 
 
 def _largest_below(
-    f: Callable[[Any], Any], log_target: float, unknown: str, theorem: Theorem
+    f: Callable[[Any], Any], log_target: float, unknown: str, theorem: TheoremLike
 ) -> float:
     """Largest x in [1e-12, 1e12] with f(x) <= log_target (inf if all are)."""
     vals = f(_SCAN)  # the closed form broadcasts: one call for the whole scan
@@ -255,7 +258,9 @@ def _largest_below(
     return float(brentq(lambda x: f(x) - log_target, lo, hi, xtol=1e-15, rtol=1e-13))
 
 
-def min_samples(theorem: Theorem, target_gap: float, **params: Any) -> InverseSolution:
+def min_samples(
+    theorem: TheoremLike, target_gap: float, **params: Any
+) -> InverseSolution:
     """Smallest ``n_samples`` for which ``theorem`` stays at or below ``target_gap``.
 
     Raises:
@@ -273,7 +278,7 @@ def min_samples(theorem: Theorem, target_gap: float, **params: Any) -> InverseSo
         raise InvalidParameterError(
             f"n_samples={params['n_samples']!r} must not be given: it is the unknown"
         )
-    values = _scalars(theorem.validate({**params, "n_samples": 2}), "min_samples")
+    values = _scalars(validate(theorem, {**params, "n_samples": 2}), "min_samples")
     _optimal_split_only(theorem, values)
     f = _log_bound(theorem, "n_samples", values)
     log_target = math.log(target)

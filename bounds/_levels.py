@@ -12,12 +12,12 @@ from typing import Any
 from . import _recursion
 from ._deng import deng_recursion_bound, no_pathwise_level
 from ._parameters import Value
-from ._theorem import Theorem
+from ._theorem_like import TheoremLike
 
 __all__ = ["pathwise_bound", "recursion_bound"]
 
 
-def recursion_bound(theorem: Theorem, **kwargs: Any) -> Value:
+def recursion_bound(theorem: TheoremLike, **kwargs: Any) -> Value:
     """Level 2: the proof's recursion (or sums) on the actual ``eta_t``, ``tau_t``.
 
     Part 1 theorems take the arguments of :func:`bounds._recursion.recursion_bound`
@@ -38,7 +38,7 @@ def recursion_bound(theorem: Theorem, **kwargs: Any) -> Value:
     return _recursion.recursion_bound(theorem, **kwargs)
 
 
-def pathwise_bound(theorem: Theorem, **kwargs: Any) -> Any:
+def pathwise_bound(theorem: TheoremLike, **kwargs: Any) -> Any:
     """Level 3: a deterministic bound on ``delta_t`` of realised coupled runs.
 
     See :func:`bounds._recursion.pathwise_bound` for the arguments.

@@ -25,11 +25,12 @@ import dataclasses
 
 import sympy as sp
 
+from ._assumption import Assumption as A
 from ._conversion import LEI_YING_GAP
+from ._quantity import Quantity
 from ._reference import Reference
 from ._symbols import D1, F_star, L, T, beta, eta, gamma_s, n, r, tau
-from ._theorem import Assumption as A
-from ._theorem import Quantity, Theorem
+from ._theorem import Theorem
 
 __all__ = ["DENG2024", "LITERATURE", "delay_sum", "weighted_delay_sum"]
 

@@ -30,16 +30,18 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._assumption import Assumption
+from ._conditions import step_size_limit
 from ._errors import InvalidParameterError, StepSizeConditionError
 from ._parameters import check_relations, validate_parameter
-from ._theorem import Assumption, Theorem
+from ._theorem_like import TheoremLike
 from ._validation import check_array, check_bool_array, check_int_array
 
 __all__ = ["pathwise_bound", "recursion_bound"]
 
 
 def _arrays(
-    theorem: Theorem, step_sizes: Any, delays: Any
+    theorem: TheoremLike, step_sizes: Any, delays: Any
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     eta = check_array(step_sizes, "step_sizes", strictly_positive=True)
     if eta.ndim == 0:
@@ -68,7 +70,9 @@ def _arrays(
     return eta, tau
 
 
-def _check_step_limit(theorem: Theorem, eta: NDArray[np.float64], limit: float) -> None:
+def _check_step_limit(
+    theorem: TheoremLike, eta: NDArray[np.float64], limit: float
+) -> None:
     if (eta > limit).any():
         i = np.unravel_index(np.argmax(eta > limit), eta.shape)
         raise StepSizeConditionError(
@@ -79,7 +83,7 @@ def _check_step_limit(theorem: Theorem, eta: NDArray[np.float64], limit: float) 
 
 
 def _strongly_convex_setup(
-    theorem: Theorem,
+    theorem: TheoremLike,
     eta: NDArray[np.float64],
     beta: float,
     strong_convexity: float | None,
@@ -89,7 +93,7 @@ def _strongly_convex_setup(
         raise InvalidParameterError(f"{theorem.key} needs strong_convexity (missing)")
     gamma = float(validate_parameter("strong_convexity", strong_convexity))
     check_relations({"strong_convexity": gamma, "smoothness": beta})
-    _check_step_limit(theorem, eta, theorem.step_size_limit(smoothness=beta))
+    _check_step_limit(theorem, eta, step_size_limit(theorem, smoothness=beta))
     return gamma
 
 
@@ -105,7 +109,7 @@ def _stale_sum(eta: NDArray[np.float64], tau: NDArray[np.int64]) -> NDArray[np.f
 
 
 def recursion_bound(
-    theorem: Theorem,
+    theorem: TheoremLike,
     *,
     step_sizes: Any,
     delays: Any = None,
@@ -149,7 +153,7 @@ def recursion_bound(
     eta, tau = _arrays(theorem, step_sizes, delays)
     kind = theorem.recursion
     if kind == "convex":
-        _check_step_limit(theorem, eta, theorem.step_size_limit(smoothness=beta))
+        _check_step_limit(theorem, eta, step_size_limit(theorem, smoothness=beta))
         first = 2 * L**2 / n * eta.sum(-1)
         second = 2 * beta * L**2 * (1 - 1 / n) * (eta * _stale_sum(eta, tau)).sum(-1)
         out = first + second
@@ -184,7 +188,7 @@ def _min_over_t0(
 
 
 def pathwise_bound(
-    theorem: Theorem,
+    theorem: TheoremLike,
     *,
     step_sizes: Any,
     delays: Any = None,
@@ -232,7 +236,7 @@ def pathwise_bound(
     kind = theorem.recursion
     jump = 2 * eta * L
     if kind == "convex":
-        _check_step_limit(theorem, eta, theorem.step_size_limit(smoothness=beta))
+        _check_step_limit(theorem, eta, step_size_limit(theorem, smoothness=beta))
         inc = np.where(hit, jump, 2 * eta * beta * L * _stale_sum(eta, tau))
         b = np.cumsum(inc, -1)
     elif kind == "strongly_convex":

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ._assumption import Assumption as A
+from ._errors import InvalidParameterError
 from ._literature import LITERATURE
+from ._quantity import Quantity
+from ._rate import RATES
 from ._reference import REGATTI2019, THIS_PROJECT, hardt
 from ._symbols import B, L, T, beta, c, eta, gamma, n, tau
-from ._theorem import Assumption as A
-from ._theorem import Quantity, Theorem
+from ._theorem import Theorem
 
 __all__ = ["REGISTRY", "THEOREMS", "get_theorem", "nonconvex_closed_form"]
 
@@ -194,9 +197,6 @@ def get_theorem(key: str) -> Theorem:
         >>> get_theorem("[H-cvx]").key
         'hardt-cvx'
     """
-    from ._errors import InvalidParameterError
-    from ._rate import RATES
-
     for t in REGISTRY.values():
         if key in (t.key, t.registry_key, t.registry_key.strip("[]")):
             return t

@@ -27,7 +27,8 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 from numpy.typing import NDArray
 
-from ._theorem import Assumption, Theorem
+from ._assumption import Assumption
+from ._theorem import Theorem
 from ._validation import check_int, check_positive
 
 __all__ = [

@@ -17,8 +17,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bounds import REGISTRY, Theorem
-from bounds._theorem import Assumption
+from bounds import REGISTRY, Assumption, Theorem
 from tests._tolerances import ATOL_LOG_EXTREME
 
 ALL = list(REGISTRY.values())

@@ -1,0 +1,185 @@
+"""A theorem's domain: its arguments checked, its conditions enforced.
+
+:func:`validate` is the one gate of every level (closed form, inverse questions):
+names, types and ranges of the arguments (``_parameters.py``), the relations
+between constants, ``tau <= T``, and then the theorem's own step-size and delay
+conditions, whose violation names the theorem (``StepSizeConditionError``).
+:func:`step_size_limit` solves those conditions for the step size.
+
+The conditions are turned into numpy functions once per set of conditions
+(``functools.cache`` keyed by the sympy relations, which are hashable), only on
+the registry's own expressions (``lambdify`` uses ``exec``).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from ._errors import InvalidParameterError, StepSizeConditionError
+from ._parameters import (
+    COUNTS,
+    DEFAULTS,
+    LINKED_DEFAULTS,
+    Value,
+    check_relations,
+    validate_parameter,
+)
+from ._symbols import API_NAME, SYMBOL
+from ._theorem_like import TheoremLike
+
+__all__ = ["argument_symbols", "cond_text", "show_count", "step_size_limit", "validate"]
+
+
+def argument_symbols(theorem: TheoremLike) -> tuple[sp.Symbol, ...]:
+    """The symbols of ``theorem.accepted``, in that order: the arguments of every
+    function lambdified from the theorem's expressions."""
+    return tuple(SYMBOL[k] for k in theorem.accepted)
+
+
+def validate(theorem: TheoremLike, params: Mapping[str, Any]) -> dict[str, Value]:
+    """Check names, types, ranges and the theorem's conditions.
+
+    Returns:
+        the validated values (floats or arrays), defaults filled in.
+
+    Raises:
+        InvalidParameterError: unknown, missing or out-of-domain arguments.
+        StepSizeConditionError: a condition of the theorem is violated.
+    """
+    takes = (*theorem.accepted, *theorem.optional)
+    unknown = sorted(set(params) - set(takes))
+    if unknown:
+        raise InvalidParameterError(
+            f"{unknown[0]}={params[unknown[0]]!r} is not a parameter of "
+            f"{theorem.label}; it takes {', '.join(takes)}"
+        )
+    values = {k: validate_parameter(k, v) for k, v in params.items()}
+    for k, v in DEFAULTS.items():
+        values.setdefault(k, v)
+    for k, source in LINKED_DEFAULTS.items():
+        if k in theorem.parameters and k not in values and source in params:
+            values[k] = values[source]
+    missing = [k for k in theorem.parameters if k not in values]
+    if missing:
+        raise InvalidParameterError(
+            f"{theorem.label} needs {', '.join(missing)} (missing)"
+        )
+    arrays = {k: v for k, v in values.items() if np.ndim(v)}
+    try:
+        np.broadcast_shapes(*(np.shape(v) for v in arrays.values()))
+    except ValueError:
+        shapes = ", ".join(f"{k} of shape {np.shape(v)}" for k, v in arrays.items())
+        raise InvalidParameterError(
+            f"{shapes} must broadcast together (numpy broadcasting rules)"
+        ) from None
+    check_relations(values)
+    if "n_steps" in values:
+        tau, T = np.asarray(values["max_delay"]), np.asarray(values["n_steps"])
+        bad = np.broadcast_to(tau > T, np.broadcast(tau, T).shape)
+        if bad.any():
+            raise InvalidParameterError(
+                f"max_delay={show_count(values['max_delay'])} must be <= n_steps="
+                f"{show_count(values['n_steps'])} (a delay cannot exceed the number "
+                "of steps)"
+            )
+    _check_conditions(theorem, values)
+    return values
+
+
+def _check_conditions(theorem: TheoremLike, values: Mapping[str, Value]) -> None:
+    args = argument_symbols(theorem)
+    fns = _condition_fns(theorem.conditions, args)
+    for cond, (lhs, rhs) in zip(theorem.conditions, fns, strict=True):
+        vals = [values[API_NAME[s]] for s in args]
+        left, right = np.asarray(lhs(*vals)), np.asarray(rhs(*vals))
+        ok = {"<=": left <= right, ">=": left >= right, "==": left == right}[
+            cond.rel_op
+        ]
+        if not np.all(ok):
+            name = API_NAME[sorted(cond.lhs.free_symbols, key=str)[0]]
+            i = np.unravel_index(np.argmin(ok), np.shape(ok)) if np.ndim(ok) else ()
+            val = np.broadcast_to(np.asarray(values[name]), np.shape(ok))[i]
+            limit = np.broadcast_to(right, np.shape(ok))[i]
+            shown = show_count(val) if name in COUNTS else repr(float(val))
+            raise StepSizeConditionError(
+                f"{name}={shown} violates {cond_text(cond)} (= {float(limit):.6g}) "
+                f"required by {theorem.reference.short} {theorem.registry_key}"
+            )
+
+
+@functools.cache
+def _condition_fns(
+    conditions: tuple[sp.Rel, ...], args: tuple[sp.Symbol, ...]
+) -> tuple[tuple[Callable[..., Any], Callable[..., Any]], ...]:
+    """Both sides of each condition as numpy functions of ``args``."""
+    return tuple(
+        (
+            sp.lambdify(args, c.lhs, modules="numpy"),
+            sp.lambdify(args, c.rhs, modules="numpy"),
+        )
+        for c in conditions
+    )
+
+
+@functools.cache
+def _limit_fns(
+    conditions: tuple[sp.Rel, ...], x: sp.Symbol
+) -> tuple[tuple[tuple[str, ...], Callable[..., Any]], ...]:
+    """The upper limits ``x <= rhs`` among the conditions: (names rhs uses, rhs)."""
+    out = []
+    for cond in conditions:
+        if cond.rel_op == "<=" and cond.lhs == x:
+            syms = tuple(sorted(cond.rhs.free_symbols, key=str))
+            out.append(
+                (
+                    tuple(API_NAME[s] for s in syms),
+                    sp.lambdify(syms, cond.rhs, modules="math"),
+                )
+            )
+    return tuple(out)
+
+
+def step_size_limit(theorem: TheoremLike, **constants: Any) -> float:
+    """Largest ``step_size`` (or ``c``) the theorem's conditions allow.
+
+    Args:
+        theorem: the bound.
+        **constants: values of the symbols the conditions use (``smoothness``);
+            others are ignored.
+
+    Returns:
+        the limit, e.g. ``2 / smoothness`` for [H-cvx]; ``inf`` if none.
+
+    Raises:
+        InvalidParameterError: a constant a condition needs is missing or bad.
+    """
+    limit = math.inf
+    for names, fn in _limit_fns(theorem.conditions, SYMBOL[theorem.step_parameter]):
+        for name in names:
+            if constants.get(name) is None:
+                raise InvalidParameterError(
+                    f"{name}=None must be given: {theorem.key}'s condition uses it"
+                )
+        vals = [float(validate_parameter(k, constants[k])) for k in names]
+        limit = min(limit, float(fn(*vals)))
+    return limit
+
+
+def show_count(value: Value) -> str:
+    """Print a validated count the way the user typed it (no trailing ``.0``)."""
+    if np.ndim(value) == 0:
+        x = float(value)
+        return repr(int(x)) if x == int(x) and abs(x) < 1e16 else repr(x)
+    return np.array2string(np.asarray(value))
+
+
+def cond_text(cond: sp.Rel) -> str:
+    """A condition in plain text, e.g. ``eta <= 2/beta``."""
+    op = {"==": "=", "<=": "<=", ">=": ">="}[cond.rel_op]
+    return f"{sp.sstr(cond.lhs)} {op} {sp.sstr(cond.rhs)}"
