@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 
@@ -136,3 +137,22 @@ def test_error_when_the_unknown_is_given(fn, name) -> None:  # type: ignore[no-u
     kw = dict(n_samples=100, n_steps=10, step_size=0.1, lipschitz=1, smoothness=1)
     with pytest.raises(InvalidParameterError, match=f"{name}="):
         fn(THEOREMS["hardt-cvx"], 0.1, **kw)
+
+
+def test_a_theorem_outside_the_registry_is_solved_from_its_own_expression() -> None:
+    """The closed-form root is cached by expression, not looked up by key: a
+    ``Theorem`` built by the user (a new key, or a registry key with another
+    formula) answers from its own ``expr``."""
+    hardt = THEOREMS["hardt-cvx"]
+    rest = {"n_samples": 500, "n_steps": 1000, "lipschitz": 1, "smoothness": 1}
+    # [H-cvx] is 2 L^2 T eta / n: 0.04 at eta = 0.01, and twice it at 0.005
+    renamed = dataclasses.replace(hardt, key="my-cvx")
+    doubled = dataclasses.replace(hardt, expr=2 * hardt.expr)
+    for theorem, expected in ((renamed, 0.01), (doubled, 0.005)):
+        sol = max_step_size(theorem, 0.04, **rest)
+        assert (sol.method, sol.binding, sol.theorem) == (
+            "closed form",
+            "target",
+            theorem.key,
+        )
+        assert sol.value == pytest.approx(expected, rel=RTOL_INVERSE)
