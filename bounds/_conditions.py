@@ -94,7 +94,7 @@ def validate(theorem: TheoremLike, params: Mapping[str, Any]) -> dict[str, Value
 
 def _check_conditions(theorem: TheoremLike, values: Mapping[str, Value]) -> None:
     args = argument_symbols(theorem)
-    fns = _condition_fns(theorem.conditions, args)
+    fns = _condition_fns(tuple(theorem.conditions), args)  # a list is hashed too
     for cond, (lhs, rhs) in zip(theorem.conditions, fns, strict=True):
         vals = [values[API_NAME[s]] for s in args]
         left, right = np.asarray(lhs(*vals)), np.asarray(rhs(*vals))
@@ -160,7 +160,8 @@ def step_size_limit(theorem: TheoremLike, **constants: Any) -> float:
         InvalidParameterError: a constant a condition needs is missing or bad.
     """
     limit = math.inf
-    for names, fn in _limit_fns(theorem.conditions, SYMBOL[theorem.step_parameter]):
+    x = SYMBOL[theorem.step_parameter]
+    for names, fn in _limit_fns(tuple(theorem.conditions), x):
         for name in names:
             if constants.get(name) is None:
                 raise InvalidParameterError(
