@@ -6,7 +6,7 @@ tau = 16, ``--replicas`` replicas (default 256 = 128 coupled pairs), float32.
 Data: MNIST-1D-shaped Gaussian features (40 features, 10 classes, 4000 points);
 throughput does not depend on the values.
 
-Backend: :func:`empirical.nets._backend.compiled_steps` (vmap over replicas,
+Backend: :func:`empirical.simulators.nets._backend.compiled_steps` (vmap over replicas,
 lax.scan over ``--steps`` steps, ring buffer of the last tau + 1 parameter sets);
 timed after a warm-up call that compiles it. Baseline: one model, a Python loop
 over steps, a list of past parameter pytrees and a jitted single-sample gradient
@@ -42,8 +42,12 @@ def main() -> None:
     import jax
     import jax.numpy as jnp
 
-    from empirical.nets._backend import compiled_steps, flat_model, ring_from_flat
-    from empirical.nets._models import mlp
+    from empirical.simulators.nets._backend import (
+        compiled_steps,
+        flat_model,
+        ring_from_flat,
+    )
+    from empirical.simulators.nets._models import mlp
 
     dev = jax.devices(args.device)[0]
     R, L, tau = args.replicas, args.steps, args.tau

@@ -29,11 +29,15 @@ def main() -> None:
 
     import ray
 
-    from empirical._executors import make_executor
-    from empirical._ps import start_ps
-    from empirical._ray_backend import RayExecutor, _job_runtime_env, start_ray
-    from empirical._sweep import sweep
-    from empirical._task import make_tasks
+    from empirical.distributed._executors import make_executor
+    from empirical.distributed._ps import start_ps
+    from empirical.distributed._ray_backend import (
+        RayExecutor,
+        _job_runtime_env,
+        start_ray,
+    )
+    from empirical.runs._sweep import sweep
+    from empirical.runs._task import make_tasks
 
     tasks = make_tasks(
         {

@@ -21,9 +21,9 @@ import time
 
 import numpy as np
 
-from empirical._delays import UniformDelay
-from empirical._problem import make_problem
-from empirical._simulate import simulate_pairs
+from empirical.problems._problem import make_problem
+from empirical.schedules._delays import UniformDelay
+from empirical.simulators.linear._simulate import simulate_pairs
 
 
 def baseline(X, y, n, T, tau, eta, seed) -> float:

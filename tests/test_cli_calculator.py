@@ -11,7 +11,7 @@ import json
 import pytest
 
 from bounds import RATES, REGISTRY, THEOREMS
-from empirical._cli import main
+from empirical.cli._cli import main
 from tests._tolerances import RTOL_EXACT
 
 _CVX = [

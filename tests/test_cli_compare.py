@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bounds import REGISTRY, InvalidParameterError, Quantity, compare
-from empirical._cli import main
+from empirical.cli._cli import main
 from tests._tolerances import RTOL_KNOWN
 
 # The README's default setting.

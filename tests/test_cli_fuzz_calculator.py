@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 
 from bounds import RATES, REGISTRY
 from bounds._symbols import SYMBOL
-from empirical._cli import main
+from empirical.cli._cli import main
 
 EXAMPLES = 3 * settings.default.max_examples
 

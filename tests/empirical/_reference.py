@@ -19,10 +19,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bounds._schedules import resolve_step_sizes
-from empirical._delays import AbstractDelay
-from empirical._losses import MLP, Huber, LeastSquares, Logistic, RegLogistic, Sigmoid
-from empirical._problem import Problem
-from empirical._simulate import _draw
+from empirical.problems._losses import (
+    MLP,
+    Huber,
+    LeastSquares,
+    Logistic,
+    RegLogistic,
+    Sigmoid,
+)
+from empirical.problems._problem import Problem
+from empirical.schedules._delays import AbstractDelay
+from empirical.simulators.linear._simulate import _draw
 
 
 def _sig(z: float) -> float:

@@ -1,7 +1,7 @@
 """L2-logistic and least squares: constants on the ball, simulator, [H-scvx] paths.
 
 The declared ``L`` and ``beta`` hold on the ball ``||w|| <= rho`` only (module
-doc of :mod:`empirical._ball_losses`); they are checked there, at random points
+doc of :mod:`empirical.problems._ball_losses`); they are checked there, at random points
 and pairs, as test_losses.py does for the global constants.
 """
 
@@ -15,11 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bounds import THEOREMS, InvalidParameterError, pathwise_bound
-from empirical._ball_losses import LeastSquares, RegLogistic
-from empirical._delays import UniformDelay
-from empirical._problem import make_problem
-from empirical._simulate import simulate_pairs
-from empirical._verdict import verify
+from empirical.measure._verdict import verify
+from empirical.problems._ball_losses import LeastSquares, RegLogistic
+from empirical.problems._problem import make_problem
+from empirical.schedules._delays import UniformDelay
+from empirical.simulators.linear._simulate import simulate_pairs
 from tests._tolerances import ATOL_PATHWISE, RTOL_LOOP, RTOL_PATHWISE
 
 try:
@@ -180,8 +180,8 @@ def test_hardt_scvx_has_an_applicable_projected_run():
 
 
 def test_a_ball_loss_without_a_diameter_is_refused(tmp_path, capsys):
-    from empirical._cli import main
-    from empirical._task import SweepTask
+    from empirical.cli._cli import main
+    from empirical.runs._task import SweepTask
 
     with pytest.raises(InvalidParameterError, match="diameter"):
         SweepTask(loss="least-squares", dataset="diabetes")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from empirical._cli import main
+from empirical.cli._cli import EXIT_BROKEN_PIPE, main
 
 
 @pytest.mark.parametrize(
@@ -62,15 +63,55 @@ def test_argparse_errors_are_one_line_exit_2(
 
 def test_calculator_does_not_import_the_simulator() -> None:
     code = (
-        "import sys; from empirical._cli import main; "
+        "import sys; from empirical.cli._cli import main; "
         "rc = main(['bound', '--theorem', 'hardt-cvx', '--n-samples', '100', "
         "'--n-steps', '100', '--step-size', '0.01', '--lipschitz', '1', "
         "'--smoothness', '1']); "
         "assert rc == 0; "
-        "assert 'empirical._simulate' not in sys.modules, 'simulator loaded'; "
-        "assert 'empirical._sweep' not in sys.modules"
+        "assert 'empirical.simulators.linear._simulate' not in sys.modules, 'simulator loaded'; "
+        "assert 'empirical.runs._sweep' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def _run_into_closed_pipe(module: str, argv: list[str]) -> tuple[int, str]:
+    """Run ``python -m module argv`` with stdout a pipe whose reader is already gone.
+
+    The read end is closed before the child starts, so its first write to stdout
+    fails with EPIPE whatever the timing: what ``asyncstab list | head -1`` does
+    when ``head`` exits before ``asyncstab`` writes. Returns (exit status, stderr).
+    """
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", module, *argv],
+            stdout=w,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(w)
+    return proc.returncode, proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "status"),
+    [
+        (["list"], EXIT_BROKEN_PIPE),
+        (["show", "hardt-cvx"], EXIT_BROKEN_PIPE),
+        # argparse itself ignores a failed write of --help and exits 0
+        (["--help"], 0),
+        (["verify", "--help"], 0),
+    ],
+)
+def test_closed_stdout_pipe_exits_quietly(argv: list[str], status: int) -> None:
+    """``asyncstab ... | head``: nothing on stderr (no traceback), a fixed status."""
+    rc, err = _run_into_closed_pipe("empirical.cli._cli", argv)
+    assert err == ""
+    assert rc == status
+    assert EXIT_BROKEN_PIPE == 141  # 128 + SIGPIPE, as a shell reports it
 
 
 @pytest.mark.slow

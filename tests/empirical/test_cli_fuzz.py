@@ -7,8 +7,8 @@ malformed paths. The property: the command either refuses, with exit status 2
 and exactly one line on stderr, or accepts; never a traceback, never a warning.
 
 No real work starts: the point where each command would begin computing
-(:func:`empirical._sweep.sweep`, :func:`empirical._ray_backend.ray_session`,
-``empirical.nets._reproduce.run_setting``) is
+(:func:`empirical.runs._sweep.sweep`, :func:`empirical.distributed._ray_backend.ray_session`,
+``empirical.runs._reproduce.run_setting``) is
 replaced by a stub that stops the command, so an accepted argument list is
 recognised by reaching it. The profiles of ``tests/conftest.py`` set the number
 of examples (``ci``: 100 per command; ``thorough``: 2000).
@@ -28,11 +28,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from empirical import _ray_backend, _sweep
-from empirical._cli import main
+from empirical.distributed import _ray_backend
+from empirical.runs import _sweep
+from empirical.cli._cli import main
 
 try:  # reproduce's module imports JAX: the nets extra
-    from empirical.nets import _reproduce
+    from empirical.runs import _reproduce
 except ImportError:  # pragma: no cover - CI installs the nets extra
     _reproduce = None  # type: ignore[assignment]
 

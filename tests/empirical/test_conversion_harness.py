@@ -18,10 +18,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bounds import LEI_YING_GAP
-from empirical._delays import UniformDelay
-from empirical._measure import estimate_mean
-from empirical._problem import make_problem
-from empirical._simulate import simulate_pairs
+from empirical.measure._measure import estimate_mean
+from empirical.problems._problem import make_problem
+from empirical.schedules._delays import UniformDelay
+from empirical.simulators.linear._simulate import simulate_pairs
 
 # Every linear loss of the harness is f >= 0 and beta-smooth (THEORY.md's table);
 # Lei & Ying's conversion needs nothing else (no convexity, no Lipschitz constant).

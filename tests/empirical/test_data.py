@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from bounds import InvalidParameterError
-from empirical._data import DATASETS, load_dataset
+from empirical.problems._data import DATASETS, load_dataset
 
 SHAPES = {
     "breast_cancer": ((569, 30), "binary", 2),

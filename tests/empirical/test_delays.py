@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from bounds import InvalidParameterError
-from empirical._delays import (
+from empirical.schedules._delays import (
     AbstractDelay,
     ConstantDelay,
     GeometricDelay,
@@ -243,7 +243,7 @@ def test_models_are_frozen_and_abstract():
 def test_ps_config_invalid(overrides, match):
     # PSConfig (the parameter server's settings; it shares check_slowdowns with
     # WorkerDelay) validates on construction, without Ray.
-    from empirical._ps import PSConfig
+    from empirical.distributed._ps import PSConfig
 
     with pytest.raises(InvalidParameterError, match=match):
         PSConfig(**overrides)

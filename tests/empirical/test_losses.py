@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bounds import InvalidParameterError
-from empirical._data import load_dataset
-from empirical._losses import (
+from empirical.problems._data import load_dataset
+from empirical.problems._losses import (
     LOSSES,
     MLP,
     SAFETY_FACTOR,
@@ -20,7 +20,7 @@ from empirical._losses import (
     Sigmoid,
     estimate_constants,
 )
-from empirical._problem import MIN_TEST_POINTS, make_problem
+from empirical.problems._problem import MIN_TEST_POINTS, make_problem
 
 LINEAR = [Logistic(), Sigmoid(), Huber(), Huber(threshold=2.5)]
 # The constants hold exactly in real arithmetic; 1e-12 relative allows for the

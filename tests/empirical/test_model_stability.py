@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from bounds import InvalidParameterError
-from empirical._measure import measure, model_stability
-from empirical._problem import make_problem
-from empirical._runners import Draws
-from empirical._simulate import simulate_draws
+from empirical.measure._measure import measure, model_stability
+from empirical.problems._problem import make_problem
+from empirical.simulators.linear._runners import Draws
+from empirical.simulators.linear._simulate import simulate_draws
 
 try:
     from ._reference import ref_grad

@@ -7,12 +7,16 @@ import pytest
 
 jax = pytest.importorskip("jax")
 
-from empirical._delays import UniformDelay  # noqa: E402
-from empirical._problem import make_problem  # noqa: E402
-from empirical._runners import run_numba  # noqa: E402
-from empirical._simulate import _draw  # noqa: E402
-from empirical.nets._backend import compiled_steps, ring_from_flat, ring_slot_flat  # noqa: E402
-from empirical.nets._models import NetModel, cnn1d, flatten, linear, mlp  # noqa: E402
+from empirical.problems._problem import make_problem  # noqa: E402
+from empirical.schedules._delays import UniformDelay  # noqa: E402
+from empirical.simulators.linear._runners import run_numba  # noqa: E402
+from empirical.simulators.linear._simulate import _draw  # noqa: E402
+from empirical.simulators.nets._backend import (  # noqa: E402
+    compiled_steps,
+    ring_from_flat,
+    ring_slot_flat,
+)
+from empirical.simulators.nets._models import NetModel, cnn1d, flatten, linear, mlp  # noqa: E402
 
 try:
     from .._tolerances import RTOL_JAX_LOOP, RTOL_JAX_NUMBA
@@ -165,10 +169,10 @@ def test_float64_matches_plain_loop(model: NetModel) -> None:
 
 def test_validation_and_missing_gpu() -> None:
     from bounds import InvalidParameterError
-    from empirical._delays import ConstantDelay
-    from empirical.nets._datasets import load_net_data
-    from empirical.nets._protocols import OneStale
-    from empirical.nets._simulate import simulate_net_pairs
+    from empirical.schedules._delays import ConstantDelay
+    from empirical.schedules._protocols import OneStale
+    from empirical.simulators.nets._datasets import load_net_data
+    from empirical.simulators.nets._simulate import simulate_net_pairs
 
     data = load_net_data("digits")
     kw = {"n_samples": 50, "n_pairs": 2, "n_steps": 5, "step_size": 0.1, "seed": 0}

@@ -11,12 +11,12 @@ import pytest
 pytest.importorskip("mnist1d")
 
 from bounds import InvalidParameterError
-from empirical._delays import ConstantDelay
-from empirical._problem import make_problem
-from empirical._simulate import _draw
-from empirical.nets._datasets import load_net_data, mnist1d_arrays
-from empirical.nets._protocols import OneStale
-from empirical.nets._simulate import pair_draws
+from empirical.problems._problem import make_problem
+from empirical.schedules._delays import ConstantDelay
+from empirical.schedules._protocols import OneStale
+from empirical.simulators.linear._simulate import _draw
+from empirical.simulators.nets._datasets import load_net_data, mnist1d_arrays
+from empirical.simulators.nets._simulate import pair_draws
 
 
 class _NoNetwork(socket.socket):

@@ -8,17 +8,17 @@ import pytest
 jax = pytest.importorskip("jax")
 
 from bounds import InvalidParameterError  # noqa: E402
-from empirical._delays import UniformDelay  # noqa: E402
-from empirical.nets._datasets import load_net_data  # noqa: E402
-from empirical.nets._models import flatten, mlp  # noqa: E402
-from empirical.nets._protocols import (  # noqa: E402
+from empirical.schedules._delays import UniformDelay  # noqa: E402
+from empirical.schedules._protocols import (  # noqa: E402
     Deng,
     OneStale,
     Regatti,
     WorkerProtocol,
     applicable_theorems,
 )
-from empirical.nets._simulate import (  # noqa: E402
+from empirical.simulators.nets._datasets import load_net_data  # noqa: E402
+from empirical.simulators.nets._models import flatten, mlp  # noqa: E402
+from empirical.simulators.nets._simulate import (  # noqa: E402
     pair_draws,
     regatti_step_size,
     simulate_net_pairs,
@@ -185,9 +185,9 @@ def test_declared_theorems_and_validation() -> None:
 def test_pathwise_bounds_hold_for_protocol_a() -> None:
     """Where the declaration says a theorem applies, its pathwise bound holds."""
     from bounds import THEOREMS, pathwise_bound
-    from empirical._data import load_dataset
-    from empirical.nets._datasets import NetData
-    from empirical.nets._models import linear
+    from empirical.problems._data import load_dataset
+    from empirical.simulators.nets._datasets import NetData
+    from empirical.simulators.nets._models import linear
 
     try:
         from .._tolerances import ATOL_PATHWISE, RTOL_PATHWISE
@@ -242,10 +242,10 @@ def test_pathwise_bounds_hold_for_protocol_a() -> None:
 )
 def test_numba_protocol_kernel_matches_jax_backend(protocol: WorkerProtocol) -> None:
     """Protocols (b) and (c) in both backends: numba (linear) against JAX (float64)."""
-    from empirical._data import load_dataset
-    from empirical._kernels_workers import run_protocol_linear
-    from empirical.nets._datasets import NetData
-    from empirical.nets._models import linear
+    from empirical.problems._data import load_dataset
+    from empirical.simulators.linear._kernels_workers import run_protocol_linear
+    from empirical.simulators.nets._datasets import NetData
+    from empirical.simulators.nets._models import linear
 
     try:
         from .._tolerances import RTOL_JAX_NUMBA

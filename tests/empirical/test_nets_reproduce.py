@@ -11,8 +11,8 @@ import pytest
 pytest.importorskip("jax")
 pytest.importorskip("mnist1d")
 
-from empirical._cli import main
-from empirical.nets._datasets import load_net_data
+from empirical.cli._cli import main
+from empirical.simulators.nets._datasets import load_net_data
 
 SMALL = ["--quick", "--seeds", "1", "--n-pairs", "3", "--epochs", "3", "--no-figures"]
 

@@ -23,7 +23,7 @@ pytestmark = [
 def test_sigkilled_sweep_leaves_no_child_alive(tmp_path: Path) -> None:
     # Long enough that the workers are still computing when the parent is killed.
     code = (
-        "import sys; from empirical._cli import main; sys.exit(main(["
+        "import sys; from empirical.cli._cli import main; sys.exit(main(["
         "'sweep', '--grid', 'tau=0,1,2,3,4,5,6,7', '--n-steps', '200000', "
         "'--n-pairs', '64', '--n-samples', '100', '--workers', '2', "
         f"'--results', {str(tmp_path / 'r.jsonl')!r}]))"

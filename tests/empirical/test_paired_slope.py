@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from bounds import InvalidParameterError
-from empirical._measure import (
+from empirical.measure._measure import (
     Estimate,
     bootstrap_slope,
     estimate_mean,

@@ -14,11 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bounds import THEOREMS, InvalidParameterError, pathwise_bound
-from empirical._delays import UniformDelay
-from empirical._problem import make_problem
-from empirical._simulate import simulate_pairs
-from empirical._task import SweepTask
-from empirical._verdict import verify
+from empirical.measure._verdict import verify
+from empirical.problems._problem import make_problem
+from empirical.runs._task import SweepTask
+from empirical.schedules._delays import UniformDelay
+from empirical.simulators.linear._simulate import simulate_pairs
 from tests._tolerances import (
     ATOL_PATHWISE,
     RTOL_BALL,

@@ -14,11 +14,11 @@ import enum
 import pytest
 
 from bounds import THEOREMS
-from empirical._delays import UniformDelay
-from empirical._measure import measure
-from empirical._problem import make_problem
-from empirical._simulate import simulate_pairs
-from empirical._verdict import theorem_params, verify
+from empirical.measure._measure import measure
+from empirical.measure._verdict import theorem_params, verify
+from empirical.problems._problem import make_problem
+from empirical.schedules._delays import UniformDelay
+from empirical.simulators.linear._simulate import simulate_pairs
 
 
 class StandIn(str, enum.Enum):

@@ -17,19 +17,19 @@ import pytest
 
 ray = pytest.importorskip("ray")
 
-from empirical._delays import TraceDelay  # noqa: E402
-from empirical._executors import make_executor  # noqa: E402
-from empirical._problem import make_problem  # noqa: E402
-from empirical._ps import PSFailureError, PSResult, start_ps  # noqa: E402
-from empirical._ps_replay import evaluate_trace  # noqa: E402
-from empirical._ray_backend import (  # noqa: E402
+from empirical.distributed._executors import make_executor  # noqa: E402
+from empirical.distributed._ps import PSFailureError, PSResult, start_ps  # noqa: E402
+from empirical.distributed._ps_replay import evaluate_trace  # noqa: E402
+from empirical.distributed._ray_backend import (  # noqa: E402
     RayExecutor,
     _job_runtime_env,
     start_ray,
 )
-from empirical._simulate import simulate_pairs  # noqa: E402
-from empirical._sweep import load_results, sweep  # noqa: E402
-from empirical._task import make_tasks  # noqa: E402
+from empirical.problems._problem import make_problem  # noqa: E402
+from empirical.runs._sweep import load_results, sweep  # noqa: E402
+from empirical.runs._task import make_tasks  # noqa: E402
+from empirical.schedules._delays import TraceDelay  # noqa: E402
+from empirical.simulators.linear._simulate import simulate_pairs  # noqa: E402
 from tests._tolerances import RAY_STALL_S, RAY_STOP_S  # noqa: E402
 from tests.empirical._procs import descendants, has_proc  # noqa: E402
 
@@ -40,7 +40,7 @@ from tests.empirical._procs import descendants, has_proc  # noqa: E402
 pytestmark = [pytest.mark.ray, pytest.mark.slow, pytest.mark.xdist_group("ray")]
 
 #: Mean staleness of K identical workers. The server's accounting identity
-#: (empirical/_ps.py) makes it exactly ``K - 1 - R/T``, with ``R >= 0`` the total
+#: (empirical/distributed/_ps.py) makes it exactly ``K - 1 - R/T``, with ``R >= 0`` the total
 #: age of the reads outstanding when the run stops: about ``K - 1`` per worker for
 #: busy identical workers, so ``R/T ~ K(K-1)/T = 0.02`` here. 0.1 allows final
 #: ages five times larger (an unlucky scheduling stall of a worker at the end on
@@ -201,8 +201,8 @@ def test_all_workers_dead_is_a_clear_error(ray_local):
 
 def test_modules_do_not_import_ray():
     code = (
-        "import sys, empirical, empirical._ps, empirical._ps_cli, empirical._ps_replay, "
-        "empirical._ray_backend; assert 'ray' not in sys.modules"
+        "import sys, empirical, empirical.distributed._ps, empirical.cli._ps_cli, empirical.distributed._ps_replay, "
+        "empirical.distributed._ray_backend; assert 'ray' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
@@ -214,7 +214,7 @@ import ctypes, sys, time
 ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)
 import ray
 import ray._private.node as node_mod
-from empirical._ray_backend import RayStartError, ray_session
+from empirical.distributed._ray_backend import RayStartError, ray_session
 
 real = node_mod.Node.start_ray_processes
 
@@ -260,8 +260,8 @@ def test_failed_ray_start_stops_what_it_started():
 
 
 def test_cli_reports_a_failed_ray_start_in_one_line(monkeypatch, capsys, tmp_path):
-    from empirical import _ray_backend
-    from empirical._cli import main
+    from empirical.distributed import _ray_backend
+    from empirical.cli._cli import main
 
     def fail(ray_module, attempts=None, **kw):
         raise _ray_backend.RayStartError("could not start Ray in 3 attempt(s): boom")

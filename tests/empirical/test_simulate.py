@@ -8,10 +8,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bounds import InvalidParameterError, staleness_adaptive
-from empirical._delays import ConstantDelay, GeometricDelay, TraceDelay, UniformDelay
-from empirical._losses import MLP
-from empirical._problem import make_problem
-from empirical._simulate import (
+from empirical.problems._losses import MLP
+from empirical.problems._problem import make_problem
+from empirical.schedules._delays import (
+    ConstantDelay,
+    GeometricDelay,
+    TraceDelay,
+    UniformDelay,
+)
+from empirical.simulators.linear._simulate import (
     DivergenceError,
     RunStats,
     _draw,

@@ -10,9 +10,13 @@ import numpy as np
 import pytest
 
 from bounds import InvalidParameterError
-from empirical._executors import LocalProcessExecutor, SerialExecutor, make_executor
-from empirical._sweep import load_results, sweep
-from empirical._task import SweepTask, make_tasks, parse_grid
+from empirical.distributed._executors import (
+    LocalProcessExecutor,
+    SerialExecutor,
+    make_executor,
+)
+from empirical.runs._sweep import load_results, sweep
+from empirical.runs._task import SweepTask, make_tasks, parse_grid
 
 
 def fake_run(task: SweepTask) -> dict[str, Any]:
@@ -141,7 +145,9 @@ def test_bad_task_raises(kw: dict[str, Any], match: str) -> None:
 def test_evaluate_trace_rejects_unknown_theorem_before_simulating(
     tmp_path: Path,
 ) -> None:
-    from empirical._ps_replay import evaluate_trace  # the replay needs no Ray
+    from empirical.distributed._ps_replay import (
+        evaluate_trace,  # the replay needs no Ray
+    )
 
     trace = tmp_path / "trace.txt"
     trace.write_text("0\n1\n2\n")

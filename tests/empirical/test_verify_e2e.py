@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from bounds import THEOREMS
-from empirical._cli import main
-from empirical._executors import LocalProcessExecutor, SerialExecutor
-from empirical._sweep import sweep
-from empirical._task import make_tasks, parse_grid
+from empirical.cli._cli import main
+from empirical.distributed._executors import LocalProcessExecutor, SerialExecutor
+from empirical.runs._sweep import sweep
+from empirical.runs._task import make_tasks, parse_grid
 
 
 @pytest.mark.slow
@@ -96,9 +96,9 @@ def test_real_tasks_identical_on_serial_and_process_executors() -> None:
 
 
 def test_worst_case_task_adds_estimate_and_tightness() -> None:
-    from empirical._sweep import run_task
-    from empirical._table import WORST_COLUMNS, format_table, table_rows
-    from empirical._task import SweepTask
+    from empirical.measure._table import WORST_COLUMNS, format_table, table_rows
+    from empirical.runs._sweep import run_task
+    from empirical.runs._task import SweepTask
 
     task = SweepTask(n_pairs=8, n_steps=300, n_samples=100, worst_case=True)
     rec = run_task(task)
@@ -115,7 +115,7 @@ def test_worst_case_task_adds_estimate_and_tightness() -> None:
 
 
 def test_tightness_picks_the_smallest_ratio_per_theorem() -> None:
-    from empirical._tightness import tightness
+    from empirical.measure._tightness import tightness
 
     def row(key: str, avg: float | None, worst: float | None, setting: str) -> dict:
         return {

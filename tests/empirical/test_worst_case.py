@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from bounds import InvalidParameterError
-from empirical import _worst_case
-from empirical._data import Dataset
-from empirical._delays import ConstantDelay
-from empirical._losses import Logistic
-from empirical._problem import Problem, make_problem
-from empirical._worst_case import worst_case_stability
+from empirical.measure import _worst_case
+from empirical.measure._worst_case import worst_case_stability
+from empirical.problems._data import Dataset
+from empirical.problems._losses import Logistic
+from empirical.problems._problem import Problem, make_problem
+from empirical.schedules._delays import ConstantDelay
 
 N_TRAIN, BIG = 10, 3  # S = rows 0..9; row 3 is the only point of norm R = 1
 

@@ -1,0 +1,401 @@
+"""The ``asyncstab`` command: calculator subcommands (bound, compare, ...) plus ``verify`` and ``sweep``.
+
+Thin: parse, call, print. The calculator subcommands come from
+:func:`bounds._cli.register`; the empirical modules are imported inside the
+commands, so ``asyncstab bound ...`` never loads the simulator. Bad input (an
+:class:`~bounds.InvalidParameterError`) prints one line
+``asyncstab: error: <message>`` and exits with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from bounds import InvalidParameterError
+from bounds import _cli as bounds_cli
+
+from ._args import csv_list as _csv
+
+__all__ = ["EXIT_BROKEN_PIPE", "build_parser", "main"]
+
+CALCULATOR_COMMANDS = ("bound", "compare", "step-size", "samples", "list", "show")
+
+
+def _int_list(text: str, name: str) -> list[int]:
+    """``"0,2,8"`` as non-negative ints, parsed as ``--grid`` values are."""
+    from bounds._grid import parse_number, parse_values
+    from bounds._validation import check_int
+
+    return parse_values(
+        text, name, lambda x: check_int(parse_number(x, name), name, min_value=0)
+    )
+
+
+#: Defaults of ``sweep``'s constant flags (applied after parsing, see above).
+_SWEEP_DEFAULTS: dict[str, Any] = {
+    "loss": "logistic",
+    "dataset": "breast_cancer",
+    "n_samples": 200,
+    "n_steps": 1000,
+    "max_delay": 0,
+    "delay": "uniform",
+    "step_size": 0.1,
+    "schedule": "constant",
+}
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--theorems", type=_csv, help="theorem keys, comma-separated")
+    p.add_argument("--n-pairs", type=int, help="coupled pairs per setting (>= 2)")
+    p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes (default: all cores)",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser of ``asyncstab`` (room for a ``ps`` subcommand later)."""
+    parser = bounds_cli.OneLineParser(
+        prog="asyncstab",
+        description="Stability bounds of delayed SGD: calculator and empirical checks.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    bounds_cli.register(sub)
+    v = sub.add_parser("verify", help="run the verification suite on real data")
+    v.add_argument("--quick", action="store_true", help="small suite (about 20 s)")
+    v.add_argument("--losses", type=_csv, help="keep these losses' settings")
+    v.add_argument("--datasets", type=_csv, help="run on these data sets")
+    v.add_argument("--max-delays", help="delay grid, e.g. 0,2,8")
+    v.add_argument("--delays-from", metavar="TRACE", help="staleness trace file")
+    v.add_argument("--output", default="asyncstab-results", help="results folder")
+    v.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue OUTPUT/results.jsonl instead of starting afresh",
+    )
+    v.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    v.add_argument(
+        "--worst-case",
+        action="store_true",
+        help="add the worst-case search for uniform stability (slower)",
+    )
+    _add_common(v)
+    s = sub.add_parser("sweep", help="run a grid of settings, append results to a file")
+    s.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="NAME=V1,V2,...",
+        help="grid axis (repeatable): max_delay|tau, step_size|eta|c, "
+        "n_samples|n, n_steps|T, loss, dataset, schedule, seed, ...",
+    )
+    # The constants default to None so that a grid axis repeating a constant the
+    # user typed is refused (bounds._grid); _SWEEP_DEFAULTS fills the rest.
+    s.add_argument("--loss", help="loss (default logistic)")
+    s.add_argument("--dataset", help="dataset (default breast_cancer)")
+    s.add_argument("--n-samples", type=int, help="n (default 200)")
+    s.add_argument("--n-steps", type=int, help="T (default 1000)")
+    s.add_argument("--max-delay", type=int, help="tau (default 0)")
+    s.add_argument(
+        "--delay",
+        metavar="SPEC",
+        help="delay model: 'constant' (tau_t = MAX), 'uniform' (on 0..MAX), "
+        "'geometric:P' (P in (0, 1], truncated at MAX), 'workers' (MAX + 1 "
+        "simulated workers, staleness capped at MAX), all with MAX = --max-delay; "
+        "or, with their own maximum (--max-delay unused): "
+        "'workers:K[:exponential|lognormal[:CAP]]' (K workers, compute times, "
+        "optional cap) and 'trace:PATH' (a recorded trace, one delay a line); "
+        "default uniform",
+    )
+    s.add_argument(
+        "--step-size", type=float, help="eta0, or c if decaying (default 0.1)"
+    )
+    s.add_argument("--schedule", help="constant | rule-tau | ... (default constant)")
+    s.add_argument(
+        "--diameter",
+        type=float,
+        help="projected SGD onto the ball ||w|| <= D/2 (needed by logistic-l2, "
+        "least-squares)",
+    )
+    s.add_argument("--results", required=True, help="JSON-lines results file")
+    s.add_argument("--resume", action="store_true", help="skip tasks already in FILE")
+    s.add_argument("--backend", default="local", help="local | serial | ray")
+    _add_common(s)
+    from ._ps_cli import add_ray_arguments
+    from ._ps_cli import register as register_ps
+
+    add_ray_arguments(s)  # --address, --ray-num-cpus, --runtime-env (backend ray)
+    register_ps(sub)
+    from ._nets_cli import register as register_reproduce
+
+    register_reproduce(sub)
+    return parser
+
+
+def _check_names(names: Sequence[str] | None, known: Sequence[str], what: str) -> None:
+    from bounds._validation import check_choice
+
+    for x in names or ():
+        check_choice(x, what, tuple(known))
+
+
+def _theorem_keys(names: Sequence[str] | None) -> tuple[str, ...]:
+    from bounds import get_theorem  # type: ignore[attr-defined]
+
+    if names is not None and not names:
+        raise InvalidParameterError(
+            "theorems='' must name at least one theorem key (leave out "
+            "--theorems to check every theorem)"
+        )
+    return tuple(get_theorem(x).key for x in names or ())
+
+
+def _executor(backend: str, workers: int | None) -> Any:
+    from empirical.distributed._executors import check_workers, make_executor
+
+    if workers is not None:
+        check_workers(workers)  # also for backend 'serial', which ignores it
+    return make_executor(backend, workers=workers)
+
+
+def _progress(total: int, desc: str) -> Any:
+    from empirical.runs._progress import Progress
+
+    # A bar on a terminal; one line per finished setting otherwise (CI, pipes).
+    return Progress(total, desc)
+
+
+def _notice(message: str) -> None:
+    print(f"asyncstab: note: {message}", file=sys.stderr)
+
+
+def _table_width() -> int:
+    """Columns of the terminal (120 when unknown), at least 80."""
+    import shutil
+
+    return max(80, shutil.get_terminal_size((120, 24)).columns)
+
+
+def _report_bugs(records: Sequence[dict[str, Any]]) -> int:
+    from empirical.measure._table import pathwise_bugs
+
+    bugs = pathwise_bugs(records)
+    for tid, key in bugs:
+        print(
+            f"asyncstab: BUG: pathwise bound {key} exceeded in task {tid}",
+            file=sys.stderr,
+        )
+    return 1 if bugs else 0
+
+
+def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from empirical.measure._table import format_table
+    from empirical.problems._data import DATASETS
+    from empirical.problems._losses import LOSSES
+    from empirical.runs._report import write_report
+    from empirical.runs._suite import build_suite
+    from empirical.runs._sweep import sweep
+
+    _check_names(args.losses, tuple(LOSSES), "losses")
+    _check_names(args.datasets, DATASETS, "datasets")
+    theorems = _theorem_keys(args.theorems)
+    taus = None if args.max_delays is None else _int_list(args.max_delays, "max_delays")
+    if args.n_pairs is not None and args.n_pairs < 2:
+        raise InvalidParameterError(f"n_pairs={args.n_pairs!r} must be >= 2")
+    from empirical.runs._paths import check_writable_dir, move_aside
+    from empirical.runs._report import FIGURE_FILES, RUN_FILES
+
+    out = check_writable_dir(args.output, "output")
+    tasks = build_suite(
+        quick=args.quick,
+        losses=args.losses,
+        datasets=args.datasets,
+        max_delays=taus,
+        n_pairs=args.n_pairs,
+        seed=args.seed,
+        theorems=theorems,
+        delays_from=args.delays_from,
+        worst_case=args.worst_case,
+    )
+    executor = _executor("local", args.workers)
+    out.mkdir(parents=True, exist_ok=True)
+    results = out / "results.jsonl"
+    # The folder holds one run: a new run moves the files of an earlier one aside;
+    # a resumed run keeps its results but moves its old figures aside (they are
+    # redrawn, or absent from this run's report with --no-figures).
+    moved = move_aside(out, FIGURE_FILES if args.resume else RUN_FILES)
+    if moved is not None:
+        _notice(f"the earlier run's files in {str(out)!r} were moved to {str(moved)!r}")
+    start = time.perf_counter()
+    with _progress(len(tasks), "verify") as bar:
+        records = sweep(
+            tasks,
+            results=results,
+            executor=executor,
+            resume=args.resume,
+            on_result=bar.update,
+            on_notice=_notice,
+        )
+    wall = time.perf_counter() - start
+    config = {
+        "command": "asyncstab " + shlex.join(argv),
+        "quick": args.quick,
+        "seed": args.seed,
+        "n_pairs": args.n_pairs,
+        "max_delays": taus,
+        "theorems": list(theorems),
+        "losses": args.losses,
+        "datasets": args.datasets,
+        "delays_from": args.delays_from,
+        "workers": getattr(executor, "workers", 1),
+        "tasks": [t.to_dict() for t in tasks],
+    }
+    report = write_report(
+        out,
+        records,
+        config=config,
+        wall_s=wall,
+        theorems=theorems or None,
+        figures=not args.no_figures,
+    )
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    k: report[k]
+                    for k in ("table", "findings", "pathwise_bugs", "wall_s")
+                },
+                default=float,
+            )
+        )
+    else:
+        print(format_table(report["table"], width=_table_width()))
+        print(f"\n{len(records)} settings in {wall:.1f} s; report: {out / 'report.md'}")
+    return _report_bugs(records)
+
+
+def _cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from empirical.measure._table import format_table, table_rows
+    from empirical.runs._sweep import sweep
+    from empirical.runs._task import make_tasks, parse_grid
+
+    given = {
+        name: getattr(args, name)
+        for name in (*_SWEEP_DEFAULTS, "diameter", "n_pairs")
+        if getattr(args, name) is not None
+    }
+    # --seed has a default shared with verify; argparse also takes "--se", "--see".
+    if any(a.split("=")[0] in ("--se", "--see", "--seed") for a in argv):
+        given["seed"] = args.seed
+    base = {
+        **_SWEEP_DEFAULTS,
+        **given,
+        "seed": args.seed,
+        "theorems": _theorem_keys(args.theorems),
+        "diameter": args.diameter,
+    }
+    tasks = make_tasks(base, parse_grid(args.grid, given=given))
+    from empirical.runs._paths import check_writable_file
+    from empirical.runs._sweep import check_tasks
+
+    check_tasks(tasks)  # problems, delay models, trace files: before any work
+    check_writable_file(args.results, "results")
+    if args.backend == "ray":
+        from ._ps_cli import ray_executor
+
+        executor = ray_executor(args)
+    else:
+        executor = _executor(args.backend, args.workers)
+    with _progress(len(tasks), "sweep") as bar:
+        records = sweep(
+            tasks,
+            results=args.results,
+            executor=executor,
+            resume=args.resume,
+            on_result=bar.update,
+            on_notice=_notice,
+        )
+    rows = table_rows(records)
+    if args.json:
+        print(json.dumps(rows, default=float))
+    else:
+        print(format_table(rows, width=_table_width()))
+        print(f"\n{len(records)} tasks; results: {args.results}")
+    return _report_bugs(records)
+
+
+#: Exit status after the reader of standard output went away (``asyncstab list |
+#: head -1``): 128 + SIGPIPE, what a shell reports for a tool that SIGPIPE ended.
+EXIT_BROKEN_PIPE = 141
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``asyncstab`` console script.
+
+    When standard output is a pipe whose reader closes early (``| head``), the
+    command stops quietly with :data:`EXIT_BROKEN_PIPE`: no traceback, and no
+    "Exception ignored" message when Python flushes standard output at exit (it
+    is pointed at ``os.devnull``, as the Python documentation advises for
+    SIGPIPE).
+    """
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    """Parse ``argv`` (default: ``sys.argv[1:]``) and run the command."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(args_list)
+    try:
+        if args.command == "verify":
+            return _cmd_verify(args, args_list)
+        if args.command == "sweep":
+            return _cmd_sweep(args, args_list)
+        if args.command == "ps":
+            from . import _ps_cli
+
+            return _ps_cli.run(args)
+        if args.command == "reproduce":
+            from . import _nets_cli as nets_cli
+
+            return nets_cli.run(args)
+        return int(bounds_cli.run(args))
+    except InvalidParameterError as exc:
+        print(f"asyncstab: error: {exc}", file=sys.stderr)
+        return 2
+    except RuntimeError as exc:
+        from empirical.distributed._ray_backend import RayStartError
+
+        if not isinstance(exc, RayStartError):
+            raise
+        print(f"asyncstab: error: {exc}", file=sys.stderr)  # a runtime failure
+        return 1
+    except KeyboardInterrupt:
+        print(
+            "asyncstab: interrupted (finished tasks are in the results file; "
+            "rerun with --resume)",
+            file=sys.stderr,
+        )
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

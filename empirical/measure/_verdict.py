@@ -1,0 +1,434 @@
+"""Verdicts: one theorem against one batch of coupled runs.
+
+Three checks, at the three levels of THEORY.md:
+
+1. **Closed form** (the theorem's statement) against the measured stability,
+   one-sided: the upper confidence limit below the bound is a pass ("holds"), the
+   lower limit above it is a violation, anything else is "inconclusive". The
+   generalization gap is checked the same way against ``|E gap| <= bound``.
+2. **Recursion** on the realised step sizes and delays of each pair (never looser
+   than the closed form); its mean over pairs is the bound on the measured mean
+   (conditionally on pair ``i``'s delays, ``E probe_diff_i <= recursion_i``).
+3. **Pathwise**: the recursion along each pair's realised index sequence is a
+   deterministic upper bound on that pair's ``delta_t``. It is checked on every
+   pair at every record step; an excess beyond rounding is a bug and is reported
+   loudly (a :class:`PathwiseViolationWarning`, a flag and ``pathwise.status``),
+   never hidden.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+import bounds
+from bounds import InvalidParameterError
+
+from ._measure import Estimate, Measurement, measure
+
+__all__ = [
+    "PATHWISE_ATOL",
+    "PATHWISE_RTOL",
+    "STATUSES",
+    "PathwiseCheck",
+    "PathwiseViolationWarning",
+    "Verdict",
+    "one_sided",
+    "theorem_params",
+    "verify",
+]
+
+STATUSES = ("holds", "inconclusive", "violated", "not applicable")
+
+#: Recursion kinds whose pathwise bound :func:`bounds.pathwise_bound` implements.
+_PATHWISE_KINDS = ("convex", "strongly_convex", "nonconvex", "nonconvex_regatti")
+
+#: Tolerance of the pathwise check. The pathwise bound and ``delta_t`` are both
+#: float64 results of ``T`` sequential updates; each step adds a relative rounding
+#: error of a few ulp (2.2e-16), so after ``T <= 1e5`` steps the accumulated
+#: relative error is below ``~1e-10``. ``1e-9`` leaves a margin of 10 over that
+#: and is still 7 orders of magnitude below any effect a wrong bound would have.
+PATHWISE_RTOL = 1e-9
+#: Absolute floor (parameter units, ``||w|| = O(1..100)`` here) for entries where
+#: the bound is ~0: before the differing index is drawn both runs compute the
+#: same operations, but a compiled kernel may still round them differently.
+PATHWISE_ATOL = 1e-12
+
+
+class PathwiseViolationWarning(UserWarning):
+    """A simulated pair exceeded its deterministic pathwise bound: a bug."""
+
+
+def one_sided(estimate: Estimate, bound: float) -> str:
+    """The one-sided verdict of THEORY.md for ``E[X] <= bound``.
+
+    Examples:
+        >>> e = Estimate(1.0, 0.8, 1.2, 50, "t")
+        >>> one_sided(e, 1.3), one_sided(e, 1.0), one_sided(e, 0.7)
+        ('holds', 'inconclusive', 'violated')
+    """
+    if estimate.high < bound:
+        return "holds"
+    if estimate.low > bound:
+        return "violated"
+    return "inconclusive"
+
+
+def _gap_status(gap: Estimate, bound: float) -> str:
+    """Two one-sided checks of ``|E gap| <= bound``."""
+    if gap.low > bound or gap.high < -bound:
+        return "violated"
+    if gap.high < bound and gap.low > -bound:
+        return "holds"
+    return "inconclusive"
+
+
+@dataclass(frozen=True)
+class PathwiseCheck:
+    """Result of the pathwise check on every pair and record step."""
+
+    status: str  # "ok" | "violated" | "not run"
+    n_pairs: int
+    n_checked: int
+    n_violations: int
+    max_excess: float  # max of delta - bound (negative when every entry is below)
+    worst_pair: int | None
+    worst_step: int | None
+    rtol: float = PATHWISE_RTOL
+    atol: float = PATHWISE_ATOL
+    mean_curve: tuple[float, ...] = ()
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        d = asdict(self)
+        d["mean_curve"] = list(self.mean_curve)
+        return d
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A theorem checked against one setting.
+
+    ``status`` compares the measured stability with the closed form (the theorem's
+    statement); ``recursion_status`` and ``gap_status`` are the same check against
+    the recursion bound and of the gap. ``ratio = stability.mean / bound``.
+    """
+
+    theorem: str
+    registry_key: str
+    reference: str
+    setting: dict[str, Any]
+    status: str
+    measured: Estimate | None
+    gap: Estimate | None
+    bound: float | None = None
+    recursion: float | None = None
+    ratio: float | None = None
+    recursion_status: str | None = None
+    gap_status: str | None = None
+    flags: tuple[str, ...] = ()
+    reason: str | None = None
+    pathwise: PathwiseCheck | None = None
+    recursion_curve: tuple[float, ...] = ()
+    params: dict[str, float] = field(default_factory=dict)
+    quantity: str = "uniform stability"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        for k in ("measured", "gap", "pathwise"):
+            v = getattr(self, k)
+            d[k] = None if v is None else v.to_dict()
+        d["flags"] = list(self.flags)
+        d["recursion_curve"] = list(self.recursion_curve)
+        return d
+
+    @property
+    def bug(self) -> bool:
+        """True when the pathwise check found an excess beyond rounding."""
+        return self.pathwise is not None and self.pathwise.status == "violated"
+
+
+def theorem_params(
+    theorem: Any, run_stats: Any, measurement: Measurement | None = None
+) -> dict[str, float]:
+    """The closed form's parameters, read off a run (an upper envelope of its schedule).
+
+    ``step_size`` is the largest realised ``eta_t`` and ``c`` the largest
+    ``t * eta_t``: every closed form is non-decreasing in them, so this is a valid
+    bound for the realised (possibly non-constant) schedule.
+
+    The data-dependent names of Deng et al. 2024 (THEORY.md, registry part 2) are
+    upper estimates, so that the bound stays valid: ``diameter`` is the projection
+    ball's ``r``; ``init_distance`` is ``r`` (``||w_1 - w*|| <= r`` on the ball);
+    ``train_loss`` is the upper confidence limit of the measured training loss;
+    ``optimal_risk`` ``F(w*) <= E F(A(S))`` is the upper confidence limit of the
+    measured test loss (the risk on the data pool). A name the run cannot supply
+    is left out, so the theorem reports it missing.
+    """
+    p = run_stats.problem
+    eta = np.asarray(run_stats.step_sizes, dtype=np.float64)
+    t = np.arange(1, eta.shape[-1] + 1, dtype=np.float64)
+    available: dict[str, Any] = {
+        "n_samples": int(p.n_samples),
+        "n_steps": int(run_stats.n_steps),
+        "step_size": float(eta.max()),
+        "c": float((eta * t).max()),
+        "max_delay": int(run_stats.max_delay),
+        "lipschitz": float(p.lipschitz),
+        "smoothness": float(p.smoothness),
+        "strong_convexity": getattr(p, "strong_convexity", None),
+        "loss_bound": p.loss_bound,
+        "diameter": getattr(p, "diameter", None),
+        "init_distance": getattr(p, "diameter", None),
+    }
+    if measurement is not None:
+        available["train_loss"] = measurement.train_loss_ucl
+        available["optimal_risk"] = measurement.test_loss.high
+    return {k: available[k] for k in theorem.parameters if available.get(k) is not None}
+
+
+def measured_quantity(theorem: Any, m: Measurement) -> tuple[Estimate | None, str]:
+    """The measured estimate of what ``theorem`` bounds, and its name.
+
+    Uniform stability: the average probe difference (:attr:`Measurement.stability`);
+    on-average model stability: the mean of ``delta_T^2``; the generalization gap:
+    the gap. ``(None, reason)`` for a quantity the harness does not measure (the
+    excess risk needs ``F(w*)``). The quantity is read off the enum member's name,
+    so new quantities of :class:`bounds.Quantity` map here without a change.
+    """
+    name = getattr(theorem.quantity, "name", "UNIFORM_STABILITY").upper()
+    if "MODEL_STABILITY" in name:
+        return m.model_stability, "on-average model stability"
+    if "GAP" in name:
+        return m.gap, "generalization gap"
+    if "UNIFORM" in name:
+        return m.stability, "uniform stability"
+    return None, f"{theorem.quantity.value} is not measured by the harness"
+
+
+def _mean_curve(pb: NDArray[np.float64]) -> tuple[float, ...]:
+    """Mean pathwise bound over pairs; inf where the bound itself overflowed
+    (the recursion multiplies by (1 + eta beta ...) every step), which is a valid,
+    vacuous upper bound rather than an error."""
+    with np.errstate(over="ignore"):
+        return tuple(float(v) for v in pb.mean(axis=0))
+
+
+def _pathwise(
+    theorem: Any, run_stats: Any, strong_convexity: float | None
+) -> PathwiseCheck:
+    p = run_stats.problem
+    delta = np.asarray(run_stats.delta, dtype=np.float64)
+    try:
+        pb = np.asarray(
+            bounds.pathwise_bound(  # type: ignore[attr-defined]
+                theorem,
+                step_sizes=run_stats.step_sizes,
+                delays=run_stats.delays,
+                hits=run_stats.hits,
+                lipschitz=p.lipschitz,
+                smoothness=p.smoothness,
+                record_steps=run_stats.record_steps,
+                strong_convexity=strong_convexity,
+            ),
+            dtype=np.float64,
+        )
+    except InvalidParameterError as exc:
+        return PathwiseCheck(
+            "not run", delta.shape[0], 0, 0, math.nan, None, None, note=str(exc)
+        )
+    excess = delta - pb
+    bad: NDArray[np.bool_] = excess > PATHWISE_RTOL * np.abs(pb) + PATHWISE_ATOL
+    i, j = np.unravel_index(int(np.argmax(excess)), excess.shape)
+    n_bad = int(bad.sum())
+    check = PathwiseCheck(
+        "violated" if n_bad else "ok",
+        delta.shape[0],
+        int(delta.size),
+        n_bad,
+        float(excess[i, j]),
+        int(i),
+        int(np.asarray(run_stats.record_steps)[j]),
+        mean_curve=_mean_curve(pb),
+    )
+    if n_bad:
+        hint = (
+            " (L and beta are estimated for this loss: they may be underestimated)"
+            if p.constants_estimated
+            else ""
+        )
+        warnings.warn(
+            f"BUG: pathwise bound of {theorem.key} exceeded on {n_bad} of "
+            f"{delta.size} (pair, step) entries; worst pair {i} at t={check.worst_step}:"
+            f" delta={delta[i, j]!r} > bound={pb[i, j]!r}{hint}",
+            PathwiseViolationWarning,
+            stacklevel=3,
+        )
+    return check
+
+
+#: Parameters of the [DSL-*] recursion (Deng et al. 2024) read off the run.
+_DENG_EXTRA = ("diameter", "init_distance", "optimal_risk", "train_loss")
+
+
+def _recursion(
+    theorem: Any,
+    run_stats: Any,
+    n_steps: int | None,
+    strong_convexity: float | None,
+    params: dict[str, float] | None = None,
+) -> float:
+    p = run_stats.problem
+    eta = np.asarray(run_stats.step_sizes)
+    tau = np.asarray(run_stats.delays)
+    if n_steps is not None:
+        eta, tau = eta[:, :n_steps], tau[:, :n_steps]
+    kw: dict[str, Any] = {}
+    if p.loss_bound is not None:
+        kw["loss_bound"] = p.loss_bound
+    if theorem.recursion == "deng":
+        kw.update({k: v for k, v in (params or {}).items() if k in _DENG_EXTRA})
+    r = theorem.recursion_bound(
+        step_sizes=eta,
+        delays=tau,
+        n_samples=p.n_samples,
+        lipschitz=p.lipschitz,
+        smoothness=p.smoothness,
+        strong_convexity=strong_convexity,
+        **kw,
+    )
+    return float(np.mean(r))
+
+
+def verify(
+    run_stats: Any,
+    theorem: Any,
+    *,
+    measurement: Measurement | None = None,
+    setting: dict[str, Any] | None = None,
+    curves: bool = False,
+    confidence: float = 0.95,
+) -> Verdict:
+    """Check ``theorem`` against a batch of coupled runs.
+
+    Args:
+        run_stats: a :class:`~empirical.simulators.linear._simulate.RunStats`.
+        theorem: a :class:`bounds.Theorem` (e.g. ``bounds.THEOREMS["delayed-cvx"]``).
+        measurement: a precomputed :func:`~empirical.measure._measure.measure` result.
+        setting: description of the setting, copied into the verdict.
+        curves: also evaluate the recursion bound at every record step.
+        confidence: two-sided level of the intervals.
+
+    Returns:
+        :class:`Verdict`; "not applicable" (with ``reason``) when the theorem's
+        assumptions or step-size condition do not hold for this run.
+    """
+    p = run_stats.problem
+    m = (
+        measurement
+        if measurement is not None
+        else measure(run_stats, confidence=confidence)
+    )
+    strong = getattr(p, "strong_convexity", None)
+    base: dict[str, Any] = {
+        "theorem": theorem.key,
+        "registry_key": theorem.registry_key,
+        "reference": theorem.reference.short,
+        "setting": dict(setting or {}),
+        "gap": m.gap,
+    }
+    measured, quantity = measured_quantity(theorem, m)
+    base["measured"], base["quantity"] = measured, quantity
+    flags = ["constants estimated"] if p.constants_estimated else []
+    reason = theorem.applicability(
+        convex=bool(p.convex),
+        strongly_convex=strong is not None and strong > 0,
+        loss_bound=p.loss_bound,
+        max_delay=int(run_stats.max_delay),
+    )
+    if reason is None and getattr(p, "diameter", None) is None:
+        for a in theorem.assumptions:  # projected SGD: Hardt's and Deng et al.'s
+            if a.name in ("PROJECTED", "BOUNDED_DOMAIN"):
+                reason = f"requires {a.value} (set a diameter)"
+                break
+    if reason is None and measured is None:
+        reason = quantity
+    if reason is not None:
+        # The pathwise recursion needs only what its one-step inequalities use
+        # (L, beta; convexity for the convex ones), not e.g. a bounded loss, so
+        # it still checks the simulator (and estimated constants) here.
+        pw = None
+        if theorem.recursion in _PATHWISE_KINDS and (
+            theorem.recursion.startswith("nonconvex")
+            or (theorem.recursion == "convex" and p.convex)
+        ):
+            pw = _pathwise(theorem, run_stats, strong)
+            if pw.status == "not run":
+                pw = None
+            elif pw.status == "violated":
+                flags.append("BUG: pathwise bound exceeded")
+        return Verdict(
+            status="not applicable",
+            reason=reason,
+            flags=tuple(flags),
+            pathwise=pw,
+            **base,
+        )
+    assert measured is not None  # else reason was set above
+    params = theorem_params(theorem, run_stats, m)
+    try:
+        bv = theorem.compute(**params)
+        rec = _recursion(theorem, run_stats, None, strong, params)
+    except InvalidParameterError as exc:  # a condition, or a missing parameter
+        return Verdict(
+            status="not applicable",
+            reason=str(exc),
+            flags=tuple(flags),
+            params=params,
+            **base,
+        )
+    bound = float(bv.value)
+    # The theorem flags vacuity against its own B; a convex theorem does not take
+    # B, but a bound at or above the loss range says nothing for any loss.
+    if bv.vacuous or (p.loss_bound is not None and bound >= p.loss_bound):
+        flags.append("vacuous")
+    pw = (
+        _pathwise(theorem, run_stats, strong)
+        if theorem.recursion in _PATHWISE_KINDS
+        else None
+    )
+    if pw is not None and pw.status == "violated":
+        flags.append("BUG: pathwise bound exceeded")
+    curve: tuple[float, ...] = ()
+    # The curve (recursion at every record step) is drawn beside delta_t, so it is
+    # computed for the bounds on delta_t's quantity only (the pathwise kinds); the
+    # [DSL-*] data-dependent inputs are those of step T, not of every step.
+    if curves and theorem.recursion in _PATHWISE_KINDS:
+        curve = tuple(
+            _recursion(theorem, run_stats, int(t), strong, params)
+            for t in m.record_steps
+        )
+    return Verdict(
+        status=one_sided(measured, bound),
+        bound=bound,
+        recursion=rec,
+        ratio=measured.mean / bound if bound > 0 else math.inf,
+        recursion_status=one_sided(measured, rec),
+        # uniform stability bounds |E gap| (Hardt et al. 2016, Thm 2.2); a gap
+        # bound is the status itself; model stability needs the conversion.
+        gap_status=(
+            _gap_status(m.gap, bound) if quantity == "uniform stability" else None
+        ),
+        flags=tuple(flags),
+        pathwise=pw,
+        recursion_curve=curve,
+        params=params,
+        **base,
+    )

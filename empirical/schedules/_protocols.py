@@ -1,0 +1,364 @@
+"""Worker protocols: how the gradients of one update are produced and combined.
+
+Every protocol is a schedule of *contributions*. At step ``t`` (1-based, as in
+THEORY.md) up to ``K`` contributions ``k`` arrive; contribution ``k`` is the
+mean gradient of a minibatch of ``b`` training positions evaluated at the stale
+iterate ``w_{t - tau_{t,k}}``, and the update is
+
+.. math::  w_{t+1} = w_t - \\eta_t \\operatorname{clip}_c\\Big(\\sum_k a_{t,k} g_{t,k}\\Big)
+
+with weights ``a_{t,k}`` (``0`` for an empty slot) and ``clip_c(u) = u min(1,
+c / (||u|| + 10^-6))`` (no clipping when ``c`` is ``None``). Delays are effective
+ones: ``tau_{t,k} <= t - 1`` (iterates before ``w_1`` are ``w_1``).
+
+- (a) :class:`OneStale`: one gradient per update, ``K = 1``: the model every
+  registry theorem is stated for (THEORY.md, "Setting").
+- (b) :class:`Regatti`: ``W`` workers with fixed delays (worker 0 at ``D``, worker
+  1 at ``0``, the others uniform on ``{0..D}``, drawn once); every update averages
+  one stale minibatch gradient per worker (``a = 1/W``) and clips the average to
+  norm 1 (Regatti et al. 2019, arXiv:1909.13391; their public code, as summarised
+  in THEORY.md, "How published experiments produce their delays").
+- (c) :class:`Deng`: ``W`` workers with delays ``d_m``; worker ``m`` contributes
+  only at steps ``s = t - 1`` with ``(s - m) mod d_m == 0``, computed at the
+  iterate it pulled after its previous contribution (``tau = d_m - 1``), and the
+  server SUMS what arrives (``a = 1``); steps with no arrival leave ``w``
+  unchanged. Delays ``"fixed"`` (all ``d``) or ``"random"`` (worker 0: ``d``,
+  worker 1: ``1``, others uniform on ``{1..d}``) (Deng et al. 2024 and
+  arXiv:2308.09430, public code, same summary).
+
+Coupling: the schedule depends on the seed only, never on the data, so both runs
+of a pair see the same workers, positions and delays. Minibatch positions are
+drawn uniformly with replacement from the ``n`` training positions (the papers
+split the data between workers; with a common position sequence the coupled
+runs differ only where the replaced position is drawn, as in the linear harness).
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from bounds._errors import InvalidParameterError
+from bounds._validation import check_choice, check_int, check_positive
+from empirical.schedules._delays import AbstractDelay
+
+__all__ = [
+    "PROTOCOL_THEOREMS",
+    "Chunk",
+    "Deng",
+    "OneStale",
+    "Regatti",
+    "WorkerProtocol",
+    "applicable_theorems",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class Chunk:
+    """The contributions of steps ``t0 .. t0 + L - 1`` of ``P`` pairs.
+
+    Attributes:
+        pos: ``(P, L, K, b)`` int32 training positions of each minibatch.
+        tau: ``(P, L, K)`` int32 effective delays.
+        weight: ``(P, L, K)`` float64 weights ``a_{t,k}`` (0: no contribution).
+    """
+
+    pos: NDArray[np.int32]
+    tau: NDArray[np.int32]
+    weight: NDArray[np.float64]
+
+
+class WorkerProtocol(abc.ABC):
+    """A schedule of contributions (see the module doc). Subclasses are final."""
+
+    #: ``"a"``, ``"b"`` or ``"c"`` (the issue's labels).
+    label: str
+    batch_size: int
+    clip: float | None
+
+    @property
+    @abc.abstractmethod
+    def n_slots(self) -> int:
+        """``K``: the most contributions one update can combine."""
+
+    @property
+    @abc.abstractmethod
+    def max_delay(self) -> int:
+        """The largest delay the schedule can produce (the ring holds ``+1``)."""
+
+    @abc.abstractmethod
+    def setup(
+        self, rng: np.random.Generator, n_pairs: int, n_steps: int
+    ) -> NDArray[np.int64]:
+        """Delays drawn once per pair: ``(P, W)`` per worker, or ``(P, T)`` per step (a)."""
+
+    @abc.abstractmethod
+    def chunk(
+        self,
+        rng: np.random.Generator,
+        t0: int,
+        length: int,
+        n_samples: int,
+        delays: NDArray[np.int64],
+    ) -> Chunk:
+        """Contributions of steps ``t0 .. t0 + length - 1`` (1-based)."""
+
+    def updates_per_epoch(self, n_samples: int) -> int:
+        """Updates per pass over the data: ``ceil(n / (gradients per update))``."""
+        per = max(1.0, self.mean_gradients_per_update) * self.batch_size
+        return max(1, int(np.ceil(n_samples / per)))
+
+    @property
+    def mean_gradients_per_update(self) -> float:
+        """Mean number of minibatch gradients in one update (after warm-up)."""
+        return float(self.n_slots)
+
+
+def _positions(
+    rng: np.random.Generator, shape: tuple[int, ...], n: int
+) -> NDArray[np.int32]:
+    return rng.integers(0, n, size=shape, dtype=np.int32)
+
+
+def _steps(t0: int, length: int) -> NDArray[np.int64]:
+    return np.arange(t0, t0 + length, dtype=np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class OneStale(WorkerProtocol):
+    """(a) One gradient per update with delays ``tau_t`` from a delay model.
+
+    Args:
+        delay: a delay model of :mod:`empirical.schedules._delays` (``sample(rng, T, P)``).
+        batch_size: minibatch size ``b`` (the theory: 1).
+    """
+
+    delay: AbstractDelay
+    batch_size: int = 1
+    clip: float | None = None
+    label = "a"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.delay, AbstractDelay):
+            raise InvalidParameterError(f"delay={self.delay!r} must be a delay model")
+        check_int(self.batch_size, "batch_size", min_value=1)
+
+    @property
+    def n_slots(self) -> int:
+        return 1
+
+    @property
+    def max_delay(self) -> int:
+        tau = self.delay.max_delay
+        if tau is None:
+            raise InvalidParameterError(
+                f"delay={self.delay!r} is unbounded; the JAX ring buffer needs a "
+                "bounded delay model"
+            )
+        return int(tau)
+
+    def setup(
+        self, rng: np.random.Generator, n_pairs: int, n_steps: int
+    ) -> NDArray[np.int64]:
+        # The whole sequence at once: delay models may carry state across steps.
+        return np.asarray(self.delay.sample(rng, n_steps, n_pairs), dtype=np.int64)
+
+    def chunk(
+        self,
+        rng: np.random.Generator,
+        t0: int,
+        length: int,
+        n_samples: int,
+        delays: NDArray[np.int64],
+    ) -> Chunk:
+        P = delays.shape[0]
+        raw = delays[:, t0 - 1 : t0 - 1 + length]
+        tau = np.minimum(raw, _steps(t0, length)[None, :] - 1)[:, :, None]
+        pos = _positions(rng, (P, length, 1, self.batch_size), n_samples)
+        return Chunk(pos, tau.astype(np.int32), np.ones((P, length, 1)))
+
+
+@dataclass(frozen=True, eq=False)
+class Regatti(WorkerProtocol):
+    """(b) ``W`` workers, fixed delays in ``{0..D}``, averaged and clipped to norm 1."""
+
+    n_workers: int
+    max_worker_delay: int
+    batch_size: int = 1
+    clip: float | None = 1.0
+    label = "b"
+
+    def __post_init__(self) -> None:
+        check_int(self.n_workers, "n_workers", min_value=2)
+        check_int(self.max_worker_delay, "max_worker_delay", min_value=0)
+        check_int(self.batch_size, "batch_size", min_value=1)
+        if self.clip is not None:
+            check_positive(self.clip, "clip")
+
+    @property
+    def n_slots(self) -> int:
+        return self.n_workers
+
+    @property
+    def max_delay(self) -> int:
+        return self.max_worker_delay
+
+    def setup(
+        self, rng: np.random.Generator, n_pairs: int, n_steps: int
+    ) -> NDArray[np.int64]:
+        D, W = self.max_worker_delay, self.n_workers
+        d = rng.integers(0, D + 1, size=(n_pairs, W))
+        d[:, 0], d[:, 1] = D, 0
+        return d
+
+    def chunk(
+        self,
+        rng: np.random.Generator,
+        t0: int,
+        length: int,
+        n_samples: int,
+        delays: NDArray[np.int64],
+    ) -> Chunk:
+        P, W = delays.shape
+        t = _steps(t0, length)[None, :, None]
+        tau = np.minimum(delays[:, None, :], t - 1).astype(np.int32)
+        pos = _positions(rng, (P, length, W, self.batch_size), n_samples)
+        return Chunk(pos, tau, np.full((P, length, W), 1.0 / W))
+
+
+@dataclass(frozen=True, eq=False)
+class Deng(WorkerProtocol):
+    """(c) ``W`` workers; worker ``m`` arrives when ``(s - m) mod d_m == 0``; summed.
+
+    Args:
+        n_workers: ``W``.
+        period: ``d`` (staleness ``d - 1``): every worker's ``d_m`` when
+            ``delays="fixed"``, the largest one when ``"random"``.
+        delays: ``"fixed"`` or ``"random"``.
+        batch_size: minibatch size per worker.
+    """
+
+    n_workers: int
+    period: int
+    delays: Literal["fixed", "random"] = "fixed"
+    batch_size: int = 1
+    clip: float | None = None
+    label = "c"
+
+    def __post_init__(self) -> None:
+        check_int(self.n_workers, "n_workers", min_value=1)
+        check_int(self.period, "period", min_value=1)
+        check_choice(self.delays, "delays", ("fixed", "random"))
+        check_int(self.batch_size, "batch_size", min_value=1)
+
+    @property
+    def n_slots(self) -> int:
+        return self.n_workers
+
+    @property
+    def max_delay(self) -> int:
+        return self.period - 1
+
+    @property
+    def mean_gradients_per_update(self) -> float:
+        # Exact for "fixed"; for "random" the expectation over the drawn periods.
+        if self.delays == "fixed" or self.n_workers < 2:
+            return self.n_workers / self.period
+        d = self.period
+        rest = (self.n_workers - 2) * float(np.mean(1.0 / np.arange(1, d + 1)))
+        return 1.0 / d + 1.0 + rest
+
+    def setup(
+        self, rng: np.random.Generator, n_pairs: int, n_steps: int
+    ) -> NDArray[np.int64]:
+        W, d = self.n_workers, self.period
+        if self.delays == "fixed":
+            return np.full((n_pairs, W), d, dtype=np.int64)
+        out = rng.integers(1, d + 1, size=(n_pairs, W))
+        out[:, 0] = d
+        if W > 1:
+            out[:, 1] = 1
+        return out
+
+    def updates_per_epoch(self, n_samples: int) -> int:
+        """``ceil(n / (W b))``: one pass of every worker over its share of the data
+        when all arrive, as the papers count iterations (independent of delay)."""
+        return max(1, -(-n_samples // (self.n_workers * self.batch_size)))
+
+    @property
+    def n_active(self) -> int:
+        """Slots the chunks carry: ``ceil(W / d)`` for fixed delays (the most
+        workers that can arrive at one step), ``W`` for random ones."""
+        if self.delays == "fixed":
+            return -(-self.n_workers // self.period)
+        return self.n_workers
+
+    def chunk(
+        self,
+        rng: np.random.Generator,
+        t0: int,
+        length: int,
+        n_samples: int,
+        delays: NDArray[np.int64],
+    ) -> Chunk:
+        P, W = delays.shape
+        s = _steps(t0, length)[None, :, None] - 1  # the papers' 0-based step
+        m = np.arange(W)[None, None, :]
+        d = delays[:, None, :]
+        arrive = (s - m) % d == 0
+        tau = np.broadcast_to(np.minimum(d - 1, s), arrive.shape)
+        # Arrivals first (stable), then keep ``n_active`` slots: absent workers
+        # cost no gradient. Which worker fills a slot does not matter to the sum.
+        K = self.n_active
+        order = np.argsort(~arrive, axis=2, kind="stable")[:, :, :K]
+        weight = np.take_along_axis(arrive, order, axis=2).astype(float)
+        tau_k = np.take_along_axis(tau, order, axis=2).astype(np.int32)
+        pos = _positions(rng, (P, length, K, self.batch_size), n_samples)
+        return Chunk(pos, tau_k, weight)
+
+
+#: Which registry theorems (``bounds`` keys) each protocol satisfies, with the
+#: reason. Every registry theorem is stated for one gradient per update with
+#: single-sample steps (THEORY.md, "Setting"); (b) averages W stale gradients and
+#: clips, (c) sums a varying number of them: no registry proof covers either.
+PROTOCOL_THEOREMS: dict[str, tuple[tuple[str, ...], str]] = {
+    "a": (
+        (
+            "hardt-cvx",
+            "hardt-scvx",
+            "hardt-ncvx",
+            "regatti-ncvx",
+            "delayed-cvx",
+            "delayed-ncvx",
+        ),
+        "one gradient per update: the model every registry theorem is stated for "
+        "(batch_size 1; each theorem's own assumptions on the loss still apply)",
+    ),
+    "b": (
+        (),
+        "averaged, clipped multi-worker updates: no registry theorem is stated for "
+        "this update rule",
+    ),
+    "c": (
+        (),
+        "summed arrivals of a varying number of workers: no registry theorem is "
+        "stated for this update rule",
+    ),
+}
+
+
+def applicable_theorems(protocol: WorkerProtocol) -> tuple[tuple[str, ...], str]:
+    """The registry theorem keys that apply to ``protocol``, and why (declared).
+
+    Examples:
+        >>> applicable_theorems(Regatti(4, 8))[0]
+        ()
+    """
+    keys, why = PROTOCOL_THEOREMS[protocol.label]
+    if protocol.label == "a" and protocol.batch_size != 1:
+        return (), "minibatch steps: the registry theorems are stated for batch size 1"
+    return keys, why

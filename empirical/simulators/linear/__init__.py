@@ -1,0 +1,6 @@
+"""The linear backend: numba kernels and a numpy reference for coupled pairs.
+
+``_kernels`` (one stale gradient per update), ``_kernels_workers`` (the worker
+protocols), ``_runners`` (numba or numpy, the draws of a run), ``_simulate``
+(:func:`simulate_pairs`, :class:`RunStats`).
+"""

@@ -1,0 +1,115 @@
+"""Classification data for the network experiments, generated or bundled offline.
+
+- ``"mnist1d"``: MNIST-1D (Greydanus 2020, "Scaling down deep learning",
+  arXiv:2011.14439), 5000 sequences of length 40 in 10 classes, made locally by
+  the ``mnist1d`` package's generator (``make_dataset``; its download path is
+  never used). The generator seeds Python's and numpy's *global* random states;
+  both are saved before and restored after, so a caller's global RNG is left
+  exactly as it was.
+- ``"digits"``: scikit-learn's bundled 8x8 digits (1797 x 64, 10 classes), pixels
+  divided by 16.
+
+The train/test split is not taken from the generator: the harness draws a random
+permutation per coupled pair over all points (:mod:`empirical.simulators.nets._simulate`),
+as the linear harness does.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from numpy.typing import NDArray
+
+from bounds._validation import check_choice, check_int
+
+__all__ = ["NET_DATASETS", "NetData", "load_net_data"]
+
+NET_DATASETS = ("mnist1d", "digits")
+
+
+@dataclass(frozen=True, eq=False)
+class NetData:
+    """Features and integer labels for a network (read-only arrays).
+
+    Attributes:
+        name: the data set's name.
+        X: ``(N, d)`` float64 features.
+        y: ``(N,)`` labels (int64 ``0..K-1``; float ``-1/+1`` for a logistic model).
+        n_classes: ``K``.
+    """
+
+    name: str
+    X: NDArray[np.float64]
+    y: NDArray[np.generic]
+    n_classes: int
+
+    @property
+    def n_points(self) -> int:
+        """``N``."""
+        return int(self.X.shape[0])
+
+
+def mnist1d_arrays(
+    n_points: int = 5000, seed: int = 42
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """MNIST-1D generated offline; the global RNG states are restored afterwards.
+
+    Args:
+        n_points: number of sequences (a multiple of 10; the generator makes
+            ``n_points // 10`` per class).
+        seed: the generator's seed (42 is the published data set's).
+
+    Returns:
+        ``X (n_points, 40)`` and ``y (n_points,)``.
+    """
+    from mnist1d.data import get_dataset_args, make_dataset
+
+    py_state = random.getstate()
+    np_state = np.random.get_state()  # noqa: NPY002 (restoring the legacy global state)
+    try:
+        args = get_dataset_args()
+        args.num_samples = n_points
+        args.seed = seed
+        args.train_split = 1.0
+        raw = make_dataset(args)
+    finally:
+        random.setstate(py_state)
+        np.random.set_state(np_state)  # noqa: NPY002
+    return np.asarray(raw["x"], dtype=np.float64), np.asarray(raw["y"], dtype=np.int64)
+
+
+@lru_cache(maxsize=8)
+def _load(name: str, n_points: int, seed: int) -> NetData:
+    if name == "mnist1d":
+        X, y = mnist1d_arrays(n_points, seed)
+    else:
+        from sklearn.datasets import load_digits
+
+        raw = load_digits()
+        X, y = raw.data / 16.0, raw.target.astype(np.int64)
+    X.setflags(write=False)
+    y.setflags(write=False)
+    return NetData(name, X, y, 10)
+
+
+def load_net_data(name: str, *, n_points: int = 5000, seed: int = 42) -> NetData:
+    """Load a network data set by name (cached).
+
+    Args:
+        name: ``"mnist1d"`` or ``"digits"``.
+        n_points: MNIST-1D size (multiple of 10, >= 100); ignored for digits.
+        seed: MNIST-1D generator seed; ignored for digits.
+
+    Raises:
+        InvalidParameterError: unknown name or a bad size.
+    """
+    check_choice(name, "name", NET_DATASETS)
+    n = check_int(n_points, "n_points", min_value=100)
+    if n % 10:
+        from bounds._errors import InvalidParameterError
+
+        raise InvalidParameterError(f"n_points={n} must be a multiple of 10")
+    return _load(name, n, check_int(seed, "seed", min_value=0))

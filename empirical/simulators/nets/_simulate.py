@@ -1,0 +1,310 @@
+"""Coupled pairs of networks under a worker protocol, on the JAX backend.
+
+The pair construction is the linear harness's (:mod:`empirical.simulators.linear._simulate`): pair
+``p`` permutes all ``N`` points; the first ``n`` are ``S_p``, the next one is the
+replacement ``z'_p``, the rest are the pair's test set; ``S'_p`` is ``S_p`` with
+position ``j_p`` replaced. Both runs of a pair share the initial point and the
+whole schedule (positions, delays, weights, step sizes); only the data row at
+position ``j_p`` differs. Independent child seeds for the split, the replaced
+position, the initial points, the positions and the delays, so that changing the
+delay leaves everything else unchanged (paired comparisons across delays).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from bounds._errors import InvalidParameterError
+from bounds._validation import check_choice, check_int, check_positive
+from empirical.problems._data import pair_split
+from empirical.schedules._protocols import WorkerProtocol
+
+from ._backend import (
+    compiled_evaluate,
+    compiled_steps,
+    flat_model,
+    ring_from_flat,
+    ring_slot_flat,
+)
+from ._datasets import NetData
+from ._models import NetModel
+
+__all__ = [
+    "DEVICES",
+    "DTYPES",
+    "NetRunStats",
+    "PairDraws",
+    "pair_draws",
+    "regatti_step_size",
+    "simulate_net_pairs",
+]
+
+DTYPES = ("float32", "float64")
+DEVICES = ("cpu", "gpu")
+
+
+@dataclass(frozen=True, eq=False)
+class NetRunStats:
+    """Measurements of ``P`` coupled pairs (``R = 2P`` replicas) at evaluation steps.
+
+    Attributes:
+        eval_steps: ``(E,)`` numbers of updates done at each evaluation.
+        epochs: ``(E,)`` the same in passes over the data (``eval_steps /
+            updates_per_epoch``).
+        train_loss, test_loss, train_error, test_error: ``(E, R)``; replica
+            ``r < P`` is the run on ``S_r`` (train set ``S_r``), ``r >= P`` the run
+            on ``S'_{r-P}`` (train set ``S'``); both use the pair's test set.
+        delta: ``(E, P)`` ``||w - w'||`` of each pair.
+        final: ``(R, p)`` final parameters.
+        gradients_per_update: mean minibatch gradients per update (realised).
+    """
+
+    model: str
+    data: str
+    protocol: str
+    n_samples: int
+    n_pairs: int
+    n_steps: int
+    seed: int
+    dtype: str
+    updates_per_epoch: int
+    eval_steps: NDArray[np.int64]
+    epochs: NDArray[np.float64]
+    train_loss: NDArray[np.float64]
+    test_loss: NDArray[np.float64]
+    train_error: NDArray[np.float64]
+    test_error: NDArray[np.float64]
+    delta: NDArray[np.float64]
+    final: NDArray[np.float64]
+    gradients_per_update: float
+
+
+@dataclass(frozen=True, eq=False)
+class PairDraws:
+    """The random inputs of a run that do not depend on the network.
+
+    Attributes:
+        rows: ``(2P, n)`` data rows of each replica's training set.
+        test_rows: ``(2P, N - n - 1)`` data rows of each replica's test set.
+        j: ``(P,)`` replaced position.
+        delays: the protocol's :meth:`~WorkerProtocol.setup` draw.
+        rng_pos: the generator of the minibatch positions (consumed by chunks).
+        init_seed: seed of the initial points (``jax.random``).
+    """
+
+    rows: NDArray[np.int64]
+    test_rows: NDArray[np.int64]
+    j: NDArray[np.int64]
+    delays: NDArray[np.int64]
+    rng_pos: np.random.Generator
+    init_seed: int
+
+
+def pair_draws(
+    data: NetData,
+    protocol: WorkerProtocol,
+    *,
+    n_samples: int,
+    n_pairs: int,
+    n_steps: int,
+    seed: int,
+) -> PairDraws:
+    """Split, replaced position, delays and seeds of ``n_pairs`` coupled pairs."""
+    # Separate child streams, so that changing the protocol's delays leaves the
+    # split, the replaced position, the start and the positions unchanged.
+    n, P, N = n_samples, n_pairs, data.n_points
+    s_data, s_j, s_init, s_pos, s_delay = np.random.SeedSequence(seed).spawn(5)
+    perm, j = pair_split(s_data, s_j, n_pairs=P, n_points=N, n_samples=n)
+    rows = np.concatenate([perm[:, :n], perm[:, :n]])
+    rows[P + np.arange(P), j] = perm[:, n]
+    test_rows = np.concatenate([perm[:, n + 1 :], perm[:, n + 1 :]])
+    return PairDraws(
+        rows=rows,
+        test_rows=test_rows,
+        j=j,
+        delays=protocol.setup(np.random.default_rng(s_delay), P, n_steps),
+        rng_pos=np.random.default_rng(s_pos),
+        init_seed=int(np.random.default_rng(s_init).integers(2**31 - 1)),
+    )
+
+
+def regatti_step_size(lr0: float, updates_per_epoch: int) -> Callable[[Any], Any]:
+    """``lr0 / (1 + 0.05 epoch)``, epoch ``= floor((t - 1) / updates_per_epoch)``.
+
+    The schedule of Regatti et al. 2019's public code (THEORY.md, "How published
+    experiments produce their delays"): the epoch is a whole number of passes.
+
+    Examples:
+        >>> f = regatti_step_size(0.1, 10)
+        >>> [round(float(v), 6) for v in f(np.array([1, 10, 11, 21]))]
+        [0.1, 0.1, 0.095238, 0.090909]
+    """
+    lr = check_positive(lr0, "lr0")
+    per = check_int(updates_per_epoch, "updates_per_epoch", min_value=1)
+    return lambda t: lr / (1.0 + 0.05 * ((np.asarray(t) - 1) // per))
+
+
+def _step_sizes(step_size: Any, T: int) -> NDArray[np.float64]:
+    t = np.arange(1, T + 1)
+    if callable(step_size):
+        eta = np.asarray(step_size(t), dtype=np.float64)
+    else:
+        eta = np.broadcast_to(np.asarray(step_size, dtype=np.float64), (T,)).copy()
+    if eta.shape != (T,) or not np.all(np.isfinite(eta)) or np.any(eta <= 0):
+        raise InvalidParameterError(
+            f"step_size={step_size!r} must give T={T} finite values > 0"
+        )
+    return eta
+
+
+def _device(device: str) -> Any:
+    import jax
+
+    check_choice(device, "device", DEVICES)
+    try:
+        return jax.devices(device)[0]
+    except RuntimeError as exc:
+        raise InvalidParameterError(
+            f"device={device!r}: JAX sees no such device (install jax[cuda12] for a GPU)"
+        ) from exc
+
+
+def simulate_net_pairs(
+    model: NetModel,
+    data: NetData,
+    protocol: WorkerProtocol,
+    *,
+    n_samples: int,
+    n_pairs: int,
+    n_steps: int,
+    step_size: Any,
+    seed: int,
+    eval_every: int | None = None,
+    dtype: str = "float32",
+    device: str = "cpu",
+    n_buffer: int | None = None,
+) -> NetRunStats:
+    """Run ``n_pairs`` coupled pairs of ``model`` under ``protocol``.
+
+    Args:
+        model: the network (:class:`~empirical.simulators.nets._models.NetModel`).
+        data: features and labels; ``n_samples + 2 <= data.n_points``.
+        protocol: (a), (b) or (c) of :mod:`empirical.schedules._protocols`.
+        n_samples: ``n``, the training-set size.
+        n_pairs: ``P``.
+        n_steps: ``T`` updates.
+        step_size: a float, a ``(T,)`` array or a callable on 1-based steps.
+        seed: everything is reproducible from it.
+        eval_every: evaluate losses, errors and ``delta`` every this many updates
+            (and after the last); default: once per epoch.
+        dtype: ``"float32"`` (default) or ``"float64"``.
+        device: ``"cpu"`` (default) or ``"gpu"``.
+        n_buffer: ring slots ``B`` (default ``protocol.max_delay + 1``); a larger
+            one lets runs with different delays share one compiled program.
+
+    Raises:
+        InvalidParameterError: a bad argument, or ``device`` not present.
+        DivergenceError: parameters became non-finite.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    from empirical.simulators.linear._simulate import DivergenceError
+
+    if not isinstance(model, NetModel):
+        raise InvalidParameterError(f"model={model!r} must be a NetModel")
+    if not isinstance(protocol, WorkerProtocol):
+        raise InvalidParameterError(f"protocol={protocol!r} must be a WorkerProtocol")
+    N = data.n_points
+    n = check_int(n_samples, "n_samples", min_value=1)
+    if n + 2 > N:
+        raise InvalidParameterError(f"n_samples={n} must be <= N - 2 = {N - 2}")
+    P = check_int(n_pairs, "n_pairs", min_value=1)
+    T = check_int(n_steps, "n_steps", min_value=1)
+    seed = check_int(seed, "seed", min_value=0)
+    check_choice(dtype, "dtype", DTYPES)
+    per_epoch = protocol.updates_per_epoch(n)
+    every = per_epoch if eval_every is None else eval_every
+    every = check_int(every, "eval_every", min_value=1)
+    eta = _step_sizes(step_size, T)
+    dev = _device(device)
+
+    dr = pair_draws(data, protocol, n_samples=n, n_pairs=P, n_steps=T, seed=seed)
+    rng_pos = dr.rng_pos
+    B = protocol.max_delay + 1
+    if n_buffer is not None:
+        B = check_int(n_buffer, "n_buffer", min_value=B)
+
+    with jax.enable_x64(dtype == "float64"), jax.default_device(dev):
+        fm = flat_model(model, dtype)
+        keys = jax.random.split(jax.random.PRNGKey(dr.init_seed), P)
+        w0 = jax.vmap(fm.init_flat)(keys)
+        ring = ring_from_flat(model, dtype, jnp.concatenate([w0, w0]), B)
+        Xd = jnp.asarray(data.X, dtype=dtype)
+        yd = jnp.asarray(data.y, dtype=dtype if model.loss == "logistic" else "int32")
+        rows_d = jnp.asarray(dr.rows, dtype="int32")
+        test_d = jnp.asarray(dr.test_rows, dtype="int32")
+        steps = compiled_steps(model, dtype, B, protocol.clip)
+        evaluate = compiled_evaluate(model, dtype)
+        t = jnp.asarray(1, dtype="int32")
+        out: dict[str, list[Any]] = {k: [] for k in ("tl", "te", "tre", "tee", "d")}
+        eval_steps: list[int] = []
+        n_grads = 0.0
+        done = 0
+        while done < T:
+            L = min(every, T - done)
+            ch = protocol.chunk(rng_pos, done + 1, L, n, dr.delays)
+            n_grads += float((ch.weight > 0).sum()) / P
+            ring, t = steps(
+                ring,
+                t,
+                Xd,
+                yd,
+                rows_d,
+                jnp.asarray(np.moveaxis(ch.pos, 1, 0)),
+                jnp.asarray(np.moveaxis(ch.tau, 1, 0)),
+                jnp.asarray(np.moveaxis(ch.weight, 1, 0), dtype=dtype),
+                jnp.asarray(eta[None, done : done + L].T.repeat(P, 1), dtype=dtype),
+            )
+            done += L
+            W = ring_slot_flat(ring, (done + 1) % B)
+            if not bool(jnp.all(jnp.isfinite(W))):
+                raise DivergenceError(
+                    f"network parameters became non-finite by step t={done}; "
+                    f"reduce step_size (max {float(eta.max())!r})"
+                )
+            tl, tre = evaluate(W, Xd, yd, rows_d)
+            te, tee = evaluate(W, Xd, yd, test_d)
+            diff = W[:P] - W[P:]
+            out["d"].append(np.sqrt(np.asarray(jnp.sum(diff * diff, axis=1))))
+            for k, v in (("tl", tl), ("te", te), ("tre", tre), ("tee", tee)):
+                out[k].append(np.asarray(v, dtype=np.float64))
+            eval_steps.append(done)
+        final = np.asarray(ring_slot_flat(ring, (T + 1) % B), dtype=np.float64)
+
+    ev = np.asarray(eval_steps, dtype=np.int64)
+    return NetRunStats(
+        model=model.name,
+        data=data.name,
+        protocol=protocol.label,
+        n_samples=n,
+        n_pairs=P,
+        n_steps=T,
+        seed=seed,
+        dtype=dtype,
+        updates_per_epoch=per_epoch,
+        eval_steps=ev,
+        epochs=ev / per_epoch,
+        train_loss=np.stack(out["tl"]),
+        test_loss=np.stack(out["te"]),
+        train_error=np.stack(out["tre"]),
+        test_error=np.stack(out["tee"]),
+        delta=np.stack(out["d"]).astype(np.float64),
+        final=final,
+        gradients_per_update=n_grads / T,
+    )
