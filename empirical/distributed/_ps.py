@@ -39,6 +39,7 @@ from numpy.typing import NDArray
 
 from bounds import InvalidParameterError
 
+from ._ps_actors import _Server, _Worker
 from ._ps_config import RULES, PSConfig
 
 __all__ = [
@@ -135,8 +136,6 @@ class PSRun:
         import ray
 
         from empirical.problems._problem import make_problem
-
-        from ._ps_actors import _Server, _Worker
 
         self.cfg = cfg
         self.problem = pr = make_problem(

@@ -15,6 +15,7 @@ from typing import Any
 from ._measure import Estimate, fit_slope
 from ._paired import PAIRING_KEYS, compare_records, paired_slope
 from ._table import setting_label
+from ._tightness import deng_vs_part1, model_stability_vs_tau, quadratic_slopes
 
 __all__ = ["findings"]
 
@@ -117,8 +118,6 @@ def findings(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
                         "bound_exponents": exps,
                     }
                 )
-    from ._tightness import deng_vs_part1, model_stability_vs_tau, quadratic_slopes
-
     out["model_stability_vs_tau"] = model_stability_vs_tau(records)
     out["quadratic"] = quadratic_slopes(records)
     out["deng_vs_part1"] = deng_vs_part1(records)

@@ -28,9 +28,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from empirical.cli._cli import main
 from empirical.distributed import _ray_backend
 from empirical.runs import _sweep
-from empirical.cli._cli import main
 
 try:  # reproduce's module imports JAX: the nets extra
     from empirical.runs import _reproduce

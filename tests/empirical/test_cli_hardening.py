@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from empirical.distributed import _ray_backend
 from empirical.cli._cli import main
+from empirical.distributed import _ray_backend
 from empirical.distributed._ps_replay import TraceEvaluation
 from empirical.measure._table import COLUMNS, format_table
 

@@ -260,8 +260,8 @@ def test_failed_ray_start_stops_what_it_started():
 
 
 def test_cli_reports_a_failed_ray_start_in_one_line(monkeypatch, capsys, tmp_path):
-    from empirical.distributed import _ray_backend
     from empirical.cli._cli import main
+    from empirical.distributed import _ray_backend
 
     def fail(ray_module, attempts=None, **kw):
         raise _ray_backend.RayStartError("could not start Ray in 3 attempt(s): boom")
