@@ -2,7 +2,7 @@
 samples, list, show. Thin: parse, call the public API, print.
 
 ``register(subparsers)`` adds them to a parser (the full CLI lives in
-``empirical._cli``); ``python -m bounds`` runs the calculator alone.
+``empirical.cli._cli``); ``python -m bounds`` runs the calculator alone.
 """
 
 from __future__ import annotations
