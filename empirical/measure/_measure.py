@@ -31,6 +31,8 @@ from scipy import stats
 from bounds import InvalidParameterError
 from bounds._validation import check_choice, check_finite, check_int
 
+from ._excess import excess_samples
+
 __all__ = [
     "SKEW_THRESHOLD",
     "Estimate",
@@ -39,6 +41,7 @@ __all__ = [
     "bootstrap_slope",
     "estimate_mean",
     "estimate_means",
+    "excess_risk",
     "fit_slope",
     "measure",
     "model_stability",
@@ -388,6 +391,14 @@ class Measurement:
             squared l2): each pair draws ``S``, the replaced index ``i`` uniformly,
             ``z'_i`` and the algorithm's randomness, so the mean is an unbiased
             estimate of ``E_{S,S',A} (1/n) sum_i ||A(S) - A(S^(i))||^2``.
+        excess_risk: mean over pairs of ``F(wbar_T) - F(w*)`` of the run on ``S``
+            (projected runs of a convex linear-model loss; else ``None``): ``F``
+            the risk on the whole data pool, ``wbar_T`` the weighted average of
+            Deng et al. 2024, Theorem 3 (:mod:`empirical._excess`). The upper
+            limit includes the solver's certified accuracy ``eps``.
+        optimal_risk: ``F(w_hat) >= F(w*)``, the value the [DSL-excess] bound gets.
+        optimal_risk_accuracy: ``eps`` with ``F(w_hat) - F(w*) <= eps``.
+        init_distance: an upper bound on ``||w_1 - w*||``.
     """
 
     stability: Estimate
@@ -399,6 +410,10 @@ class Measurement:
     record_steps: tuple[int, ...]
     delta_curve: tuple[Estimate, ...]
     model_stability: Estimate | None = None
+    excess_risk: Estimate | None = None
+    optimal_risk: float | None = None
+    optimal_risk_accuracy: float | None = None
+    init_distance: float | None = None
 
     @property
     def train_loss_ucl(self) -> float:
@@ -423,6 +438,11 @@ class Measurement:
         d["delta_curve"] = [e.to_dict() for e in self.delta_curve]
         if self.model_stability is not None:
             d["model_stability"] = self.model_stability.to_dict()
+        if self.excess_risk is not None:  # absent from older results files
+            d["excess_risk"] = self.excess_risk.to_dict()
+            d["optimal_risk"] = self.optimal_risk
+            d["optimal_risk_accuracy"] = self.optimal_risk_accuracy
+            d["init_distance"] = self.init_distance
         d["train_loss_ucl"] = self.train_loss_ucl
         return d
 
@@ -443,6 +463,27 @@ def model_stability(delta_T: ArrayLike, *, confidence: float = 0.95) -> Estimate
     return estimate_mean(d**2, confidence=confidence)
 
 
+def excess_risk(
+    samples: ArrayLike, accuracy: float, *, confidence: float = 0.95
+) -> Estimate:
+    """Mean excess risk from per-run ``F(wbar) - F(w_hat)`` and the certificate.
+
+    Each sample is below the true ``F(wbar) - F(w*)`` by at most ``accuracy``
+    (``0 <= F(w_hat) - F(w*) <= accuracy``), so the interval of
+    :func:`estimate_mean` keeps its lower limit and its upper limit is raised by
+    ``accuracy``: a verdict "holds" or "violated" is then about the true excess.
+
+    Examples:
+        >>> e = excess_risk([0.1, 0.2, 0.3], 0.01, confidence=0.9)
+        >>> round(e.high - estimate_mean([0.1, 0.2, 0.3], confidence=0.9).high, 12)
+        0.01
+    """
+    e = estimate_mean(samples, confidence=confidence)
+    return Estimate(
+        e.mean, e.low, e.high + float(accuracy), e.n, e.method, e.confidence
+    )
+
+
 def measure(run_stats: Any, *, confidence: float = 0.95) -> Measurement:
     """Estimates with intervals from a :class:`~empirical.simulators.linear._simulate.RunStats`.
 
@@ -459,6 +500,8 @@ def measure(run_stats: Any, *, confidence: float = 0.95) -> Measurement:
         (0.2, 0.5, 'uninformative')
     """
     delta = np.asarray(run_stats.delta, dtype=np.float64)
+    ex = excess_samples(run_stats)
+    opt = None if ex is None else ex[1]
 
     def est(v: ArrayLike) -> Estimate:
         return estimate_mean(v, confidence=confidence)
@@ -476,4 +519,12 @@ def measure(run_stats: Any, *, confidence: float = 0.95) -> Measurement:
         record_steps=tuple(int(t) for t in np.asarray(run_stats.record_steps)),
         delta_curve=estimate_means(delta, confidence=confidence),
         model_stability=model_stability(delta[:, -1], confidence=confidence),
+        excess_risk=(
+            None
+            if ex is None
+            else excess_risk(ex[0], ex[1].accuracy, confidence=confidence)
+        ),
+        optimal_risk=None if opt is None else opt.risk,
+        optimal_risk_accuracy=None if opt is None else opt.accuracy,
+        init_distance=None if opt is None else opt.init_distance,
     )

@@ -170,7 +170,10 @@ def theorem_params(
     ``train_loss`` is the upper confidence limit of the measured training loss;
     ``optimal_risk`` ``F(w*) <= E F(A(S))`` is the upper confidence limit of the
     measured test loss (the risk on the data pool). A name the run cannot supply
-    is left out, so the theorem reports it missing.
+    is left out, so the theorem reports it missing. A bound on the excess risk,
+    whose ``w*`` is the minimiser over the ball of the pool risk, gets instead the
+    certified values of :mod:`empirical._excess` where they were measured:
+    ``optimal_risk = F(w_hat) >= F(w*)`` and ``init_distance >= ||w_1 - w*||``.
     """
     p = run_stats.problem
     eta = np.asarray(run_stats.step_sizes, dtype=np.float64)
@@ -191,6 +194,10 @@ def theorem_params(
     if measurement is not None:
         available["train_loss"] = measurement.train_loss_ucl
         available["optimal_risk"] = measurement.test_loss.high
+        quantity = getattr(getattr(theorem, "quantity", None), "name", "")
+        if "EXCESS" in quantity and measurement.optimal_risk is not None:
+            available["optimal_risk"] = measurement.optimal_risk
+            available["init_distance"] = measurement.init_distance
     return {k: available[k] for k in theorem.parameters if available.get(k) is not None}
 
 
@@ -199,8 +206,9 @@ def measured_quantity(theorem: Any, m: Measurement) -> tuple[Estimate | None, st
 
     Uniform stability: the average probe difference (:attr:`Measurement.stability`);
     on-average model stability: the mean of ``delta_T^2``; the generalization gap:
-    the gap. ``(None, reason)`` for a quantity the harness does not measure (the
-    excess risk needs ``F(w*)``). The quantity is read off the enum member's name,
+    the gap; the excess risk: ``F(wbar_T) - F(w*)`` on the data pool (measured for
+    projected runs of a convex linear-model loss only). ``(None, reason)`` for a
+    quantity the harness does not measure. The quantity is read off the enum member's name,
     so new quantities of :class:`bounds.Quantity` map here without a change.
     """
     name = getattr(theorem.quantity, "name", "UNIFORM_STABILITY").upper()
@@ -210,6 +218,13 @@ def measured_quantity(theorem: Any, m: Measurement) -> tuple[Estimate | None, st
         return m.gap, "generalization gap"
     if "UNIFORM" in name:
         return m.stability, "uniform stability"
+    if "EXCESS" in name:
+        if m.excess_risk is None:
+            return None, (
+                f"{theorem.quantity.value} is measured for projected runs of a "
+                "convex linear-model loss only"
+            )
+        return m.excess_risk, "excess risk"
     return None, f"{theorem.quantity.value} is not measured by the harness"
 
 

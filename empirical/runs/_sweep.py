@@ -204,10 +204,19 @@ def run_task(task: SweepTask) -> dict[str, Any]:
             "stability": np.asarray(rs.probe_diff).tolist(),
             "delta_T": np.asarray(rs.delta)[:, -1].tolist(),
             "model_stability": (np.asarray(rs.delta)[:, -1] ** 2).tolist(),
+            **_excess_samples(rs),
         },
         "verdicts": verdicts,
         "timing": {"wall_s": time.perf_counter() - start},
     }
+
+
+def _excess_samples(rs: Any) -> dict[str, Any]:
+    """Per-pair ``F(wbar_T) - F(w_hat)`` where the excess risk is measured."""
+    from ._excess import excess_samples
+
+    ex = excess_samples(rs)
+    return {} if ex is None else {"excess_risk": ex[0].tolist()}
 
 
 def _delta_slope(rs: Any) -> dict[str, Any]:

@@ -16,6 +16,12 @@ Projected SGD (``proj_r > 0``): after each update both replicas are projected
 onto the Euclidean ball ``||w|| <= proj_r`` (``w <- w min(1, proj_r / ||w||)``),
 the nearest point of the ball; the numpy path does the same.
 
+Weighted average (``avg`` with ``d`` columns; projected runs): step ``t`` adds
+``eta_t w_t`` of the run on ``S`` (``w_t`` the iterate the update starts from,
+``w_1`` the initial point), so after ``K`` steps ``avg`` holds
+``sum_{k=1}^K eta_k w_k``, the numerator of the output ``wbar_K`` of Deng et al.
+2024, Theorem 3 (:mod:`empirical._excess`); ``avg`` with 0 columns skips it.
+
 Losses are selected by :data:`LOSS_IDS`; the scalar ``phi'`` here repeats the
 formulas of :mod:`empirical.problems._losses` (logistic, sigmoid, Huber, L2-logistic, least
 squares); the L2 penalty's gradient ``reg * w`` is taken at the stale iterate too.
@@ -116,11 +122,13 @@ def delayed_sgd_linear(
     diverged: np.ndarray,  # (P,) int64 out: step of divergence, 0 if none
     proj_r: float,  # > 0: project every iterate onto the ball ||w|| <= proj_r
     reg: float,  # gamma of the penalty (gamma/2)||w||^2 (0: none)
+    avg: np.ndarray,  # (P, d) or (P, 0) float64 state: sum_k eta_k w_k of the S run
 ) -> None:
     """Run steps ``t_start .. t_stop - 1`` of every pair in place (see module doc)."""
     P = ring.shape[0]
     B = ring.shape[2]
     d = ring.shape[3]
+    track = avg.shape[1] > 0
     q = d - d % 4
     for p in prange(P):
         if diverged[p] != 0:
@@ -165,6 +173,12 @@ def delayed_sgd_linear(
             w1c = rp[1, cur]
             w0n = rp[0, nxt]
             w1n = rp[1, nxt]
+            # eta_t w_t of the run on S, added before the update: with B = 1,
+            # w_{t+1} overwrites w_t in the same slot.
+            if track:
+                ap = avg[p]
+                for k in range(d):
+                    ap[k] += e * w0c[k]
             if reg != 0.0:  # gradient of the penalty at the stale iterate
                 er = e * reg
                 for k in range(d):

@@ -59,9 +59,13 @@ def run_numba(
     rec: NDArray[np.int64],
     blocks: list[tuple[int, int]],
     bar: Any,
+    average: NDArray[np.float64] | None = None,
 ) -> RunResult:
+    """The fused kernel; ``average`` (``(P, p)``, in place) receives
+    ``sum_k eta_k w_k`` of each run on ``S`` (see :func:`run_numpy`)."""
     ds, loss = problem.dataset, problem.loss
     P, T, n, B = _sizes(problem, dr)
+    avg = np.zeros((P, 0)) if average is None else average
     y = np.asarray(ds.y, dtype=np.float64)
     x_norm = np.sqrt(np.einsum("ij,ij->i", ds.X, ds.X))
     ring = np.zeros((P, 2, B, problem.dim))
@@ -97,6 +101,7 @@ def run_numba(
             diverged,
             _ball_radius(problem),
             float(getattr(loss, "reg", 0.0)),
+            avg,
         )
         bar.update(t1 - t0)
         if diverged.any():
@@ -112,7 +117,14 @@ def run_numpy(
     rec: NDArray[np.int64],
     blocks: list[tuple[int, int]],
     bar: Any,
+    average: NDArray[np.float64] | None = None,
 ) -> RunResult:
+    """The reference path (any loss).
+
+    ``average`` (``(P, p)``, zeros on entry, filled in place): step ``t`` adds
+    ``eta_t w_t`` of the run on ``S``, ``w_t`` the iterate the step starts from
+    (``w_1`` the initial point), so it ends as ``sum_{k=1}^T eta_k w_k``.
+    """
     ds, loss = problem.dataset, problem.loss
     P, T, n, B = _sizes(problem, dr)
     pairs = np.arange(P)
@@ -125,6 +137,8 @@ def run_numpy(
     radius = _ball_radius(problem)
     for t0, t1 in blocks:
         for t in range(t0, t1):
+            if average is not None:  # eta_t w_t, read before w_{t+1} is written
+                average += eta[:, t - 1, None] * ring[t % B, :P]
             i = dr.idx[:, t - 1]
             a = dr.perm[pairs, i]
             b = np.where(i == dr.j, dr.perm[:, n], a)

@@ -63,6 +63,10 @@ class RunStats:
     ``probe_diff`` is ``max |f(w_T; z) - f(w'_T; z)|`` over the test set plus
     ``z_{j_p}`` and ``z'_p``. ``max_delay`` is the delay model's ``tau``, or the
     realised maximum effective delay when the model has no bound.
+    ``average_iterates`` (projected runs only, else ``None``) holds, per pair, the
+    output ``wbar_T = sum_{k=1}^T eta_k w_k / sum_k eta_k`` of the run on ``S``
+    (Deng et al. 2024, Theorem 3; ``w_1`` the initial point, ``w_k`` the iterate
+    step ``k`` starts from, so the final ``w_{T+1}`` is not in it).
     """
 
     problem: Problem
@@ -82,6 +86,7 @@ class RunStats:
     test_loss_prime: NDArray[np.float64]
     probe_diff: NDArray[np.float64]
     final_iterates: NDArray[np.float64] | None = None
+    average_iterates: NDArray[np.float64] | None = None
 
 
 def _draw(problem: Problem, delay: AbstractDelay, T: int, P: int, seed: int) -> Draws:
@@ -232,7 +237,9 @@ def simulate_draws(
 
     with tqdm(total=T, disable=not progress, desc="delayed SGD", unit="step") as bar:
         run = run_numba if use == "numba" else run_numpy
-        W, delta, diverged = run(problem, dr, eta, rec, blocks, bar)
+        # the weighted average of Deng et al.'s Theorem 3, for projected runs only
+        avg = None if problem.diameter is None else np.zeros((P, problem.dim))
+        W, delta, diverged = run(problem, dr, eta, rec, blocks, bar, avg)
     if diverged.any():
         p = int(np.flatnonzero(diverged)[np.argmin(diverged[diverged > 0])])
         t = int(diverged[p])
@@ -279,4 +286,5 @@ def simulate_draws(
         test_loss_prime=tep,
         probe_diff=probe,
         final_iterates=np.asarray(W),
+        average_iterates=None if avg is None else avg / eta.sum(axis=1)[:, None],
     )
