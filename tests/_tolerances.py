@@ -105,3 +105,16 @@ RTOL_BALL = 1e-12
 #: draws per theorem; every other entry, part 2 included, <= 1e-12). Far below
 #: any real error (a wrong exponent moves ln(bound) by ~1 or more).
 ATOL_LOG_EXTREME = 2e-8
+
+#: The weighted average ``wbar_T`` of the simulator against a plain loop over the
+#: full history: both add ``T <= 200`` terms ``eta_k w_k`` of size <= 1 in float64,
+#: the simulator's iterates themselves off by the backends' 1e-12 relative (three
+#: summation orders of the dot products); 1e-11 relative leaves a margin of 10.
+RTOL_AVERAGE = 1e-11
+ATOL_AVERAGE = 1e-13
+
+#: Ball minimiser against scipy's SLSQP (ftol 1e-14) on a tiny problem: SLSQP
+#: stops at its own tolerance, so its value may sit above F(w*) by ~1e-12 on an
+#: O(1) objective; a value of scipy's below ours by more than our certificate
+#: plus this would refute the certificate.
+ATOL_SCIPY_OPT = 1e-12

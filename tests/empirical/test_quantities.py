@@ -55,10 +55,19 @@ def test_gap_bound_is_compared_with_the_gap(run):
     assert v.quantity == "generalization gap"
 
 
-def test_unmeasured_quantity_is_not_applicable(run):
-    v = verify(run, _as(StandIn.EXCESS_RISK))
+def test_excess_risk_is_measured_on_projected_runs_only(run):
+    m = measure(run)
+    v = verify(run, _as(StandIn.EXCESS_RISK), measurement=m)
+    assert v.quantity == "excess risk"
+    assert m.excess_risk is not None
+    assert v.measured == m.excess_risk
+    free = make_problem("logistic", "breast_cancer", n_samples=100)
+    unprojected = simulate_pairs(
+        free, step_size=0.5, delay=UniformDelay(0), n_steps=100, n_pairs=10, seed=0
+    )
+    v = verify(unprojected, _as(StandIn.EXCESS_RISK))
     assert v.status == "not applicable"
-    assert "not measured" in (v.reason or "")
+    assert "projected runs" in (v.reason or "")
 
 
 def test_uniform_stability_unchanged(run):
