@@ -214,7 +214,12 @@ def write_report(
         "Gap verdicts are conditional on the fixed data pool: every pair draws its "
         "training set, replacement and test set from the same finite data set, so "
         "a measured gap is the gap with respect to that pool (its empirical "
-        "distribution), not to the unknown population it was sampled from.",
+        "distribution), not to the unknown population it was sampled from. "
+        "Excess-risk rows ([DSL-excess]) take the population to be that pool: "
+        "F is the mean loss over the whole data set, w* its minimiser over the "
+        "ball (certified to the accuracy eps stated in each measurement, which "
+        "widens the upper limit of the measured excess), and S is drawn without "
+        "replacement from the pool where the theorem draws i.i.d. samples.",
         "",
         format_table(rows, markdown=True),
         "",

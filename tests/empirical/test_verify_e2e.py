@@ -59,6 +59,12 @@ def test_verify_quick_end_to_end(
     dsl = [r for r in report["table"] if r["key"] == "deng-cvx"]
     assert dsl
     assert all("measured: on-average model stability" in r["flags"] for r in dsl)
+    # [DSL-excess] against the measured excess risk on every projected setting
+    exc = [r for r in report["table"] if r["key"] == "deng-excess"]
+    assert exc
+    assert all(r["status"] != "not applicable" for r in exc)
+    assert all("measured: excess risk" in r["flags"] for r in exc)
+    assert "[DSL-excess]" in report["findings"]["tightness"]
     assert report["versions"]["numpy"]
     md = (out / "report.md").read_text()
     assert "## Findings" in md
@@ -72,6 +78,7 @@ def test_verify_quick_end_to_end(
         r["status"] != "not applicable" for r in report["table"]
     )
     assert "conditional on the fixed data pool" in md
+    assert "without replacement" in md
     assert "bound/avg" in table
     # Every verdict of an applicable theorem is one of the three outcomes.
     assert {r["status"] for r in report["table"]} <= {
