@@ -172,7 +172,7 @@ def theorem_params(
     measured test loss (the risk on the data pool). A name the run cannot supply
     is left out, so the theorem reports it missing. A bound on the excess risk,
     whose ``w*`` is the minimiser over the ball of the pool risk, gets instead the
-    certified values of :mod:`empirical._excess` where they were measured:
+    certified values of :mod:`empirical.measure._excess` where they were measured:
     ``optimal_risk = F(w_hat) >= F(w*)`` and ``init_distance >= ||w_1 - w*||``.
     """
     p = run_stats.problem

@@ -213,7 +213,7 @@ def run_task(task: SweepTask) -> dict[str, Any]:
 
 def _excess_samples(rs: Any) -> dict[str, Any]:
     """Per-pair ``F(wbar_T) - F(w_hat)`` where the excess risk is measured."""
-    from ._excess import excess_samples
+    from ..measure._excess import excess_samples
 
     ex = excess_samples(rs)
     return {} if ex is None else {"excess_risk": ex[0].tolist()}

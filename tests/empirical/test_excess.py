@@ -17,23 +17,23 @@ from scipy.optimize import minimize
 
 from bounds import REGISTRY
 from bounds._schedules import resolve_step_sizes
-from empirical._data import Dataset
-from empirical._delays import ConstantDelay, UniformDelay
-from empirical._excess import (
+from empirical.measure._excess import (
     OPTIMUM_TARGET,
     _certificate,
     excess_samples,
     pool_optimum,
     pool_risk,
 )
-from empirical._losses import LeastSquares, RegLogistic
-from empirical._measure import Measurement, estimate_mean, measure
-from empirical._problem import Problem, make_problem
-from empirical._simulate import _draw, simulate_pairs
-from empirical._suite import build_suite
-from empirical._sweep import load_results, run_task
-from empirical._table import format_table, table_rows
-from empirical._verdict import measured_quantity, verify
+from empirical.measure._measure import Measurement, estimate_mean, measure
+from empirical.measure._table import format_table, table_rows
+from empirical.measure._verdict import measured_quantity, verify
+from empirical.problems._data import Dataset
+from empirical.problems._losses import LeastSquares, RegLogistic
+from empirical.problems._problem import Problem, make_problem
+from empirical.runs._suite import build_suite
+from empirical.runs._sweep import load_results, run_task
+from empirical.schedules._delays import ConstantDelay, UniformDelay
+from empirical.simulators.linear._simulate import _draw, simulate_pairs
 from tests._tolerances import ATOL_AVERAGE, ATOL_SCIPY_OPT, RTOL_AVERAGE, RTOL_BALL
 
 try:

@@ -5,7 +5,7 @@ Sharper Bounds Beyond Lipschitz and Smoothness", Theorem 3; THEORY.md
 [DSL-excess]) bound ``E[F(wbar_K) - F(w*)]`` for the weighted average
 ``wbar_K = sum_{k=1}^K eta_k w_k / sum_{k=1}^K eta_k`` of projected delayed SGD
 (``w_1`` the initial point, ``K`` updates; accumulated by the simulator, see
-:attr:`empirical._simulate.RunStats.average_iterates`), with ``w*`` a minimiser
+:attr:`empirical.simulators.linear._simulate.RunStats.average_iterates`), with ``w*`` a minimiser
 of the population risk ``F`` over the projection set ``Omega``.
 
 **Population.** Every pair's ``S``, replacement point and test set are drawn
@@ -16,7 +16,7 @@ draws ``S`` *without* replacement from the pool, where the theorem draws ``n``
 i.i.d. points from ``D``.
 
 **Minimiser.** ``Omega = {||w|| <= rho}`` (``rho = D/2``, centred at 0, as in
-:mod:`empirical._simulate`). :func:`pool_optimum` minimises ``F`` over it by
+:mod:`empirical.simulators.linear._simulate`). :func:`pool_optimum` minimises ``F`` over it by
 projected accelerated gradient (FISTA, Beck & Teboulle, SIAM J. Imaging Sci. 2009,
 with the gradient restart of O'Donoghue & Candes, Found. Comput. Math. 2015) and
 certifies the result ``w_hat`` with the Frank-Wolfe gap (Jaggi, ICML 2013, eq. 2):
@@ -34,7 +34,7 @@ the sum of their absolute values, ``u = 2^-53``). ``F(w_hat)`` is a valid upper
 value of ``F(w*)`` (``w_hat`` is feasible): it is the ``optimal_risk`` the bound
 gets. **How eps enters the verdict**: the measured per-run excess is
 ``F(wbar) - F(w_hat)``, below the true ``F(wbar) - F(w*)`` by at most ``eps``;
-its interval's upper limit is raised by ``eps`` (:func:`empirical._measure.measure`),
+its interval's upper limit is raised by ``eps`` (:func:`empirical.measure._measure.measure`),
 its lower limit is kept, so "holds" and "violated" are claims about the true
 excess.
 
@@ -56,10 +56,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._linear_loss import LinearLoss
+from ..problems._linear_loss import LinearLoss
 
 if TYPE_CHECKING:
-    from ._problem import Problem
+    from ..problems._problem import Problem
 
 __all__ = [
     "OPTIMUM_TARGET",
@@ -125,7 +125,7 @@ def pool_risk(problem: Problem, W: NDArray[np.float64]) -> NDArray[np.float64]:
     """``F(w) = (1/N) sum_{z in pool} f(w; z)`` for every row ``w`` of ``W (r, p)``.
 
     Examples:
-        >>> from empirical._problem import make_problem
+        >>> from empirical.problems._problem import make_problem
         >>> pr = make_problem("least-squares", "diabetes", n_samples=100, diameter=4.0)
         >>> float(pool_risk(pr, np.zeros((1, pr.dim)))[0]) > 0
         True
@@ -185,7 +185,7 @@ def pool_optimum(problem: Problem) -> PoolOptimum | None:
         of a convex linear-model loss (no certificate applies).
 
     Examples:
-        >>> from empirical._problem import make_problem
+        >>> from empirical.problems._problem import make_problem
         >>> pr = make_problem("logistic", "breast_cancer", n_samples=100, diameter=4.0)
         >>> opt = pool_optimum(pr)
         >>> opt.accuracy <= OPTIMUM_TARGET, bool(np.linalg.norm(opt.w) <= 2.0)
