@@ -198,7 +198,12 @@ def table_rows(
                     ],
                     key=key,
                     task_id=rec["task_id"],
-                    worst_case=(rec.get("worst_case") or {}).get("estimate"),
+                    # the search estimates uniform stability: shown on its rows only
+                    worst_case=(
+                        (rec.get("worst_case") or {}).get("estimate")
+                        if q == "uniform stability"
+                        else None
+                    ),
                     bound_over_worst=v.get("bound_over_worst"),
                 )
             )

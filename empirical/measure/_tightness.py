@@ -34,6 +34,8 @@ def tightness(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             continue
         t = out.setdefault(r["theorem"], {"rows": 0})
         t["rows"] += 1
+        measured = [f for f in r.get("flags") or [] if f.startswith("measured: ")]
+        t["quantity"] = measured[0].removeprefix("measured: ") if measured else None
         for q in ("bound_over_average", "bound_over_worst"):
             v = r.get(q)
             if v is not None and math.isfinite(v) and v > 0:
@@ -198,10 +200,21 @@ def tightness_markdown(f: dict[str, Any]) -> list[str]:
                 + (
                     f"{worst['value']:.3g} at {worst['setting']}"
                     if worst
-                    else "- (run with --worst-case)"
+                    else _no_worst(v.get("quantity"), bool(f.get("worst_case_run")))
                 )
             )
     return lines
+
+
+def _no_worst(quantity: str | None, searched: bool) -> str:
+    """Why a theorem has no ``bound / worst-case`` ratio."""
+    if quantity is not None:
+        return f"- (not applicable: the worst-case search estimates uniform stability, this bound the {quantity})"
+    return (
+        "- (no worst-case estimate on its rows)"
+        if searched
+        else "- (run with --worst-case)"
+    )
 
 
 def deng_vs_part1(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -170,10 +170,13 @@ def theorem_params(
     ``train_loss`` is the upper confidence limit of the measured training loss;
     ``optimal_risk`` ``F(w*) <= E F(A(S))`` is the upper confidence limit of the
     measured test loss (the risk on the data pool). A name the run cannot supply
-    is left out, so the theorem reports it missing. A bound on the excess risk,
-    whose ``w*`` is the minimiser over the ball of the pool risk, gets instead the
-    certified values of :mod:`empirical.measure._excess` where they were measured:
-    ``optimal_risk = F(w_hat) >= F(w*)`` and ``init_distance >= ||w_1 - w*||``.
+    is left out, so the theorem reports it missing. Where the run measured them
+    (projected runs of a convex linear-model loss), the certified values of
+    :mod:`empirical.measure._excess` replace both estimates for every theorem that
+    names them ([DSL-cvx], [DSL-gen], [DSL-excess]: the same ``w*``, the minimiser
+    over the ball of the risk on the data pool): ``optimal_risk = F(w_hat) >= F(w*)``
+    and ``init_distance >= ||w_1 - w*||``. They are deterministic and tighter than
+    the test loss's upper confidence limit and ``r``, and valid upper estimates.
     """
     p = run_stats.problem
     eta = np.asarray(run_stats.step_sizes, dtype=np.float64)
@@ -194,8 +197,7 @@ def theorem_params(
     if measurement is not None:
         available["train_loss"] = measurement.train_loss_ucl
         available["optimal_risk"] = measurement.test_loss.high
-        quantity = getattr(getattr(theorem, "quantity", None), "name", "")
-        if "EXCESS" in quantity and measurement.optimal_risk is not None:
+        if measurement.optimal_risk is not None:
             available["optimal_risk"] = measurement.optimal_risk
             available["init_distance"] = measurement.init_distance
     return {k: available[k] for k in theorem.parameters if available.get(k) is not None}

@@ -163,6 +163,7 @@ def write_report(
     rows = table_rows(records, theorems)
     f = findings(records)
     f["tightness"] = tightness(rows)
+    f["worst_case_run"] = any(r.get("worst_case") for r in records)
     bugs = [task_id for task_id, _ in pathwise_bugs(records)]
     figs: list[str] = []
     if figures:

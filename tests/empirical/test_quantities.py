@@ -85,7 +85,21 @@ def test_data_dependent_parameters_are_upper_estimates(run):
         parameters = ("diameter", "init_distance", "train_loss", "optimal_risk")
 
     p = theorem_params(Fake(), run, m)
+    # a projected convex linear-model run: the certified pool optimum replaces the
+    # test loss's upper confidence limit and r (both are upper estimates, tighter)
+    assert m.optimal_risk is not None
+    assert m.init_distance is not None
     assert p == {
+        "diameter": 4.0,
+        "init_distance": m.init_distance,
+        "train_loss": m.train_loss.high,
+        "optimal_risk": m.optimal_risk,
+    }
+    assert m.init_distance <= 4.0
+    assert m.optimal_risk <= m.test_loss.high
+    # without a certified optimum: the estimates r and the test loss's UCL
+    bare = dataclasses.replace(m, optimal_risk=None, init_distance=None)
+    assert theorem_params(Fake(), run, bare) == {
         "diameter": 4.0,
         "init_distance": 4.0,
         "train_loss": m.train_loss.high,

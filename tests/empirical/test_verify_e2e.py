@@ -144,3 +144,31 @@ def test_tightness_picks_the_smallest_ratio_per_theorem() -> None:
     assert t["[H-cvx]"]["bound_over_worst"] == {"value": 3.0, "setting": "a"}
     assert "bound_over_worst" not in t["[D-cvx]"]
     assert "[H-scvx]" not in t
+
+
+def test_tightness_says_why_a_theorem_has_no_worst_case_ratio() -> None:
+    from empirical.measure._tightness import tightness, tightness_markdown
+
+    def row(key: str, flags: list[str]) -> dict:
+        return {
+            "theorem": key,
+            "status": "holds",
+            "setting": "s",
+            "flags": flags,
+            "bound_over_average": 10.0,
+            "bound_over_worst": None,
+        }
+
+    rows = [
+        row("[DSL-cvx]", ["measured: on-average model stability"]),
+        row("[H-cvx]", []),
+    ]
+    t = tightness(rows)
+    assert t["[DSL-cvx]"]["quantity"] == "on-average model stability"
+    assert t["[H-cvx]"]["quantity"] is None
+    searched = "\n".join(tightness_markdown({"tightness": t, "worst_case_run": True}))
+    assert "this bound the on-average model stability" in searched
+    assert "no worst-case estimate on its rows" in searched
+    assert "run with --worst-case" not in searched
+    plain = "\n".join(tightness_markdown({"tightness": t, "worst_case_run": False}))
+    assert "run with --worst-case" in plain
