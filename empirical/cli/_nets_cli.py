@@ -38,7 +38,48 @@ def register(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--n-pairs", type=int, help="coupled pairs per seed (>= 2)")
     p.add_argument("--epochs", type=int, help="epochs (overrides the size)")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    p.add_argument(
+        "--backend",
+        default="serial",
+        help="where the (setting, seed) runs go: serial (default: one after the "
+        "other in this process; JAX already uses every core for one run) | local "
+        "(worker processes, for machines with many cores) | ray (a Ray cluster; "
+        "with --device gpu each run requests one GPU)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes of --backend local (default: all cores)",
+    )
+    from empirical.cli._ps_cli import add_ray_arguments
+
+    add_ray_arguments(p)  # --address, --ray-num-cpus, --runtime-env (backend ray)
     return p
+
+
+def _executor(args: argparse.Namespace) -> Any:
+    """The executor of ``--backend`` (validated: before any run starts).
+
+    ``None`` for ``serial``: :func:`~empirical.runs._reproduce.reproduce` runs
+    in this process. With ``local`` each worker process runs on a block of cores
+    of its own. With ``ray`` and ``--device gpu`` each task requests one GPU
+    (``num_gpus=1``), so Ray places it on a node with a free GPU.
+    """
+    from empirical.distributed._executors import check_workers, make_executor
+
+    if args.workers is not None:
+        check_workers(args.workers)  # also for backend 'serial', which ignores it
+    if args.backend == "ray":
+        from empirical.cli._ps_cli import ray_executor
+
+        gpus = 1.0 if args.device == "gpu" else 0.0
+        return ray_executor(args, num_gpus_per_task=gpus)
+    if args.backend == "serial":
+        return None
+    # split_cores: JAX sizes its CPU thread pool by the cores a process may use
+    # (XLA_FLAGS do not limit it), so each worker gets a block of cores.
+    return make_executor(args.backend, workers=args.workers, split_cores=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    executor = _executor(args)
     from empirical.runs._reproduce import reproduce
     from empirical.runs._reproduce_report import delay_verdict
 
@@ -68,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
         epochs=args.epochs,
         figures=not args.no_figures,
         progress=lambda m: print(m, file=sys.stderr, flush=True),
+        executor=executor,
     )
 
     def ci(est: dict[str, Any], fmt: str = ".3g") -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from typing import Any
 
 from bounds import InvalidParameterError
@@ -59,17 +60,26 @@ def _runtime_env(args: argparse.Namespace) -> dict[str, Any] | None:
     return env
 
 
-def ray_executor(args: argparse.Namespace) -> Any:
-    """The Ray executor of ``asyncstab sweep --backend ray`` from its options."""
+def ray_executor(args: argparse.Namespace, **options: Any) -> Any:
+    """The Ray executor of ``--backend ray`` (``sweep``, ``reproduce``) from its
+    options; ``options`` go to :class:`~empirical.distributed._ray_backend.RayExecutor`."""
     from empirical.distributed._ray_backend import RayExecutor, import_ray
 
     import_ray()  # a clear error now if Ray is missing
     workers = getattr(args, "workers", None)
     cpus = getattr(args, "ray_num_cpus", None)
+    if cpus is not None and not (
+        math.isfinite(cpus) and cpus.is_integer() and cpus >= 1
+    ):
+        # Ray starts a local instance with a whole number of CPUs; no silent clip.
+        raise InvalidParameterError(f"ray_num_cpus={cpus!r} must be an integer >= 1")
     if cpus is not None and workers is None:
-        workers = max(1, int(cpus))
+        workers = int(cpus)
     return RayExecutor(
-        workers, address=getattr(args, "address", None), runtime_env=_runtime_env(args)
+        workers,
+        address=getattr(args, "address", None),
+        runtime_env=_runtime_env(args),
+        **options,
     )
 
 

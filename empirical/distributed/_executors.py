@@ -29,6 +29,7 @@ __all__ = [
     "LocalProcessExecutor",
     "SerialExecutor",
     "check_workers",
+    "core_blocks",
     "make_executor",
 ]
 
@@ -100,10 +101,48 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="asyncstab-parent-watch", daemon=True).start()
 
 
-def _init_worker(parent: int) -> None:
-    """Worker initializer: exit with the parent, one thread per numerical library."""
+def _init_worker(parent: int, cores: Any = None) -> None:
+    """Worker initializer: exit with the parent, one thread per numerical library;
+    with a queue of core sets ``cores``, run on the next set in it."""
     _die_with_parent(parent)
     _pin_threads()
+    if cores is not None:
+        _claim_cores(cores)
+
+
+def core_blocks(cores: Iterable[int], workers: int) -> list[set[int]]:
+    """Split ``cores`` into ``min(workers, len(cores))`` disjoint, near-equal blocks.
+
+    Examples:
+        >>> core_blocks(range(5), 2)
+        [{0, 1, 2}, {3, 4}]
+        >>> core_blocks([0, 1], 4)
+        [{0}, {1}]
+    """
+    cs = sorted(cores)
+    k = min(check_workers(workers), len(cs))
+    q, r = divmod(len(cs), k)
+    starts = [i * q + min(i, r) for i in range(k + 1)]
+    return [set(cs[starts[i] : starts[i + 1]]) for i in range(k)]
+
+
+def _claim_cores(cores: Any) -> None:
+    """Restrict this worker to the next free block of cores (Linux; else nothing).
+
+    Why: a library that sizes its thread pool by the cores this process may use
+    and has no setting that limits it (JAX's XLA on CPU) would otherwise run one
+    pool of all the machine's cores in every worker. With a block of its own, each
+    worker's pool fits its share.
+    """
+    import queue
+
+    if not hasattr(os, "sched_setaffinity"):  # pragma: no cover - not Linux
+        return
+    try:
+        block = cores.get(timeout=PARENT_POLL_S)
+    except queue.Empty:  # more workers than blocks: keep the parent's cores
+        return
+    os.sched_setaffinity(0, block)
 
 
 def _pin_threads() -> None:
@@ -125,6 +164,9 @@ class LocalProcessExecutor:
 
     The workers exit when this process dies, even by ``SIGKILL`` (see
     :func:`_die_with_parent`): an interrupted sweep leaves no orphan behind.
+    With ``split_cores=True`` (Linux) each worker runs on a block of its own of
+    this process's cores (:func:`core_blocks`): for tasks whose library sizes its
+    thread pool by the usable cores, such as JAX on CPU.
 
     ``spawn`` rather than ``fork``: forking a parent that has started numba or
     OpenMP threads can deadlock, and a fresh interpreter lets :func:`_pin_threads`
@@ -132,10 +174,13 @@ class LocalProcessExecutor:
     (module-level function, plain-data tasks).
     """
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(
+        self, workers: int | None = None, *, split_cores: bool = False
+    ) -> None:
         self.workers = check_workers(
             workers if workers is not None else (os.cpu_count() or 1)
         )
+        self.split_cores = bool(split_cores)
 
     def map_unordered(
         self, fn: Callable[[T], R], tasks: Iterable[T]
@@ -145,11 +190,17 @@ class LocalProcessExecutor:
         if not todo:
             return
         ctx = multiprocessing.get_context("spawn")
+        n = min(self.workers, len(todo))
+        cores = None
+        if self.split_cores and hasattr(os, "sched_getaffinity"):
+            cores = ctx.Queue()
+            for block in core_blocks(os.sched_getaffinity(0), n):
+                cores.put(block)
         with ProcessPoolExecutor(
-            max_workers=min(self.workers, len(todo)),
+            max_workers=n,
             mp_context=ctx,
             initializer=_init_worker,
-            initargs=(os.getpid(),),
+            initargs=(os.getpid(), cores),
         ) as pool:
             pending: dict[Future[R], T] = {pool.submit(fn, t): t for t in todo}
             try:
@@ -163,14 +214,17 @@ class LocalProcessExecutor:
                     fut.cancel()
 
 
-def make_executor(backend: str = "local", *, workers: int | None = None) -> Any:
-    """``"serial"`` or ``"local"`` (processes); ``"ray"`` when its module exists."""
+def make_executor(
+    backend: str = "local", *, workers: int | None = None, split_cores: bool = False
+) -> Any:
+    """``"serial"`` or ``"local"`` (processes; ``split_cores`` as in
+    :class:`LocalProcessExecutor`); ``"ray"`` when its module exists."""
     if backend == "serial":
         return SerialExecutor()
     if backend == "local":
         if workers == 1:
             return SerialExecutor()
-        return LocalProcessExecutor(workers)
+        return LocalProcessExecutor(workers, split_cores=split_cores)
     if backend == "ray":
         from ._ray_backend import RayExecutor  # Ray itself is imported lazily there
 

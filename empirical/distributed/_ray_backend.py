@@ -204,6 +204,10 @@ class RayExecutor:
         runtime_env: passed to ``ray.init``.
         num_cpus_per_task: Ray's CPU request of one task (default 1: the
             simulator is single-threaded, see the thread pinning above).
+        num_gpus_per_task: Ray's GPU request of one task (default 0; 1 for a
+            task that computes on a GPU, such as ``reproduce --device gpu``:
+            Ray then runs it on a node with a free GPU and sets
+            ``CUDA_VISIBLE_DEVICES`` to that GPU).
         task_timeout_s: seconds to wait for the *next* task to finish; past it
             the remaining tasks are cancelled and :class:`RayTimeoutError` raised.
 
@@ -219,6 +223,7 @@ class RayExecutor:
         address: str | None = None,
         runtime_env: dict[str, Any] | None = None,
         num_cpus_per_task: float = 1.0,
+        num_gpus_per_task: float = 0.0,
         task_timeout_s: float = DEFAULT_TASK_TIMEOUT_S,
     ) -> None:
         if workers is not None:
@@ -226,6 +231,10 @@ class RayExecutor:
         if not num_cpus_per_task > 0:
             raise InvalidParameterError(
                 f"num_cpus_per_task={num_cpus_per_task!r} must be > 0"
+            )
+        if not 0 <= num_gpus_per_task < float("inf"):
+            raise InvalidParameterError(
+                f"num_gpus_per_task={num_gpus_per_task!r} must be finite and >= 0"
             )
         if not task_timeout_s > 0:
             raise InvalidParameterError(
@@ -235,7 +244,19 @@ class RayExecutor:
         self.address = address
         self.runtime_env = runtime_env
         self.num_cpus_per_task = float(num_cpus_per_task)
+        self.num_gpus_per_task = float(num_gpus_per_task)
         self.task_timeout_s = float(task_timeout_s)
+
+    def remote_options(self) -> dict[str, Any]:
+        """The options of ``ray.remote`` for each task: resources, no retries.
+
+        ``num_gpus`` appears only when GPUs are requested (Ray's default is 0).
+        No retries: a task that fails fails the run, as with local processes.
+        """
+        opts: dict[str, Any] = {"num_cpus": self.num_cpus_per_task, "max_retries": 0}
+        if self.num_gpus_per_task > 0:
+            opts["num_gpus"] = self.num_gpus_per_task
+        return opts
 
     def map_unordered(
         self, fn: Callable[[T], R], tasks: Iterable[T]
@@ -247,7 +268,7 @@ class RayExecutor:
         with ray_session(
             address=self.address, num_cpus=self.workers, runtime_env=self.runtime_env
         ) as ray:
-            remote_fn = ray.remote(num_cpus=self.num_cpus_per_task, max_retries=0)(fn)
+            remote_fn = ray.remote(**self.remote_options())(fn)
             pending: dict[Any, T] = {remote_fn.remote(t): t for t in todo}
             last = time.monotonic()
             try:

@@ -2,7 +2,11 @@
 
 Each (setting, seed) run writes ``runs/<key>-s<seed>.json`` under the output
 folder as soon as it finishes; ``resume=True`` skips runs whose file exists with
-the same sizes, so an interrupted reproduction continues where it stopped. ``results.json`` holds
+the same sizes, so an interrupted reproduction continues where it stopped. The
+runs go through an executor's ``map_unordered`` (in this process by default;
+local processes or Ray tasks on request): each one is a :class:`RunTask`, plain
+data that rebuilds its setting where it runs, and its record depends only on the
+task, so every executor gives the same ``results.json``. ``results.json`` holds
 every run plus the summary; :mod:`empirical.runs._reproduce_report` writes
 ``report.md`` and the figures.
 
@@ -20,6 +24,10 @@ Measured per run (``P`` coupled pairs, both runs of each pair):
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -30,7 +38,7 @@ from empirical.schedules._protocols import applicable_theorems
 
 from ._experiments import Setting, Sizes, experiment_settings
 
-__all__ = ["reproduce", "run_setting", "summarise"]
+__all__ = ["RunTask", "reproduce", "run_setting", "run_task", "summarise"]
 
 
 def run_setting(
@@ -82,6 +90,54 @@ def run_setting(
             (st.test_error[-1, :P] + st.test_error[-1, P:]) / 2
         ).tolist(),
     }
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """One (setting, seed) run of an experiment, as plain data.
+
+    A :class:`Setting` holds its network's functions and does not pickle; a task
+    names the setting by ``key`` instead, and :func:`run_task` rebuilds it from
+    the experiment and sizes wherever it runs (another process, a Ray node).
+    """
+
+    experiment: str
+    quick: bool
+    sizes: Sizes
+    key: str
+    seed: int
+    device: str = "cpu"
+
+    @property
+    def stem(self) -> str:
+        """The run's file name without ``.json``: ``<key>-s<seed>``."""
+        return f"{self.key}-s{self.seed}"
+
+
+def run_task(task: RunTask) -> dict[str, Any]:
+    """Run one task (in any process); its JSON-ready record, sizes included.
+
+    In a local worker process with ``device="gpu"``, the workers share the GPU:
+    JAX then takes GPU memory as it needs it instead of 75% of it at start-up
+    (the second worker would fail). A Ray task with ``num_gpus=1`` has a GPU of
+    its own (and Ray starts a fresh worker for each GPU task by default).
+    """
+    if task.device == "gpu" and multiprocessing.parent_process() is not None:
+        os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+    _, settings = experiment_settings(
+        task.experiment, quick=task.quick, sizes=task.sizes
+    )
+    (setting,) = (s for s in settings if s.key == task.key)
+    return {
+        **run_setting(setting, task.sizes, task.seed, device=task.device),
+        "sizes": task.sizes.__dict__,
+    }
+
+
+def _in_process(tasks: list[RunTask]) -> Iterator[tuple[RunTask, dict[str, Any]]]:
+    """The default executor: the tasks one after the other in this process."""
+    for t in tasks:
+        yield t, run_task(t)
 
 
 def _estimate(
@@ -170,6 +226,7 @@ def reproduce(
     epochs: int | None = None,
     figures: bool = True,
     progress: Any = None,
+    executor: Any = None,
 ) -> dict[str, Any]:
     """Run experiment ``name`` into folder ``output``; returns the results dict.
 
@@ -181,7 +238,11 @@ def reproduce(
         resume: keep finished runs found in ``output/runs``.
         n_seeds, n_pairs, epochs: override the sizes.
         figures: write the PNG figures.
-        progress: ``callable(str)`` told about each run, or ``None``.
+        progress: ``callable(str)`` told about each finished run, or ``None``.
+        executor: an :class:`~empirical.distributed._executors.Executor` that runs the
+            (setting, seed) runs (``None``: one after the other in this
+            process). The results are the same whatever the executor; each
+            finished run is written here, by this process, as it arrives.
 
     Raises:
         InvalidParameterError: an unknown experiment or a bad size.
@@ -201,23 +262,32 @@ def reproduce(
     out = check_writable_dir(output, "output")  # before minutes of computing
     (out / "runs").mkdir(parents=True, exist_ok=True)
     runs: dict[str, dict[str, Any]] = {}
+    todo: list[RunTask] = []
     for s in settings:
         for seed in range(sizes.n_seeds):
-            f = out / "runs" / f"{s.key}-s{seed}.json"
+            task = RunTask(name, quick, sizes, s.key, seed, device)
+            f = out / "runs" / f"{task.stem}.json"
             if resume and f.exists():
                 old = json.loads(f.read_text())
                 # A run of other sizes (say --quick, then the full grid) is redone.
                 if old.get("sizes") == sizes.__dict__ and old["n_steps"] == s.n_steps:
-                    runs[f.stem] = old
+                    runs[task.stem] = old
                     continue
-            if progress is not None:
-                progress(f"{name}: {s.key} seed {seed}")
-            rec = {
-                **run_setting(s, sizes, seed, device=device),
-                "sizes": sizes.__dict__,
-            }
-            f.write_text(json.dumps(rec))
-            runs[f.stem] = rec
+            todo.append(task)
+    if progress is not None and todo:
+        kept = f", {len(runs)} kept from {out / 'runs'}" if runs else ""
+        progress(f"{name}: {len(todo)} runs to do{kept}")
+    finished = (
+        _in_process(todo)
+        if executor is None
+        else executor.map_unordered(run_task, todo)
+    )
+    for k, (task, rec) in enumerate(finished, 1):
+        # Written at once: an interrupted reproduction keeps every finished run.
+        (out / "runs" / f"{task.stem}.json").write_text(json.dumps(rec))
+        runs[task.stem] = rec
+        if progress is not None:
+            progress(f"{name}: {task.key} seed {task.seed} done ({k}/{len(todo)})")
     results = {
         "experiment": name,
         "quick": quick,

@@ -8,7 +8,7 @@ and exactly one line on stderr, or accepts; never a traceback, never a warning.
 
 No real work starts: the point where each command would begin computing
 (:func:`empirical.runs._sweep.sweep`, :func:`empirical.distributed._ray_backend.ray_session`,
-``empirical.runs._reproduce.run_setting``) is
+``empirical.runs._reproduce.run_setting``, local worker processes) is
 replaced by a stub that stops the command, so an accepted argument list is
 recognised by reaching it. The profiles of ``tests/conftest.py`` set the number
 of examples (``ci``: 100 per command; ``thorough``: 2000).
@@ -29,7 +29,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from empirical.cli._cli import main
-from empirical.distributed import _ray_backend
+from empirical.distributed import _executors, _ray_backend
 from empirical.runs import _sweep
 
 try:  # reproduce's module imports JAX: the nets extra
@@ -249,6 +249,10 @@ FLAGS: dict[str, dict[str, Any]] = {
         "--n-pairs": NUMBERS,
         "--epochs": NUMBERS,
         "--no-figures": None,
+        "--backend": st.sampled_from(["serial", "local", "ray", "spark", ""]),
+        "--workers": NUMBERS,
+        "--ray-num-cpus": NUMBERS,
+        "--runtime-env": st.sampled_from(["{}", "[1]", "{", ""]),
     },
 }
 
@@ -298,6 +302,8 @@ def _no_work() -> Iterator[None]:
     with (
         mock.patch.object(_sweep, "sweep", _stop),
         mock.patch.object(_ray_backend, "ray_session", _stop),
+        # reproduce --backend local: the runs would start in worker processes
+        mock.patch.object(_executors.LocalProcessExecutor, "map_unordered", _stop),
         contextlib.ExitStack() as stack,
     ):
         if _reproduce is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from bounds import InvalidParameterError
 from empirical.distributed._executors import (
     LocalProcessExecutor,
     SerialExecutor,
+    core_blocks,
     make_executor,
 )
 from empirical.runs._sweep import load_results, sweep
@@ -299,3 +301,40 @@ def test_make_executor_choices() -> None:
         make_executor("spark")
     with pytest.raises(InvalidParameterError, match="workers=0"):
         LocalProcessExecutor(0)
+
+
+def _pid_and_cores(_: int) -> tuple[int, frozenset[int]]:
+    import time
+
+    time.sleep(0.2)  # long enough for both workers to take tasks
+    return os.getpid(), frozenset(os.sched_getaffinity(0))
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+    reason="needs Linux and two usable cores",
+)
+def test_split_cores_gives_each_worker_a_block_of_its_own() -> None:
+    mine = os.sched_getaffinity(0)
+    blocks = {frozenset(b) for b in core_blocks(mine, 2)}
+    ex = LocalProcessExecutor(2, split_cores=True)
+    seen = dict(r for _, r in ex.map_unordered(_pid_and_cores, range(8)))
+    assert set(seen.values()) <= blocks  # each worker on one block, not all cores
+    assert len(set(seen.values())) == len(seen)  # two workers never share a block
+    assert os.sched_getaffinity(0) == mine  # the parent keeps its cores
+    # Without it the workers keep the parent's cores.
+    plain = dict(
+        r for _, r in LocalProcessExecutor(2).map_unordered(_pid_and_cores, range(2))
+    )
+    assert set(plain.values()) == {frozenset(mine)}
+
+
+def test_core_blocks_partition_the_cores() -> None:
+    for n_cores in range(1, 9):
+        for workers in range(1, 10):
+            blocks = core_blocks(range(n_cores), workers)
+            assert len(blocks) == min(workers, n_cores)
+            assert sorted(c for b in blocks for c in b) == list(range(n_cores))
+            assert max(map(len, blocks)) - min(map(len, blocks)) <= 1
+    with pytest.raises(InvalidParameterError, match="workers=0"):
+        core_blocks(range(2), 0)
