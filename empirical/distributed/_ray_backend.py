@@ -268,6 +268,13 @@ class RayExecutor:
         with ray_session(
             address=self.address, num_cpus=self.workers, runtime_env=self.runtime_env
         ) as ray:
+            gpus = ray.cluster_resources().get("GPU", 0)
+            if self.num_gpus_per_task > gpus:
+                # Ray would wait for ever for a GPU node; say so before any task.
+                raise InvalidParameterError(
+                    f"num_gpus_per_task={self.num_gpus_per_task:g} but the Ray "
+                    f"cluster has {gpus:g} GPUs (`ray status` lists its resources)"
+                )
             remote_fn = ray.remote(**self.remote_options())(fn)
             pending: dict[Any, T] = {remote_fn.remote(t): t for t in todo}
             last = time.monotonic()

@@ -21,6 +21,7 @@ import pytest
 pytest.importorskip("jax")
 pytest.importorskip("mnist1d")
 
+from bounds import InvalidParameterError
 from empirical.cli import _nets_cli as nets_cli
 from empirical.cli._cli import build_parser, main
 from empirical.distributed import _ray_backend
@@ -165,6 +166,10 @@ def test_ray_tasks_request_a_gpu_with_device_gpu(
 
     class FakeRay:
         @staticmethod
+        def cluster_resources() -> dict[str, float]:
+            return {"CPU": 2.0, "GPU": 1.0}
+
+        @staticmethod
         def remote(**options: Any) -> Any:
             seen.append(options)
             raise _Interrupt
@@ -218,3 +223,27 @@ def test_bad_executor_exits_2_before_any_run(
     assert needle in err
     assert len(err.strip().splitlines()) == 1
     assert not out.exists()  # refused before the output folder was made
+
+
+def test_ray_refuses_a_gpu_request_on_a_cluster_without_gpu(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class NoGpuRay:
+        @staticmethod
+        def cluster_resources() -> dict[str, float]:
+            return {"CPU": 2.0}
+
+        @staticmethod
+        def remote(**options: Any) -> Any:
+            raise AssertionError("a task was declared")
+
+    @contextlib.contextmanager
+    def fake_session(**kw: Any) -> Iterator[Any]:
+        yield NoGpuRay
+
+    monkeypatch.setattr(_ray_backend, "ray_session", fake_session)
+    ex = _ray_backend.RayExecutor(num_gpus_per_task=1)
+    with pytest.raises(InvalidParameterError, match="has 0 GPUs"):
+        list(ex.map_unordered(_reproduce.run_task, [0]))
+    with pytest.raises(InvalidParameterError, match="num_gpus_per_task=nan"):
+        _ray_backend.RayExecutor(num_gpus_per_task=float("nan"))
