@@ -39,6 +39,12 @@ def register(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, help="epochs (overrides the size)")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     p.add_argument(
+        "--models",
+        help="run only these network families' settings, comma-separated: mlp, "
+        "cnn1d (regatti2019 has both; deng2024 cnn1d at full size only; "
+        "delay-question mlp only)",
+    )
+    p.add_argument(
         "--backend",
         default="serial",
         help="where the (setting, seed) runs go: serial (default: one after the "
@@ -96,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     executor = _executor(args)
+    from empirical.cli._args import csv_list
     from empirical.runs._reproduce import reproduce
     from empirical.runs._reproduce_report import delay_verdict
 
@@ -112,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
         figures=not args.no_figures,
         progress=lambda m: print(m, file=sys.stderr, flush=True),
         executor=executor,
+        models=None if args.models is None else csv_list(args.models),
     )
 
     def ci(est: dict[str, Any], fmt: str = ".3g") -> str:

@@ -26,14 +26,15 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
-from bounds._validation import check_int
+from bounds._errors import InvalidParameterError
+from bounds._validation import check_choice, check_int
 from empirical.schedules._protocols import applicable_theorems
 
 from ._experiments import Setting, Sizes, experiment_settings
@@ -214,6 +215,25 @@ def summarise(
     return rows
 
 
+def _family(s: Setting) -> str:
+    """The network family of a setting: ``mlp`` or ``cnn1d`` (its name's first word)."""
+    return s.model.name.split("-")[0]
+
+
+def _only_models(settings: list[Setting], models: Sequence[str]) -> list[Setting]:
+    """The settings whose network family is one of ``models`` (checked: known, not
+    empty)."""
+    known = sorted({_family(s) for s in settings})
+    names = [models] if isinstance(models, str) else list(models)
+    if not names:
+        raise InvalidParameterError(
+            f"models={models!r} must name at least one of {known}"
+        )
+    for m in names:
+        check_choice(m, "models", known)
+    return [s for s in settings if _family(s) in names]
+
+
 def reproduce(
     name: str,
     output: str | Path,
@@ -227,6 +247,7 @@ def reproduce(
     figures: bool = True,
     progress: Any = None,
     executor: Any = None,
+    models: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Run experiment ``name`` into folder ``output``; returns the results dict.
 
@@ -243,6 +264,9 @@ def reproduce(
             (setting, seed) runs (``None``: one after the other in this
             process). The results are the same whatever the executor; each
             finished run is written here, by this process, as it arrives.
+        models: run only the settings of these network families (``"mlp"``,
+            ``"cnn1d"``; e.g. ``["mlp"]``, the cheaper half of ``regatti2019`` on
+            a CPU); ``None``: all of them.
 
     Raises:
         InvalidParameterError: an unknown experiment or a bad size.
@@ -257,6 +281,8 @@ def reproduce(
     sizes, settings = experiment_settings(
         name, quick=quick, sizes=replace(sizes, **over)
     )
+    if models is not None:
+        settings = _only_models(settings, models)
     from empirical.runs._paths import check_writable_dir
 
     out = check_writable_dir(output, "output")  # before minutes of computing
@@ -293,6 +319,7 @@ def reproduce(
         "quick": quick,
         "device": device,
         "sizes": sizes.__dict__,
+        "models": sorted({_family(s) for s in settings}),
         "summary": summarise(settings, runs),
         "runs": [runs[k] for k in sorted(runs)],
     }

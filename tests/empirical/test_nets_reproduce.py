@@ -73,6 +73,8 @@ def test_reproduce_regatti_and_question_run(name: str, tmp_path: Path) -> None:
         (["--n-pairs", "1"], "n_pairs=1"),
         (["--epochs", "0"], "epochs=0"),
         (["--output", "{file}"], "is an existing file"),
+        (["--models", "cnn1d"], "models='cnn1d' must be one of 'mlp'"),  # quick: mlp
+        (["--models", ","], "models=[] must name at least one of ['mlp']"),
     ],
 )
 def test_reproduce_bad_sizes_exit_2(
@@ -88,3 +90,16 @@ def test_reproduce_bad_sizes_exit_2(
     assert rc == 2
     assert needle in err
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_reproduce_models_runs_only_those_networks(tmp_path: Path) -> None:
+    out = tmp_path / "mlp-only"
+    tiny = ["--quick", "--seeds", "1", "--n-pairs", "2", "--epochs", "1"]
+    argv = ["reproduce", "regatti2019", *tiny, "--no-figures", "--models", "mlp"]
+    assert main([*argv, "--output", str(out)]) == 0
+    res = json.loads((out / "results.json").read_text())
+    assert res["models"] == ["mlp"]
+    assert {r["model"].split("-")[0] for r in res["summary"]} == {"mlp"}
+    assert {r["key"].split("-")[0] for r in res["runs"]} == {"mlp"}
+    assert not list((out / "runs").glob("cnn*"))
