@@ -32,7 +32,7 @@ FLOORS = (
     "empirical.problems",
     "empirical.schedules",
     "empirical.simulators",
-    "empirical.measure",
+    "empirical.measurement",
     "empirical.distributed",
     "empirical.runs",
     "empirical.cli",
@@ -56,7 +56,10 @@ def empirical_graph() -> dict[str, set[str]]:
 def test_graph_is_read(empirical_graph: dict[str, set[str]]) -> None:
     """Not vacuous: the graph holds the floors and the edges between them."""
     assert "empirical.cli._cli" in empirical_graph
-    assert "empirical.measure._measure" in empirical_graph["empirical.measure._verdict"]
+    assert (
+        "empirical.measurement._measure"
+        in empirical_graph["empirical.measurement._verdict"]
+    )
     assert sum(len(v) for v in empirical_graph.values()) > 50
 
 
@@ -95,3 +98,19 @@ def test_floor_check_sees_an_upward_import() -> None:
 
 def test_bounds_never_imports_empirical() -> None:
     assert outside_imports(ROOT / "bounds", "empirical") == []
+
+
+def test_no_subpackage_shadows_a_public_name() -> None:
+    """A subpackage named like a public name (``empirical.measure`` was one) replaces
+    that name on the package as soon as anything imports the subpackage."""
+    import importlib
+    import pkgutil
+
+    import empirical
+
+    subpackages = {m.name for m in pkgutil.iter_modules(empirical.__path__) if m.ispkg}
+    assert not subpackages & set(empirical.__all__)
+    for sub in subpackages:  # importing every floor leaves the public names intact
+        importlib.import_module(f"empirical.{sub}")
+    assert callable(empirical.measure)
+    assert empirical.measure.__module__ == "empirical.measurement._measure"

@@ -188,7 +188,7 @@ def _table_width() -> int:
 
 
 def _report_bugs(records: Sequence[dict[str, Any]]) -> int:
-    from empirical.measure._table import pathwise_bugs
+    from empirical.measurement._table import pathwise_bugs
 
     bugs = pathwise_bugs(records)
     for tid, key in bugs:
@@ -200,7 +200,7 @@ def _report_bugs(records: Sequence[dict[str, Any]]) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from empirical.measure._table import format_table
+    from empirical.measurement._table import format_table
     from empirical.problems._data import DATASETS
     from empirical.problems._losses import LOSSES
     from empirical.runs._report import write_report
@@ -286,7 +286,7 @@ def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from empirical.measure._table import format_table, table_rows
+    from empirical.measurement._table import format_table, table_rows
     from empirical.runs._sweep import sweep
     from empirical.runs._task import make_tasks, parse_grid
 

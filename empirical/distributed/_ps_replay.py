@@ -4,7 +4,7 @@ A staleness trace (from :meth:`empirical.distributed._ps.PSResult.write_trace`, 
 one such as ``../shared/data/delay-traces/``) is replayed in the coupled simulator
 (:class:`~empirical.schedules._delays.TraceDelay`: each pair reads the trace cyclically
 from its own random offset), and every theorem is checked on those runs
-(:func:`~empirical.measure._verdict.verify`): the closed forms of the bounded-delay
+(:func:`~empirical.measurement._verdict.verify`): the closed forms of the bounded-delay
 theorems with ``tau`` = the trace's maximum (real delays have no bound chosen in
 advance: the maximum is the ``tau`` they must use), and the recursion level with
 the per-step delays ``tau_t`` that the pairs saw. The real run's own
@@ -128,8 +128,8 @@ def evaluate_trace(
         :class:`TraceEvaluation`; ``.table()`` prints it.
     """
     import bounds
-    from empirical.measure._measure import measure
-    from empirical.measure._verdict import verify
+    from empirical.measurement._measure import measure
+    from empirical.measurement._verdict import verify
     from empirical.problems._problem import make_problem
     from empirical.schedules._delays import TraceDelay
     from empirical.schedules._step_sizes import make_schedule

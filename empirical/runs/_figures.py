@@ -89,7 +89,7 @@ def _delta_panel(ax: Any, rec: dict[str, Any], title: str) -> None:
 def make_figures(out_dir: Path, records: Sequence[dict[str, Any]]) -> list[Path]:
     """Write the figures the records allow; return their paths."""
     plt = _plt()
-    from empirical.measure._table import setting_label
+    from empirical.measurement._table import setting_label
 
     paths: list[Path] = []
     records = [r for r in records if "diverged" not in r]

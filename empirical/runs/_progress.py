@@ -65,7 +65,7 @@ class Progress:
             return
         what = ""
         if task is not None:
-            from empirical.measure._table import setting_label
+            from empirical.measurement._table import setting_label
 
             realised = record.get("realised") if isinstance(record, dict) else None
             what = ": " + setting_label(task.to_dict(), realised)

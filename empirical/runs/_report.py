@@ -2,7 +2,7 @@
 
 Works on the JSON records of :func:`~empirical.runs._sweep.run_task`, so a report can be
 rebuilt from a results file without simulating again. The table is built in
-:mod:`empirical.measure._table` and the findings in :mod:`empirical.measure._findings`; both are
+:mod:`empirical.measurement._table` and the findings in :mod:`empirical.measurement._findings`; both are
 re-exported here.
 """
 
@@ -17,11 +17,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from empirical.measure._findings import findings as findings
-from empirical.measure._table import _est, _num, pathwise_bugs
-from empirical.measure._table import format_table as format_table
-from empirical.measure._table import table_rows as table_rows
-from empirical.measure._tightness import tightness, tightness_markdown
+from empirical.measurement._findings import findings as findings
+from empirical.measurement._table import _est, _num, pathwise_bugs
+from empirical.measurement._table import format_table as format_table
+from empirical.measurement._table import table_rows as table_rows
+from empirical.measurement._tightness import tightness, tightness_markdown
 
 __all__ = [
     "FIGURE_FILES",

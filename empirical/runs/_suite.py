@@ -24,7 +24,7 @@ Families of settings (a *tag* on each :class:`~empirical.runs._task.SweepTask`):
 
 Every projected family (``scvx``, ``lsq``, ``dsl-tau``) satisfies Deng et al.'s
 eta <= 1/(2 beta), so [DSL-excess] is checked there against the excess risk of
-the weighted average on the data pool (:mod:`empirical.measure._excess`).
+the weighted average on the data pool (:mod:`empirical.measurement._excess`).
 
 Delays are ``constant`` so that the measured effect is the effect
 of exactly ``tau`` (the closed forms use ``tau_t = tau``); ``--delays-from TRACE``

@@ -112,7 +112,7 @@ def _worst_case(task: SweepTask, verdicts: list[dict[str, Any]]) -> dict[str, An
     ``bound / worst-case`` with ``worst_status``: "violated" when the lower
     confidence limit of this lower estimate of uniform stability exceeds the
     bound, else "consistent" (a lower estimate cannot show that a bound holds)."""
-    from empirical.measure._worst_case import worst_case_stability
+    from empirical.measurement._worst_case import worst_case_stability
     from empirical.problems._linear_loss import LinearLoss
     from empirical.simulators.linear._simulate import DivergenceError
 
@@ -146,8 +146,8 @@ def run_task(task: SweepTask) -> dict[str, Any]:
     import numpy as np
 
     from bounds import REGISTRY  # type: ignore[attr-defined]
-    from empirical.measure._measure import measure
-    from empirical.measure._verdict import verify
+    from empirical.measurement._measure import measure
+    from empirical.measurement._verdict import verify
     from empirical.simulators.linear._simulate import DivergenceError
 
     start = time.perf_counter()
@@ -213,7 +213,7 @@ def run_task(task: SweepTask) -> dict[str, Any]:
 
 def _excess_samples(rs: Any) -> dict[str, Any]:
     """Per-pair ``F(wbar_T) - F(w_hat)`` where the excess risk is measured."""
-    from ..measure._excess import excess_samples
+    from ..measurement._excess import excess_samples
 
     ex = excess_samples(rs)
     return {} if ex is None else {"excess_risk": ex[0].tolist()}
@@ -228,7 +228,7 @@ def _delta_slope(rs: Any) -> dict[str, Any]:
     """
     import numpy as np
 
-    from empirical.measure._measure import bootstrap_slope
+    from empirical.measurement._measure import bootstrap_slope
 
     steps = np.asarray(rs.record_steps)
     delta = np.asarray(rs.delta)

@@ -52,7 +52,7 @@ class SweepTask:
     then applies).
     ``theorems`` restricts the verdicts (empty: every registered theorem).
     ``diameter`` runs projected SGD onto the ball ``||w|| <= diameter / 2``.
-    ``worst_case`` adds the worst-case search of :mod:`empirical.measure._worst_case`.
+    ``worst_case`` adds the worst-case search of :mod:`empirical.measurement._worst_case`.
     """
 
     loss: str = "logistic"

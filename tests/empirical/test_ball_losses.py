@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bounds import THEOREMS, InvalidParameterError, pathwise_bound
-from empirical.measure._verdict import verify
+from empirical.measurement._verdict import verify
 from empirical.problems._ball_losses import LeastSquares, RegLogistic
 from empirical.problems._problem import make_problem
 from empirical.schedules._delays import UniformDelay

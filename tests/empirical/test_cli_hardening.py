@@ -16,7 +16,7 @@ import pytest
 from empirical.cli._cli import main
 from empirical.distributed import _ray_backend
 from empirical.distributed._ps_replay import TraceEvaluation
-from empirical.measure._table import COLUMNS, format_table
+from empirical.measurement._table import COLUMNS, format_table
 
 _PROC = Path("/proc/self/stat").exists()
 _TINY = ["--n-steps", "20", "--n-pairs", "2", "--n-samples", "50"]

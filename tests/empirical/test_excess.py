@@ -17,16 +17,16 @@ from scipy.optimize import minimize
 
 from bounds import REGISTRY
 from bounds._schedules import resolve_step_sizes
-from empirical.measure._excess import (
+from empirical.measurement._excess import (
     OPTIMUM_TARGET,
     _certificate,
     excess_samples,
     pool_optimum,
     pool_risk,
 )
-from empirical.measure._measure import Measurement, estimate_mean, measure
-from empirical.measure._table import format_table, table_rows
-from empirical.measure._verdict import measured_quantity, verify
+from empirical.measurement._measure import Measurement, estimate_mean, measure
+from empirical.measurement._table import format_table, table_rows
+from empirical.measurement._verdict import measured_quantity, verify
 from empirical.problems._data import Dataset
 from empirical.problems._losses import LeastSquares, RegLogistic
 from empirical.problems._problem import Problem, make_problem

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bounds import InvalidParameterError
-from empirical.measure._measure import (
+from empirical.measurement._measure import (
     Estimate,
     bootstrap_slope,
     estimate_mean,
@@ -149,7 +149,7 @@ def test_bad_levels_and_methods_name_the_argument(call, match: str) -> None:
 
 
 def test_estimate_means_equals_one_call_per_column() -> None:
-    from empirical.measure._measure import estimate_means
+    from empirical.measurement._measure import estimate_means
 
     rng = np.random.default_rng(3)
     x = np.column_stack(

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from bounds import InvalidParameterError
-from empirical.measure._measure import measure, model_stability
+from empirical.measurement._measure import measure, model_stability
 from empirical.problems._problem import make_problem
 from empirical.simulators.linear._runners import Draws
 from empirical.simulators.linear._simulate import simulate_draws

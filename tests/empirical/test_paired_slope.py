@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from bounds import InvalidParameterError
-from empirical.measure._measure import (
+from empirical.measurement._measure import (
     Estimate,
     bootstrap_slope,
     estimate_mean,

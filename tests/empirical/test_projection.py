@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bounds import THEOREMS, InvalidParameterError, pathwise_bound
-from empirical.measure._verdict import verify
+from empirical.measurement._verdict import verify
 from empirical.problems._problem import make_problem
 from empirical.runs._task import SweepTask
 from empirical.schedules._delays import UniformDelay

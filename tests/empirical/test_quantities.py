@@ -14,8 +14,8 @@ import enum
 import pytest
 
 from bounds import THEOREMS
-from empirical.measure._measure import measure
-from empirical.measure._verdict import theorem_params, verify
+from empirical.measurement._measure import measure
+from empirical.measurement._verdict import theorem_params, verify
 from empirical.problems._problem import make_problem
 from empirical.schedules._delays import UniformDelay
 from empirical.simulators.linear._simulate import simulate_pairs

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from bounds import THEOREMS
-from empirical.measure._measure import Estimate
-from empirical.measure._verdict import PathwiseViolationWarning, one_sided, verify
+from empirical.measurement._measure import Estimate
+from empirical.measurement._verdict import PathwiseViolationWarning, one_sided, verify
 
 N, T, ETA, PAIRS = 100, 100, 0.01, 40
 # [H-cvx] with L = 1: 2 L^2 eta T / n = 2 * 0.01 * 100 / 100 = 0.02.
@@ -156,7 +156,7 @@ def test_gap_status_two_sided() -> None:
 
 
 def test_verify_table_labels_the_reconstruction() -> None:
-    from empirical.measure._table import _row, format_table
+    from empirical.measurement._table import _row, format_table
 
     rows = [
         _row("[R-ncvx]", "s", flags=[], key="regatti-ncvx", task_id=None),

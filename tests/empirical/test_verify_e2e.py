@@ -103,7 +103,7 @@ def test_real_tasks_identical_on_serial_and_process_executors() -> None:
 
 
 def test_worst_case_task_adds_estimate_and_tightness() -> None:
-    from empirical.measure._table import WORST_COLUMNS, format_table, table_rows
+    from empirical.measurement._table import WORST_COLUMNS, format_table, table_rows
     from empirical.runs._sweep import run_task
     from empirical.runs._task import SweepTask
 
@@ -122,7 +122,7 @@ def test_worst_case_task_adds_estimate_and_tightness() -> None:
 
 
 def test_tightness_picks_the_smallest_ratio_per_theorem() -> None:
-    from empirical.measure._tightness import tightness
+    from empirical.measurement._tightness import tightness
 
     def row(key: str, avg: float | None, worst: float | None, setting: str) -> dict:
         return {
@@ -147,7 +147,7 @@ def test_tightness_picks_the_smallest_ratio_per_theorem() -> None:
 
 
 def test_tightness_says_why_a_theorem_has_no_worst_case_ratio() -> None:
-    from empirical.measure._tightness import tightness, tightness_markdown
+    from empirical.measurement._tightness import tightness, tightness_markdown
 
     def row(key: str, flags: list[str]) -> dict:
         return {

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from bounds import InvalidParameterError
-from empirical.measure import _worst_case
-from empirical.measure._worst_case import worst_case_stability
+from empirical.measurement import _worst_case
+from empirical.measurement._worst_case import worst_case_stability
 from empirical.problems._data import Dataset
 from empirical.problems._losses import Logistic
 from empirical.problems._problem import Problem, make_problem

@@ -20,7 +20,7 @@ Weighted average (``avg`` with ``d`` columns; projected runs): step ``t`` adds
 ``eta_t w_t`` of the run on ``S`` (``w_t`` the iterate the update starts from,
 ``w_1`` the initial point), so after ``K`` steps ``avg`` holds
 ``sum_{k=1}^K eta_k w_k``, the numerator of the output ``wbar_K`` of Deng et al.
-2024, Theorem 3 (:mod:`empirical.measure._excess`); ``avg`` with 0 columns skips it.
+2024, Theorem 3 (:mod:`empirical.measurement._excess`); ``avg`` with 0 columns skips it.
 
 Losses are selected by :data:`LOSS_IDS`; the scalar ``phi'`` here repeats the
 formulas of :mod:`empirical.problems._losses` (logistic, sigmoid, Huber, L2-logistic, least

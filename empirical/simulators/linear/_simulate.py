@@ -197,7 +197,7 @@ def simulate_draws(
     ``max_delay`` is the delay model's bound (``None``: unbounded; the realised
     maximum is recorded); ``seed`` is recorded only. Any :class:`Draws` is
     accepted: :func:`simulate_pairs` draws them at random, the worst-case search
-    of :mod:`empirical.measure._worst_case` builds them around one data set.
+    of :mod:`empirical.measurement._worst_case` builds them around one data set.
 
     Raises:
         InvalidParameterError: an invalid argument.

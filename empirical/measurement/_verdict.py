@@ -172,7 +172,7 @@ def theorem_params(
     measured test loss (the risk on the data pool). A name the run cannot supply
     is left out, so the theorem reports it missing. Where the run measured them
     (projected runs of a convex linear-model loss), the certified values of
-    :mod:`empirical.measure._excess` replace both estimates for every theorem that
+    :mod:`empirical.measurement._excess` replace both estimates for every theorem that
     names them ([DSL-cvx], [DSL-gen], [DSL-excess]: the same ``w*``, the minimiser
     over the ball of the risk on the data pool): ``optimal_risk = F(w_hat) >= F(w*)``
     and ``init_distance >= ||w_1 - w*||``. They are deterministic and tighter than
@@ -338,7 +338,7 @@ def verify(
     Args:
         run_stats: a :class:`~empirical.simulators.linear._simulate.RunStats`.
         theorem: a :class:`bounds.Theorem` (e.g. ``bounds.THEOREMS["delayed-cvx"]``).
-        measurement: a precomputed :func:`~empirical.measure._measure.measure` result.
+        measurement: a precomputed :func:`~empirical.measurement._measure.measure` result.
         setting: description of the setting, copied into the verdict.
         curves: also evaluate the recursion bound at every record step.
         confidence: two-sided level of the intervals.

@@ -3,7 +3,7 @@ and the quadratic loss's slopes against [DSLST-quad]'s claimed exponents.
 
 Works on the JSON records of :func:`~empirical.runs._sweep.run_task`; slopes over
 settings that share seeds use the paired bootstrap
-(:func:`~empirical.measure._paired.paired_slope`).
+(:func:`~empirical.measurement._paired.paired_slope`).
 """
 
 from __future__ import annotations

@@ -394,7 +394,7 @@ class Measurement:
         excess_risk: mean over pairs of ``F(wbar_T) - F(w*)`` of the run on ``S``
             (projected runs of a convex linear-model loss; else ``None``): ``F``
             the risk on the whole data pool, ``wbar_T`` the weighted average of
-            Deng et al. 2024, Theorem 3 (:mod:`empirical.measure._excess`). The upper
+            Deng et al. 2024, Theorem 3 (:mod:`empirical.measurement._excess`). The upper
             limit includes the solver's certified accuracy ``eps``.
         optimal_risk: ``F(w_hat) >= F(w*)``, the value the [DSL-excess] bound gets.
         optimal_risk_accuracy: ``eps`` with ``F(w_hat) - F(w*) <= eps``.

@@ -34,7 +34,7 @@ the sum of their absolute values, ``u = 2^-53``). ``F(w_hat)`` is a valid upper
 value of ``F(w*)`` (``w_hat`` is feasible): it is the ``optimal_risk`` the bound
 gets. **How eps enters the verdict**: the measured per-run excess is
 ``F(wbar) - F(w_hat)``, below the true ``F(wbar) - F(w*)`` by at most ``eps``;
-its interval's upper limit is raised by ``eps`` (:func:`empirical.measure._measure.measure`),
+its interval's upper limit is raised by ``eps`` (:func:`empirical.measurement._measure.measure`),
 its lower limit is kept, so "holds" and "violated" are claims about the true
 excess.
 

@@ -4,8 +4,8 @@ Records with the same seed, problem sizes and pair count (:data:`PAIRING_KEYS`)
 were run on the same data, replaced samples and index sequences pair by pair
 (common random numbers), so differences and slopes between them are estimated on
 paired samples; otherwise on independent intervals. Shared by the findings
-(:mod:`empirical.measure._findings`) and the tightness tables
-(:mod:`empirical.measure._tightness`). Works on the JSON records of
+(:mod:`empirical.measurement._findings`) and the tightness tables
+(:mod:`empirical.measurement._tightness`). Works on the JSON records of
 :func:`~empirical.runs._sweep.run_task`.
 """
 
@@ -72,8 +72,8 @@ def paired_slope(
     Records that share seed, problem and pair count (all :data:`PAIRING_KEYS`
     but ``varying``) share their pairs (common random numbers), so their points
     are correlated: the paired bootstrap resamples pairs jointly across all points
-    (:func:`~empirical.measure._measure.bootstrap_slope`). Otherwise the points are
-    independent and :func:`~empirical.measure._measure.fit_slope` applies.
+    (:func:`~empirical.measurement._measure.bootstrap_slope`). Otherwise the points are
+    independent and :func:`~empirical.measurement._measure.fit_slope` applies.
     """
     import numpy as np
 
