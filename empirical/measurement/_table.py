@@ -35,7 +35,7 @@ COLUMNS = (
     "verdict",
     "flags",
 )
-#: The columns of the worst-case search ("-" without ``--worst-case``).
+#: The columns of the worst-case search ("-" with ``--no-worst-case``).
 WORST_COLUMNS = ("worst-case [95% CI]", "bound/worst")
 
 

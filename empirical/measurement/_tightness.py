@@ -213,7 +213,7 @@ def _no_worst(quantity: str | None, searched: bool) -> str:
     return (
         "- (no worst-case estimate on its rows)"
         if searched
-        else "- (run with --worst-case)"
+        else "- (run without --no-worst-case)"
     )
 
 

@@ -80,6 +80,13 @@ def test_verify_quick_end_to_end(
     assert "conditional on the fixed data pool" in md
     assert "without replacement" in md
     assert "bound/avg" in table
+    # The worst-case search runs by default: every uniform-stability row of a linear
+    # loss carries its estimate and bound/worst; the on-average rows carry neither.
+    worst = [r for r in report["table"] if r.get("bound_over_worst") is not None]
+    assert {r["theorem"] for r in worst} >= {"[H-cvx]", "[H-scvx]", "[D-cvx]"}
+    assert all(r["worst_case"]["low"] > 0 for r in worst)
+    assert all(r["worst_case"] is None for r in dsl)
+    assert "bound/worst" in md
     # Every verdict of an applicable theorem is one of the three outcomes.
     assert {r["status"] for r in report["table"]} <= {
         "holds",
@@ -169,6 +176,15 @@ def test_tightness_says_why_a_theorem_has_no_worst_case_ratio() -> None:
     searched = "\n".join(tightness_markdown({"tightness": t, "worst_case_run": True}))
     assert "this bound the on-average model stability" in searched
     assert "no worst-case estimate on its rows" in searched
-    assert "run with --worst-case" not in searched
+    assert "--no-worst-case" not in searched
     plain = "\n".join(tightness_markdown({"tightness": t, "worst_case_run": False}))
-    assert "run with --worst-case" in plain
+    assert "run without --no-worst-case" in plain
+
+
+def test_verify_no_worst_case_flag() -> None:
+    from empirical.cli._cli import build_parser
+
+    p = build_parser()
+    assert p.parse_args(["verify"]).worst_case is True
+    assert p.parse_args(["verify", "--no-worst-case"]).worst_case is False
+    assert p.parse_args(["verify", "--worst-case"]).worst_case is True
