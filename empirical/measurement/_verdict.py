@@ -161,8 +161,10 @@ def theorem_params(
     """The closed form's parameters, read off a run (an upper envelope of its schedule).
 
     ``step_size`` is the largest realised ``eta_t`` and ``c`` the largest
-    ``t * eta_t``: every closed form is non-decreasing in them, so this is a valid
-    bound for the realised (possibly non-constant) schedule.
+    ``t * eta_t``: a closed form non-decreasing in them (its ``monotone`` says so)
+    is then a valid bound for the realised (possibly non-constant) schedule; for
+    one that is not (e.g. [DSL-excess]), :func:`verify` uses the level-2 recursion
+    on the realised sequences when the step varies.
 
     The data-dependent names of Deng et al. 2024 (THEORY.md, registry part 2) are
     upper estimates, so that the bound stays valid: ``diameter`` is the projection
@@ -201,6 +203,20 @@ def theorem_params(
             available["optimal_risk"] = measurement.optimal_risk
             available["init_distance"] = measurement.init_distance
     return {k: available[k] for k in theorem.parameters if available.get(k) is not None}
+
+
+def _needs_recursion(theorem: Any, run_stats: Any) -> bool:
+    """True when the closed form cannot stand for this run: the theorem assumes a
+    constant step, the run's step varies, and the closed form is not non-decreasing
+    in ``step_size`` (so its value at ``max eta_t`` is no upper envelope; e.g.
+    [DSL-excess], whose optimisation term ``||w_1 - w*||^2 / sum eta_k`` falls as
+    the step grows)."""
+    if theorem.schedule != "constant" or "step_size" not in theorem.parameters:
+        return False
+    if (getattr(theorem, "monotone", None) or {}).get("step_size") == 1:
+        return False
+    eta = np.asarray(run_stats.step_sizes, dtype=np.float64)
+    return bool(eta.size) and float(eta.max()) != float(eta.min())
 
 
 def measured_quantity(theorem: Any, m: Measurement) -> tuple[Estimate | None, str]:
@@ -412,6 +428,11 @@ def verify(
             **base,
         )
     bound = float(bv.value)
+    if _needs_recursion(theorem, run_stats):
+        # The closed form at max eta_t is not an upper envelope here (not monotone
+        # in the step): the level-2 recursion on the realised sequences is the bound.
+        bound = float(rec)
+        flags.append("varying step: level-2 recursion is the bound")
     # The theorem flags vacuity against its own B; a convex theorem does not take
     # B, but a bound at or above the loss range says nothing for any loss.
     if bv.vacuous or (p.loss_bound is not None and bound >= p.loss_bound):

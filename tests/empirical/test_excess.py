@@ -298,3 +298,29 @@ def test_old_results_without_the_excess_risk_load(tmp_path: Path, dsl_run):
         r["key"] == "deng-excess" and r["status"] == "not applicable" for r in rows
     )
     assert Measurement.__dataclass_fields__["excess_risk"].default is None
+
+
+def test_varying_step_uses_the_recursion_for_dsl_excess():
+    """[DSL-excess]'s closed form is not monotone in eta (its optimisation term
+    ||w_1 - w*||^2 / sum eta_k falls as the step grows): on a run whose step varies
+    its value at max eta_t is no bound, so the verdict uses the level-2 recursion on
+    the realised sequences. The monotone [DSL-cvx] keeps its closed form."""
+    pr = make_problem("logistic", "breast_cancer", n_samples=100, diameter=4.0)
+    eta = np.linspace(0.4, 0.05, 300)  # non-increasing, <= 1/(2 beta)
+    run = simulate_pairs(
+        pr, step_size=eta, delay=ConstantDelay(2), n_steps=300, n_pairs=20, seed=1
+    )
+    m = measure(run)
+    v = verify(run, REGISTRY["deng-excess"], measurement=m)
+    assert v.status in ("holds", "inconclusive", "violated"), v.reason
+    assert v.bound == v.recursion
+    assert "varying step: level-2 recursion is the bound" in v.flags
+    cvx = verify(run, REGISTRY["deng-cvx"], measurement=m)
+    assert "varying step: level-2 recursion is the bound" not in cvx.flags
+    const = verify(
+        simulate_pairs(
+            pr, step_size=0.4, delay=ConstantDelay(2), n_steps=300, n_pairs=5, seed=1
+        ),
+        REGISTRY["deng-excess"],
+    )
+    assert "varying step: level-2 recursion is the bound" not in const.flags
