@@ -65,6 +65,7 @@ __all__ = [
     "OPTIMUM_TARGET",
     "PoolOptimum",
     "excess_samples",
+    "init_distance",
     "pool_optimum",
     "pool_risk",
 ]
@@ -240,6 +241,29 @@ def pool_optimum(problem: Problem) -> PoolOptimum | None:
     )
     _CACHE[key] = opt
     return opt
+
+
+def init_distance(
+    opt: PoolOptimum, starts: NDArray[np.float64] | None, diameter: float
+) -> float:
+    """An upper bound on ``||w_1 - w*||`` over the run's actual starts.
+
+    ``starts`` (``(P, d)``, the pairs' ``w_1``) ``None``: the loss's default start,
+    already bounded in ``opt``. Per start: ``||w_1|| + r/2`` (``w*`` in the ball
+    centred at 0), and with ``mu > 0`` also ``||w_1 - w_hat|| + sqrt(2 eps / mu)``
+    (strong convexity: ``||w_hat - w*||^2 <= 2 eps / mu``); the largest over the
+    pairs, and never above the diameter ``r`` (both points lie in the ball).
+    """
+    if starts is None:
+        return opt.init_distance
+    w1 = np.asarray(starts, dtype=np.float64).reshape(-1, opt.w.shape[0])
+    d = np.linalg.norm(w1, axis=1) + diameter / 2.0
+    if opt.strong_convexity > 0:
+        near = np.linalg.norm(w1 - opt.w, axis=1) + math.sqrt(
+            2.0 * opt.accuracy / opt.strong_convexity
+        )
+        d = np.minimum(d, near)
+    return float(min(d.max(), diameter))
 
 
 def excess_samples(

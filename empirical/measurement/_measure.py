@@ -31,7 +31,7 @@ from scipy import stats
 from bounds import InvalidParameterError
 from bounds._validation import check_choice, check_finite, check_int
 
-from ._excess import excess_samples
+from ._excess import excess_samples, init_distance
 
 __all__ = [
     "SKEW_THRESHOLD",
@@ -526,5 +526,13 @@ def measure(run_stats: Any, *, confidence: float = 0.95) -> Measurement:
         ),
         optimal_risk=None if opt is None else opt.risk,
         optimal_risk_accuracy=None if opt is None else opt.accuracy,
-        init_distance=None if opt is None else opt.init_distance,
+        init_distance=(
+            None
+            if opt is None
+            else init_distance(
+                opt,
+                getattr(run_stats, "starts", None),
+                float(run_stats.problem.diameter),
+            )
+        ),
     )

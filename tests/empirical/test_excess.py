@@ -324,3 +324,21 @@ def test_varying_step_uses_the_recursion_for_dsl_excess():
         REGISTRY["deng-excess"],
     )
     assert "varying step: level-2 recursion is the bound" not in const.flags
+
+
+def test_init_distance_follows_the_runs_starts(small_ball):
+    """A start away from 0 (a user's Draws) moves ||w_1 - w*||: the bound uses the
+    run's actual starts, and stays an upper bound on the distance to w_hat."""
+    from empirical.measurement._excess import init_distance
+
+    opt = pool_optimum(small_ball)
+    r = float(small_ball.diameter)
+    assert init_distance(opt, None, r) == opt.init_distance
+    zero = np.zeros((3, small_ball.dim))
+    assert init_distance(opt, zero, r) == pytest.approx(opt.init_distance)
+    far = np.zeros((3, small_ball.dim))
+    far[1] = -opt.w / max(np.linalg.norm(opt.w), 1e-12) * (r / 4)  # opposite side
+    d = init_distance(opt, far, r)
+    assert d >= np.linalg.norm(far[1] - opt.w)
+    assert d > init_distance(opt, zero, r)
+    assert d <= r

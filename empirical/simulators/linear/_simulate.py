@@ -66,7 +66,9 @@ class RunStats:
     ``average_iterates`` (projected runs only, else ``None``) holds, per pair, the
     output ``wbar_T = sum_{k=1}^T eta_k w_k / sum_k eta_k`` of the run on ``S``
     (Deng et al. 2024, Theorem 3; ``w_1`` the initial point, ``w_k`` the iterate
-    step ``k`` starts from, so the final ``w_{T+1}`` is not in it).
+    step ``k`` starts from, so the final ``w_{T+1}`` is not in it). ``starts``
+    holds each pair's ``w_1`` (both runs of a pair start there), for the bound on
+    ``||w_1 - w*||`` of the data-dependent bounds.
     """
 
     problem: Problem
@@ -87,6 +89,7 @@ class RunStats:
     probe_diff: NDArray[np.float64]
     final_iterates: NDArray[np.float64] | None = None
     average_iterates: NDArray[np.float64] | None = None
+    starts: NDArray[np.float64] | None = None
 
 
 def _draw(problem: Problem, delay: AbstractDelay, T: int, P: int, seed: int) -> Draws:
@@ -287,4 +290,5 @@ def simulate_draws(
         probe_diff=probe,
         final_iterates=np.asarray(W),
         average_iterates=None if avg is None else avg / eta.sum(axis=1)[:, None],
+        starts=np.asarray(dr.w0, dtype=np.float64),
     )
