@@ -56,7 +56,8 @@ def register(sub: Any) -> argparse.ArgumentParser:
         "--workers",
         type=int,
         default=None,
-        help="worker processes of --backend local (default: all cores)",
+        help="worker processes of --backend local (default: all cores; 1 with "
+        "--device gpu, as they share the GPU)",
     )
     from empirical.cli._ps_cli import add_ray_arguments
 
@@ -86,7 +87,11 @@ def _executor(args: argparse.Namespace) -> Any:
     # split_cores: JAX sizes its CPU thread pool by the cores a process may use
     # (--xla_cpu_multi_thread_eigen=false did not limit it: measured, jax 0.10.2),
     # so each worker gets a block of cores of its own.
-    return make_executor(args.backend, workers=args.workers, split_cores=True)
+    workers = args.workers
+    if workers is None and args.device == "gpu":
+        # one process per core would put as many CUDA contexts on one GPU
+        workers = 1
+    return make_executor(args.backend, workers=workers, split_cores=True)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -247,3 +247,18 @@ def test_ray_refuses_a_gpu_request_on_a_cluster_without_gpu(
         list(ex.map_unordered(_reproduce.run_task, [0]))
     with pytest.raises(InvalidParameterError, match="num_gpus_per_task=nan"):
         _ray_backend.RayExecutor(num_gpus_per_task=float("nan"))
+
+
+@pytest.mark.parametrize(
+    ("argv", "workers"),
+    [
+        (["--device", "gpu"], 1),  # not one CUDA context per core on one GPU
+        (["--device", "gpu", "--workers", "3"], 3),
+        (["--device", "cpu", "--workers", "2"], 2),
+    ],
+)
+def test_local_workers_with_a_gpu(argv: list[str], workers: int) -> None:
+    ex = nets_cli._executor(_args("--backend", "local", *argv))
+    assert isinstance(ex, LocalProcessExecutor)
+    assert ex.workers == workers
+    assert ex.split_cores
