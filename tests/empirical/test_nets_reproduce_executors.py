@@ -249,16 +249,17 @@ def test_ray_refuses_a_gpu_request_on_a_cluster_without_gpu(
         _ray_backend.RayExecutor(num_gpus_per_task=float("nan"))
 
 
-@pytest.mark.parametrize(
-    ("argv", "workers"),
-    [
-        (["--device", "gpu"], 1),  # not one CUDA context per core on one GPU
+def test_local_workers_with_a_gpu() -> None:
+    from empirical.distributed._executors import SerialExecutor
+
+    # not one CUDA context per core on one GPU: one run at a time, in this process
+    ex = nets_cli._executor(_args("--backend", "local", "--device", "gpu"))
+    assert isinstance(ex, SerialExecutor)
+    for argv, workers in (
         (["--device", "gpu", "--workers", "3"], 3),
         (["--device", "cpu", "--workers", "2"], 2),
-    ],
-)
-def test_local_workers_with_a_gpu(argv: list[str], workers: int) -> None:
-    ex = nets_cli._executor(_args("--backend", "local", *argv))
-    assert isinstance(ex, LocalProcessExecutor)
-    assert ex.workers == workers
-    assert ex.split_cores
+    ):
+        ex = nets_cli._executor(_args("--backend", "local", *argv))
+        assert isinstance(ex, LocalProcessExecutor)
+        assert ex.workers == workers
+        assert ex.split_cores
