@@ -12,8 +12,9 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ._measure import Estimate, fit_slope
+from ._estimate import Estimate
 from ._paired import PAIRING_KEYS, compare_records, paired_slope
+from ._slopes import fit_slope
 from ._table import setting_label
 from ._tightness import deng_vs_part1, model_stability_vs_tau, quadratic_slopes
 

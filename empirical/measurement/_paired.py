@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ._measure import Estimate, fit_slope
+from ._estimate import Estimate
+from ._slopes import fit_slope
 
 __all__ = ["PAIRING_KEYS", "compare_records", "paired_slope"]
 
@@ -29,7 +30,7 @@ def compare_records(a: dict[str, Any], b: dict[str, Any], q: str) -> dict[str, A
     ``b - a`` is estimated on paired samples: a much tighter interval than two
     separate ones. Otherwise two separate intervals must not overlap.
     """
-    from ._measure import estimate_mean
+    from ._estimate import estimate_mean
 
     ca, cb = a["config"], b["config"]
     if all(ca[k] == cb[k] for k in PAIRING_KEYS) and "samples" in a and "samples" in b:
@@ -72,14 +73,14 @@ def paired_slope(
     Records that share seed, problem and pair count (all :data:`PAIRING_KEYS`
     but ``varying``) share their pairs (common random numbers), so their points
     are correlated: the paired bootstrap resamples pairs jointly across all points
-    (:func:`~empirical.measurement._measure.bootstrap_slope`). Otherwise the points are
-    independent and :func:`~empirical.measurement._measure.fit_slope` applies.
+    (:func:`~empirical.measurement._slopes.bootstrap_slope`). Otherwise the points are
+    independent and :func:`~empirical.measurement._slopes.fit_slope` applies.
     """
     import numpy as np
 
     from bounds import InvalidParameterError
 
-    from ._measure import bootstrap_slope
+    from ._slopes import bootstrap_slope
 
     keys = [k for k in PAIRING_KEYS if k != varying]
     c0 = recs[0]["config"]

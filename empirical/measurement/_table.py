@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from ._measure import Estimate
+from ._estimate import Estimate
 
 __all__ = [
     "COLUMNS",

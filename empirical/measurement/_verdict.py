@@ -29,7 +29,8 @@ from numpy.typing import NDArray
 import bounds
 from bounds import InvalidParameterError
 
-from ._measure import Estimate, Measurement, measure
+from ._estimate import Estimate
+from ._measure import Measurement, measure
 
 __all__ = [
     "PATHWISE_ATOL",

@@ -43,7 +43,7 @@ from empirical.schedules._delays import AbstractDelay
 from empirical.simulators.linear._runners import Draws
 from empirical.simulators.linear._simulate import simulate_draws
 
-from ._measure import Estimate, estimate_mean
+from ._estimate import Estimate, estimate_mean
 
 __all__ = ["WorstCase", "worst_case_stability"]
 

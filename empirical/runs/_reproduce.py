@@ -147,7 +147,7 @@ def _estimate(
     """Mean with its 95% interval (Student-t; ``"auto"``: BCa bootstrap when the
     sample is skewed, as squared divergences are: a t interval of a few pairs
     then dips below 0)."""
-    from empirical.measurement._measure import estimate_mean
+    from empirical.measurement._estimate import estimate_mean
 
     x = np.asarray(values, dtype=np.float64)
     return estimate_mean(x, method=method).to_dict()

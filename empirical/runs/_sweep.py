@@ -228,7 +228,7 @@ def _delta_slope(rs: Any) -> dict[str, Any]:
     """
     import numpy as np
 
-    from empirical.measurement._measure import bootstrap_slope
+    from empirical.measurement._slopes import bootstrap_slope
 
     steps = np.asarray(rs.record_steps)
     delta = np.asarray(rs.delta)

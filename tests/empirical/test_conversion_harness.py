@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bounds import LEI_YING_GAP
-from empirical.measurement._measure import estimate_mean
+from empirical.measurement._estimate import estimate_mean
 from empirical.problems._problem import make_problem
 from empirical.schedules._delays import UniformDelay
 from empirical.simulators.linear._simulate import simulate_pairs

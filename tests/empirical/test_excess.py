@@ -17,6 +17,7 @@ from scipy.optimize import minimize
 
 from bounds import REGISTRY
 from bounds._schedules import resolve_step_sizes
+from empirical.measurement._estimate import estimate_mean
 from empirical.measurement._excess import (
     OPTIMUM_TARGET,
     _certificate,
@@ -24,7 +25,7 @@ from empirical.measurement._excess import (
     pool_optimum,
     pool_risk,
 )
-from empirical.measurement._measure import Measurement, estimate_mean, measure
+from empirical.measurement._measure import Measurement, measure
 from empirical.measurement._table import format_table, table_rows
 from empirical.measurement._verdict import measured_quantity, verify
 from empirical.problems._data import Dataset

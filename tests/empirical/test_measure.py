@@ -8,12 +8,8 @@ import numpy as np
 import pytest
 
 from bounds import InvalidParameterError
-from empirical.measurement._measure import (
-    Estimate,
-    bootstrap_slope,
-    estimate_mean,
-    fit_slope,
-)
+from empirical.measurement._estimate import Estimate, estimate_mean
+from empirical.measurement._slopes import bootstrap_slope, fit_slope
 
 # Coverage study: 2000 intervals of nominal level 95%. The empirical coverage is
 # Binomial(2000, 0.95)/2000 with standard deviation sqrt(.95*.05/2000) = 0.0049;
@@ -149,7 +145,7 @@ def test_bad_levels_and_methods_name_the_argument(call, match: str) -> None:
 
 
 def test_estimate_means_equals_one_call_per_column() -> None:
-    from empirical.measurement._measure import estimate_means
+    from empirical.measurement._estimate import estimate_means
 
     rng = np.random.default_rng(3)
     x = np.column_stack(

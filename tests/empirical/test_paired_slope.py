@@ -16,12 +16,8 @@ import numpy as np
 import pytest
 
 from bounds import InvalidParameterError
-from empirical.measurement._measure import (
-    Estimate,
-    bootstrap_slope,
-    estimate_mean,
-    fit_slope,
-)
+from empirical.measurement._estimate import Estimate, estimate_mean
+from empirical.measurement._slopes import bootstrap_slope, fit_slope
 
 X = np.array([1.0, 2.0, 4.0, 8.0, 16.0])
 B_TRUE = 0.5

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from bounds import THEOREMS
-from empirical.measurement._measure import Estimate
+from empirical.measurement._estimate import Estimate
 from empirical.measurement._verdict import PathwiseViolationWarning, one_sided, verify
 
 N, T, ETA, PAIRS = 100, 100, 0.01, 40
