@@ -198,6 +198,8 @@ FLAGS: dict[str, dict[str, Any]] = {
         "--output": PATHS,
         "--resume": None,
         "--no-figures": None,
+        "--worst-case": None,
+        "--no-worst-case": None,
     },
     "sweep": {
         **COMMON,
@@ -249,6 +251,7 @@ FLAGS: dict[str, dict[str, Any]] = {
         "--n-pairs": NUMBERS,
         "--epochs": NUMBERS,
         "--no-figures": None,
+        "--models": LISTS,
         "--backend": st.sampled_from(["serial", "local", "ray", "spark", ""]),
         "--workers": NUMBERS,
         "--ray-num-cpus": NUMBERS,
