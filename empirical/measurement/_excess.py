@@ -228,14 +228,11 @@ def pool_optimum(problem: Problem) -> PoolOptimum | None:
             eps = _certificate(problem, w, rho)
     eps = _certificate(problem, w, rho)
     w1 = loss.init(problem.dim, np.random.default_rng(0))  # deterministic: 0
-    dist = float(np.linalg.norm(w1)) + rho
-    if mu > 0:
-        dist = min(dist, float(np.linalg.norm(w1 - w)) + math.sqrt(2.0 * eps / mu))
     opt = PoolOptimum(
         w=w,
         risk=float(pool_risk(problem, w[None, :])[0]),
         accuracy=eps,
-        init_distance=min(dist, float(problem.diameter)),
+        init_distance=_start_distance(w1, w, eps, mu, float(problem.diameter)),
         strong_convexity=mu,
         iterations=it,
     )
@@ -256,13 +253,23 @@ def init_distance(
     """
     if starts is None:
         return opt.init_distance
-    w1 = np.asarray(starts, dtype=np.float64).reshape(-1, opt.w.shape[0])
+    return _start_distance(starts, opt.w, opt.accuracy, opt.strong_convexity, diameter)
+
+
+def _start_distance(
+    starts: NDArray[np.float64],
+    w_hat: NDArray[np.float64],
+    eps: float,
+    mu: float,
+    diameter: float,
+) -> float:
+    """The bound of :func:`init_distance` for the starts ``starts`` (one or ``(P, d)``)."""
+    w1 = np.asarray(starts, dtype=np.float64).reshape(-1, w_hat.shape[0])
     d = np.linalg.norm(w1, axis=1) + diameter / 2.0
-    if opt.strong_convexity > 0:
-        near = np.linalg.norm(w1 - opt.w, axis=1) + math.sqrt(
-            2.0 * opt.accuracy / opt.strong_convexity
+    if mu > 0:
+        d = np.minimum(
+            d, np.linalg.norm(w1 - w_hat, axis=1) + math.sqrt(2.0 * eps / mu)
         )
-        d = np.minimum(d, near)
     return float(min(d.max(), diameter))
 
 
