@@ -25,3 +25,8 @@ class Assumption(str, enum.Enum):
     BOUNDED_DOMAIN = "projected SGD onto a convex set of diameter r"
     NON_INCREASING_STEP = "non-increasing step sizes eta_k <= 1/(2 beta)"
     DELAY_BELOW_STEP = "delays tau_k <= k - 1 (any sequence, no bound)"
+    NO_CLIPPING = "no clipping of the update"
+    INDEPENDENT_MINIBATCHES = (
+        "minibatch indices drawn afresh each step, independent of the past, the "
+        "delays and the arrivals, each uniform on the n samples"
+    )

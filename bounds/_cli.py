@@ -27,6 +27,7 @@ from ._parameters import (
     is_normal,
     json_number,
 )
+from ._protocol import AGGREGATIONS
 from ._rate import RATES
 from ._registry import REGISTRY, get_theorem
 from ._symbols import SYMBOL
@@ -69,6 +70,14 @@ def _add_constants(p: argparse.ArgumentParser, *, skip: str = "") -> None:
         p.add_argument(
             f"--{name.replace('_', '-')}", dest=name, action=_Once, metavar=name.upper()
         )
+    p.add_argument(
+        "--aggregation",
+        dest="aggregation",
+        action=_Once,
+        choices=AGGREGATIONS,
+        help="how the server combines a step's contributions: 'mean' (Regatti et "
+        "al. 2019) or 'sum' (Deng et al. 2024); with --n-workers (part-3 theorems)",
+    )
     p.add_argument(
         "--grid",
         action="append",
@@ -117,7 +126,7 @@ def register(subparsers: Any) -> None:
 
 def _grid(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Every point of the grid: the constants given, crossed with each ``--grid`` axis."""
-    base = {
+    base: dict[str, Any] = {
         k: parse_number(getattr(args, k), k)
         for k in SYMBOL
         if getattr(args, k, None) is not None
@@ -128,6 +137,8 @@ def _grid(args: argparse.Namespace) -> list[dict[str, Any]]:
         convert=lambda name, text: parse_number(text, name),
         given=base,
     )
+    if getattr(args, "aggregation", None) is not None:
+        base["aggregation"] = args.aggregation
     return [
         {**base, **dict(zip(axes, combo, strict=True))}
         for combo in itertools.product(*axes.values())
@@ -148,7 +159,10 @@ def _checked_params(params: dict[str, Any]) -> dict[str, Any]:
 
     Called after the theorem validated them, so every value is a finite number.
     """
-    return {k: json_number(v, integer=k in COUNTS) for k, v in params.items()}
+    return {
+        k: v if isinstance(v, str) else json_number(v, integer=k in COUNTS)
+        for k, v in params.items()
+    }
 
 
 def _cmd_bound(args: argparse.Namespace) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ from ._assumption import Assumption
 from ._conversion import CONVERSIONS
 from ._errors import InvalidParameterError
 from ._parameters import format_value, validate_parameter
+from ._protocol import AGGREGATIONS
 from ._quantity import Quantity
 from ._rate import RATES, RateOnly
 from ._registry import REGISTRY
@@ -158,6 +159,38 @@ def _unmet(theorem: Theorem, have: frozenset[Assumption]) -> str | None:
     return None
 
 
+#: Names that describe an update other than one single-sample gradient.
+_PROTOCOL_NAMES = (
+    "n_workers",
+    "aggregation",
+    "period",
+    "batch_size",
+    "step_weight",
+    "arrivals",
+    "clip",
+)
+
+
+def _one_gradient_only(theorem: Theorem, params: Mapping[str, Any]) -> str | None:
+    """Why a theorem stated for one single-sample gradient per update does not
+    apply to the protocol ``params`` describe (None if it does)."""
+    if theorem.options:  # part 3: any protocol
+        return None
+    trivial = {"n_workers": 1, "batch_size": 1, "step_weight": 1, "arrivals": 1}
+    given = [
+        k
+        for k in _PROTOCOL_NAMES
+        if params.get(k) is not None and trivial.get(k) != params[k]
+    ]
+    if not given:
+        return None
+    what = ", ".join(f"{k}={params[k]!r}" for k in given)
+    return (
+        f"stated for one single-sample gradient per update, not for {what}; "
+        "delayed-ncvx-workers and delayed-cvx-workers cover such protocols"
+    )
+
+
 def _have(family: str, params: Mapping[str, Any]) -> frozenset[Assumption]:
     A = Assumption
     have = set(LOSS_FAMILIES[family]) | {
@@ -166,7 +199,10 @@ def _have(family: str, params: Mapping[str, Any]) -> frozenset[Assumption]:
         A.BOUNDED_DELAY,
         A.DATA_INDEPENDENT_DELAY,
         A.DELAY_BELOW_STEP,
+        A.INDEPENDENT_MINIBATCHES,
     }
+    if params.get("clip") is None:
+        have.add(A.NO_CLIPPING)
     if params.get("lipschitz") is not None:
         have.add(A.LIPSCHITZ)
     if params.get("loss_bound") is not None:
@@ -192,9 +228,12 @@ def _row(theorem: Theorem, family: str, params: Mapping[str, Any]) -> Comparison
         reconstruction=theorem.is_reconstruction,
         rank=None,
     )
-    reason = _unmet(theorem, _have(family, params))
+    reason = _one_gradient_only(theorem, params) or _unmet(
+        theorem, _have(family, params)
+    )
     if reason is None:
-        args = {k: v for k, v in params.items() if k in theorem.accepted}
+        takes = (*theorem.accepted, *theorem.options)
+        args = {k: v for k, v in params.items() if k in takes}
         try:
             value = theorem.compute(**args)
         except InvalidParameterError as exc:  # a condition or a missing constant
@@ -319,7 +358,10 @@ def compare(
         grid: settings overriding ``params`` one at a time (default: one, ``{}``).
         theorems: keys to keep (default: every registered one).
         **params: API names of the name table (``n_samples``, ``step_size``,
-            ``max_delay``, ``train_loss``, ...), scalars.
+            ``max_delay``, ``train_loss``, ...), scalars. A protocol other than
+            one single-sample gradient per update (``n_workers``,
+            ``aggregation``, ``period``, ``batch_size``, ``clip``, ...) leaves
+            only the part-3 theorems applicable; the others say why not.
 
     Returns:
         a :class:`ComparisonTable`; within each setting, ``rank`` orders the rows
@@ -344,6 +386,9 @@ def compare(
     points = [dict(params, **g) for g in (grid or [{}])]
     for point in points:
         for name, v in point.items():
+            if name == "aggregation":
+                check_choice(v, "aggregation", AGGREGATIONS)
+                continue
             if name not in SYMBOL:
                 raise InvalidParameterError(
                     f"{name}={v!r} is not a name of the name table "

@@ -30,6 +30,7 @@ from ._parameters import (
     check_relations,
     validate_parameter,
 )
+from ._protocol import resolve_protocol
 from ._symbols import API_NAME, SYMBOL
 from ._theorem_like import TheoremLike
 
@@ -52,7 +53,8 @@ def validate(theorem: TheoremLike, params: Mapping[str, Any]) -> dict[str, Value
         InvalidParameterError: unknown, missing or out-of-domain arguments.
         StepSizeConditionError: a condition of the theorem is violated.
     """
-    takes = (*theorem.accepted, *theorem.optional)
+    params = resolve_protocol(theorem, params)
+    takes = (*theorem.accepted, *theorem.optional, *theorem.options)
     unknown = sorted(set(params) - set(takes))
     if unknown:
         raise InvalidParameterError(

@@ -24,7 +24,7 @@ from ._closed_form import log_fn
 from ._conditions import argument_symbols, step_size_limit, validate
 from ._errors import InvalidParameterError
 from ._logspace import log_lambdify
-from ._parameters import format_value, is_normal
+from ._parameters import format_value, is_normal, validate_parameter
 from ._quantity import Quantity
 from ._symbols import SYMBOL
 from ._theorem_like import TheoremLike
@@ -278,12 +278,20 @@ def min_samples(
         raise InvalidParameterError(
             f"n_samples={params['n_samples']!r} must not be given: it is the unknown"
         )
-    values = _scalars(validate(theorem, {**params, "n_samples": 2}), "min_samples")
+    # A minibatch needs n >= batch_size: the search starts there.
+    smallest = max(
+        2, int(float(validate_parameter("batch_size", params.get("batch_size", 1))))
+    )
+    values = _scalars(
+        validate(theorem, {**params, "n_samples": smallest}), "min_samples"
+    )
     _optimal_split_only(theorem, values)
     f = _log_bound(theorem, "n_samples", values)
     log_target = math.log(target)
     # f(n) is evaluated exactly at integers; scan a log grid, then bisect integers.
-    grid = np.unique(np.round(np.logspace(math.log10(2), 15, 300)))
+    grid = np.unique(
+        np.round(np.logspace(math.log10(smallest), 15, 300)).clip(min=smallest)
+    )
     ok = f(grid) <= log_target  # one vectorised call over the scan
     if not ok.any():
         floor = format_value(f(1e15) / _LN10)
@@ -293,7 +301,9 @@ def min_samples(
         )
     first = int(np.flatnonzero(ok)[0])
     if first == 0:
-        return InverseSolution("n_samples", 2.0, "target", "numeric", theorem.key)
+        return InverseSolution(
+            "n_samples", float(grid[0]), "target", "numeric", theorem.key
+        )
     lo, hi = int(grid[first - 1]), int(grid[first])  # f(lo) > target >= f(hi)
     while hi - lo > 1:
         mid = (lo + hi) // 2

@@ -13,6 +13,10 @@ from . import _recursion
 from ._deng import deng_recursion_bound, no_pathwise_level
 from ._parameters import Value
 from ._theorem_like import TheoremLike
+from ._workers import workers_pathwise_bound, workers_recursion_bound
+
+#: Recursion kinds of the part-3 theorems (``_workers.py``).
+_WORKERS = ("workers_convex", "workers_nonconvex")
 
 __all__ = ["pathwise_bound", "recursion_bound"]
 
@@ -20,7 +24,10 @@ __all__ = ["pathwise_bound", "recursion_bound"]
 def recursion_bound(theorem: TheoremLike, **kwargs: Any) -> Value:
     """Level 2: the proof's recursion (or sums) on the actual ``eta_t``, ``tau_t``.
 
-    Part 1 theorems take the arguments of :func:`bounds._recursion.recursion_bound`
+    The part-3 theorems ([D-ncvx-W], [D-cvx-W]) take those of
+    :func:`bounds._workers.workers_recursion_bound` (a schedule of ``weights`` and
+    ``delays`` of shape ``(..., T, K)``, ``batch_size``, ``clip``). Part 1 theorems
+    take the arguments of :func:`bounds._recursion.recursion_bound`
     (``step_sizes``, ``delays``, ``n_samples``, ``lipschitz``, ``smoothness``,
     ``loss_bound``, ``strong_convexity``); the [DSL-*] theorems those of
     :func:`bounds._deng.deng_recursion_bound` (``diameter``, ``optimal_risk``,
@@ -35,6 +42,8 @@ def recursion_bound(theorem: TheoremLike, **kwargs: Any) -> Value:
     """
     if theorem.recursion == "deng":
         return deng_recursion_bound(theorem, **kwargs)
+    if theorem.recursion in _WORKERS:
+        return workers_recursion_bound(theorem, **kwargs)
     return _recursion.recursion_bound(theorem, **kwargs)
 
 
@@ -49,4 +58,6 @@ def pathwise_bound(theorem: TheoremLike, **kwargs: Any) -> Any:
     """
     if theorem.recursion == "deng":
         raise no_pathwise_level(theorem)
+    if theorem.recursion in _WORKERS:
+        return workers_pathwise_bound(theorem, **kwargs)
     return _recursion.pathwise_bound(theorem, **kwargs)

@@ -52,6 +52,12 @@ _RULES: dict[str, tuple[bool, float, bool]] = {
     "optimal_risk": (False, 0.0, False),
     "train_loss": (False, 0.0, False),
     "gamma_split": (False, 0.0, True),
+    "n_workers": (True, 1, False),
+    "batch_size": (True, 1, False),
+    "period": (True, 1, False),
+    "step_weight": (False, 0.0, True),
+    "arrivals": (True, 1, False),
+    "clip": (False, 0.0, True),
 }
 
 #: API names that count things (integers).
@@ -63,6 +69,11 @@ _RELATIONS: tuple[tuple[str, str, str], ...] = (
         "strong_convexity",
         "smoothness",
         "a gamma-strongly convex loss with beta-Lipschitz gradient has gamma <= beta",
+    ),
+    (
+        "batch_size",
+        "n_samples",
+        "a minibatch draws its indices from the n training samples",
     ),
 )
 

@@ -15,7 +15,7 @@ from ._literature import LITERATURE
 from ._quantity import Quantity
 from ._rate import RATES
 from ._reference import REGATTI2019, THIS_PROJECT, hardt
-from ._symbols import B, L, T, beta, c, eta, gamma, n, tau
+from ._symbols import B, K, L, M, T, b_batch, beta, c, eta, gamma, n, tau
 from ._theorem import Theorem
 
 __all__ = ["REGISTRY", "THEOREMS", "get_theorem", "nonconvex_closed_form"]
@@ -23,7 +23,13 @@ __all__ = ["REGISTRY", "THEOREMS", "get_theorem", "nonconvex_closed_form"]
 _BASE = frozenset({A.LIPSCHITZ, A.SMOOTH})
 
 
-def nonconvex_closed_form(q: sp.Expr, log_q: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+def nonconvex_closed_form(
+    q: sp.Expr,
+    log_q: sp.Expr,
+    *,
+    scale: tuple[sp.Expr, sp.Expr] = (sp.Integer(1), sp.Integer(0)),
+    burn: tuple[sp.Expr, sp.Expr] = (sp.Integer(1), sp.Integer(0)),
+) -> tuple[sp.Expr, sp.Expr]:
     r"""Closed form of the nonconvex argument and its overflow-safe log.
 
     For any burn-in ``t0``: ``eps <= t0 B / n + L E[delta_T | delta_t0 = 0]`` with
@@ -34,12 +40,19 @@ def nonconvex_closed_form(q: sp.Expr, log_q: sp.Expr) -> tuple[sp.Expr, sp.Expr]
     .. math:: \frac{1 + 1/q}{n - 1} B^{q/(q+1)} (2 c L^2)^{1/(q+1)} T^{q/(q+1)},
 
     which is Hardt et al. 2016, Theorem 3.12 at ``B = 1`` and ``q = beta c``.
+
+    ``scale = (K, log K)`` and ``burn = (b M, log(b M))`` give the part-3 form
+    [D-ncvx-W]: the same argument with ``c`` read as ``c K`` (growth and
+    injection of a step of total weight ``K``) and the burn-in cost ``B/n`` per
+    step read as ``B b M / n`` (``b M`` indices drawn per step).
     """
+    k, log_k = scale
+    bm, log_bm = burn
     expr = (
         (1 + 1 / q)
         / (n - 1)
-        * B ** (q / (q + 1))
-        * (2 * c * L**2) ** (1 / (q + 1))
+        * (B * bm) ** (q / (q + 1))
+        * (2 * c * k * L**2) ** (1 / (q + 1))
         * T ** (q / (q + 1))
     )
     # log written term by term so that no power is formed: finite for T = 1e300,
@@ -48,8 +61,8 @@ def nonconvex_closed_form(q: sp.Expr, log_q: sp.Expr) -> tuple[sp.Expr, sp.Expr]
         sp.log(q + 1)
         - log_q
         - sp.log(n - 1)
-        + q / (q + 1) * sp.log(B)
-        + (sp.log(2) + sp.log(c) + 2 * sp.log(L)) / (q + 1)
+        + q / (q + 1) * (sp.log(B) + log_bm)
+        + (sp.log(2) + sp.log(c) + log_k + 2 * sp.log(L)) / (q + 1)
         + q / (q + 1) * sp.log(T)
     )
     return expr, log_expr
@@ -61,6 +74,15 @@ _ncvx_sync, _ncvx_sync_log = nonconvex_closed_form(_q_sync, sp.log(beta) + sp.lo
 _ncvx_delay, _ncvx_delay_log = nonconvex_closed_form(
     _q_delay, sp.log(beta) + sp.log(c) + sp.log(tau + 1)
 )
+_ncvx_workers, _ncvx_workers_log = nonconvex_closed_form(
+    beta * c * K,
+    sp.log(beta) + sp.log(c) + sp.log(K),
+    scale=(K, sp.log(K)),
+    burn=(b_batch * M, sp.log(b_batch) + sp.log(M)),
+)
+
+#: Names that describe a protocol (``bounds.protocol_constants``).
+_PROTOCOL = ("n_workers", "aggregation", "period")
 
 HARDT_CVX = Theorem(
     key="hardt-cvx",
@@ -166,6 +188,75 @@ DELAYED_NCVX = Theorem(
     log_expr=_ncvx_sync_log,
 )
 
+DELAYED_NCVX_WORKERS = Theorem(
+    key="delayed-ncvx-workers",
+    registry_key="[D-ncvx-W]",
+    title=(
+        "Several workers, minibatches, averaged or summed arrivals, optional clip, "
+        "idle steps: nonconvex, any data-independent delays"
+    ),
+    quantity=Quantity.UNIFORM_STABILITY,
+    assumptions=_BASE
+    | {
+        A.BOUNDED_LOSS,
+        A.DATA_INDEPENDENT_DELAY,
+        A.DECAYING_STEP,
+        A.INDEPENDENT_MINIBATCHES,
+    },
+    expr=_ncvx_workers,
+    conditions=(),
+    reference=THIS_PROJECT,
+    schedule="decaying",
+    recursion="workers_nonconvex",
+    synchronous="delayed-ncvx",
+    monotone={"n_steps": 1, "n_samples": -1, "max_delay": 0, "batch_size": 1},
+    scaling=(
+        "T^(q/(q+1)) / n with q = beta c K: averaging (K = 1) keeps the one-worker "
+        "exponent; summing K arrivals multiplies it by K; the burn-in grows as "
+        "(b M)^(q/(q+1))"
+    ),
+    log_expr=_ncvx_workers_log,
+    options=(*_PROTOCOL, "clip"),
+)
+
+DELAYED_CVX_WORKERS = Theorem(
+    key="delayed-cvx-workers",
+    registry_key="[D-cvx-W]",
+    title=(
+        "Several workers, minibatches, averaged or summed arrivals, idle steps, "
+        "no clip: convex, delays tau_t <= tau"
+    ),
+    quantity=Quantity.UNIFORM_STABILITY,
+    assumptions=_BASE
+    | {
+        A.CONVEX,
+        A.BOUNDED_DELAY,
+        A.DATA_INDEPENDENT_DELAY,
+        A.CONSTANT_STEP,
+        A.NO_CLIPPING,
+        A.INDEPENDENT_MINIBATCHES,
+    },
+    expr=2 * L**2 * eta * K * T / n
+    + 2 * beta * L**2 * (1 - 1 / n) * eta**2 * K**2 * tau * T,
+    conditions=(sp.Le(eta, 2 / (beta * K)),),
+    reference=THIS_PROJECT,
+    schedule="constant",
+    recursion="workers_convex",
+    synchronous="delayed-cvx",
+    monotone={
+        "n_steps": 1,
+        "step_size": 1,
+        "max_delay": 1,
+        "lipschitz": 1,
+        "step_weight": 1,
+    },
+    scaling=(
+        "2 L^2 eta K T / n plus 2 beta L^2 eta^2 K^2 tau T; independent of the "
+        "batch size"
+    ),
+    options=(*_PROTOCOL, "batch_size"),
+)
+
 #: Part 1: the uniform-stability bounds (what ``asyncstab verify`` checks), by key.
 THEOREMS: dict[str, Theorem] = {
     t.key: t
@@ -176,6 +267,8 @@ THEOREMS: dict[str, Theorem] = {
         REGATTI_NCVX,
         DELAYED_CVX,
         DELAYED_NCVX,
+        DELAYED_CVX_WORKERS,
+        DELAYED_NCVX_WORKERS,
     )
 }
 

@@ -22,7 +22,20 @@ gamma_s       ``gamma_split``       free gamma of Lei & Ying 2020, Thm 2(b)
 t0            ``t0``                burn-in step of the nonconvex argument
 epsilon       (none)                value of a bounded quantity (conversions)
 m             (none)                number of workers (rate-only entries)
+W             ``n_workers``         workers of a multi-worker protocol (part 3)
+b             ``batch_size``        minibatch size of one contribution
+d             ``period``            a worker's period: it arrives every d steps
+                                    (staleness d - 1; Deng et al.'s fixed delays)
+K             ``step_weight``       max_t K_t, K_t = sum of the weights a_{t,m} of
+                                    step t's contributions (1 when averaging)
+M             ``arrivals``          max_t |M_t|, contributions in one update
+C             ``clip``              clip threshold: C(v) = v min(1, C/||v||)
+(none)        ``aggregation``       ``"mean"`` (averaged workers) or ``"sum"``
 ============  ====================  =========================================
+
+``n_workers``, ``aggregation`` and ``period`` describe a protocol; the theorems of
+part 3 read them as ``step_weight``, ``arrivals`` and ``max_delay``
+(:func:`bounds.protocol_constants`).
 """
 
 from __future__ import annotations
@@ -49,6 +62,12 @@ __all__ = [
     "r",
     "t0",
     "tau",
+    "W",
+    "b_batch",
+    "d_period",
+    "K",
+    "M",
+    "C_clip",
 ]
 
 n = sp.Symbol("n", positive=True, integer=True)
@@ -68,6 +87,12 @@ F_S = sp.Symbol("F_S", nonnegative=True)
 gamma_s = sp.Symbol("gamma_s", positive=True)
 epsilon = sp.Symbol("epsilon", nonnegative=True)
 m = sp.Symbol("m", positive=True, integer=True)
+W = sp.Symbol("W", positive=True, integer=True)
+b_batch = sp.Symbol("b", positive=True, integer=True)
+d_period = sp.Symbol("d", positive=True, integer=True)
+K = sp.Symbol("K", positive=True)
+M = sp.Symbol("M", positive=True, integer=True)
+C_clip = sp.Symbol("C", positive=True)
 
 #: API name -> sympy symbol.
 SYMBOL: dict[str, sp.Symbol] = {
@@ -85,6 +110,12 @@ SYMBOL: dict[str, sp.Symbol] = {
     "optimal_risk": F_star,
     "train_loss": F_S,
     "gamma_split": gamma_s,
+    "n_workers": W,
+    "batch_size": b_batch,
+    "period": d_period,
+    "step_weight": K,
+    "arrivals": M,
+    "clip": C_clip,
 }
 
 #: sympy symbol -> API name.

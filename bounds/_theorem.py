@@ -50,6 +50,11 @@ class Theorem:
         split: the bound at a given ``gamma_split`` (Lei & Ying 2020, Thm 2(b));
             ``expr`` is then its minimum over ``gamma_split``, used when the
             caller gives none.
+        options: further names accepted that do not enter the closed form: a
+            protocol's description (``n_workers``, ``aggregation``, ``period``,
+            read as ``step_weight``, ``arrivals``, ``max_delay`` by
+            :func:`bounds.protocol_constants`), ``clip`` (used by levels 2-3),
+            ``batch_size`` where the bound does not depend on it.
     """
 
     key: str
@@ -62,13 +67,20 @@ class Theorem:
     reference: Reference
     schedule: Literal["constant", "decaying"]
     recursion: Literal[
-        "convex", "strongly_convex", "nonconvex", "nonconvex_regatti", "deng"
+        "convex",
+        "strongly_convex",
+        "nonconvex",
+        "nonconvex_regatti",
+        "deng",
+        "workers_convex",
+        "workers_nonconvex",
     ]
     synchronous: str | None = None
     monotone: Mapping[str, int] = field(default_factory=dict)
     scaling: str = ""
     log_expr: sp.Expr | None = None
     split: sp.Expr | None = None
+    options: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         known = set(SYMBOL.values())
@@ -82,6 +94,7 @@ class Theorem:
             assert self.split.free_symbols <= known
             assert SYMBOL["gamma_split"] in self.split.free_symbols
         assert set(self.monotone) <= set(SYMBOL), self.monotone
+        assert set(self.options) <= {*SYMBOL, "aggregation"}, self.options
 
     # ----------------------------------------------------------------- names
     # Cached: validation and evaluation read them several times a call, and

@@ -82,6 +82,10 @@ class TheoremLike(Protocol):
         """Names that change the formula used (``gamma_split``)."""
 
     @property
+    def options(self) -> tuple[str, ...]:
+        """Further names accepted that do not enter the closed form."""
+
+    @property
     def step_parameter(self) -> str:
         """``"step_size"`` or ``"c"``: the argument the inverse question solves for."""
 

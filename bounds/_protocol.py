@@ -1,0 +1,157 @@
+r"""A multi-worker protocol, read as the constants of the part-3 theorems.
+
+The general protocol (``docs/theory.md``, part 3): at update ``t`` a set ``M_t``
+of contributions arrives, contribution ``m`` the mean gradient of a minibatch of
+``b`` samples at the stale iterate ``w_{t - d_{t,m}}``, with weight ``a_{t,m}``;
+the update is ``w_{t+1} = w_t - eta_t C(sum_m a_{t,m} g_{t,m})``. The bounds
+[D-ncvx-W] and [D-cvx-W] need only
+
+* ``step_weight`` ``K = max_t sum_m a_{t,m}`` (the step's total weight),
+* ``arrivals`` ``M = max_t |M_t|`` (contributions in one update),
+* ``max_delay`` ``tau = max d_{t,m}`` and ``batch_size`` ``b``.
+
+:func:`protocol_constants` reads them off a description of the protocol:
+
+* one worker (``n_workers=1``): ``K = M = 1``;
+* ``aggregation="mean"`` (Regatti et al. 2019: every update averages one
+  contribution per worker): ``K = 1``, ``M = W``;
+* ``aggregation="sum"`` with a ``period`` ``d`` (Deng et al. 2024's fixed
+  delays: worker ``m`` arrives at the steps ``s = m (mod d)``, staleness
+  ``d - 1``): at most ``ceil(W/d)`` workers arrive together, so
+  ``K = M = ceil(W/d)`` and ``max_delay = d - 1``;
+* ``aggregation="sum"`` without a period (any delays, e.g. Deng et al.'s random
+  ones): ``K = M = W``; the recursion on the realised schedule
+  (:func:`bounds.recursion_bound`) is sharper there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ._assumption import Assumption
+from ._errors import InvalidParameterError
+from ._theorem_like import TheoremLike
+from ._validation import check_choice, check_int
+
+__all__ = ["AGGREGATIONS", "DESCRIPTORS", "protocol_constants", "resolve_protocol"]
+
+#: How a server combines the contributions of one update.
+AGGREGATIONS = ("mean", "sum")
+
+#: Names that describe a protocol rather than enter a closed form.
+DESCRIPTORS = ("n_workers", "aggregation", "period")
+
+#: The constants the descriptors determine.
+_DERIVED = ("step_weight", "arrivals")
+
+
+def protocol_constants(
+    n_workers: int,
+    aggregation: str | None = None,
+    *,
+    period: int | None = None,
+    max_delay: int | None = None,
+) -> dict[str, int]:
+    """``step_weight``, ``arrivals`` and ``max_delay`` of a described protocol.
+
+    Args:
+        n_workers: ``W >= 1``.
+        aggregation: ``"mean"`` or ``"sum"`` (required when ``W > 1``).
+        period: ``d``: every worker arrives every ``d`` steps (``"sum"`` only);
+            sets ``max_delay = d - 1``.
+        max_delay: the largest staleness (not with ``period``); default 0.
+
+    Raises:
+        InvalidParameterError: a bad value or a combination that describes no
+            protocol, naming the arguments.
+
+    Examples:
+        >>> protocol_constants(4, "mean", max_delay=64)
+        {'step_weight': 1, 'arrivals': 4, 'max_delay': 64}
+        >>> protocol_constants(16, "sum", period=17)
+        {'step_weight': 1, 'arrivals': 1, 'max_delay': 16}
+        >>> protocol_constants(16, "sum", period=4)
+        {'step_weight': 4, 'arrivals': 4, 'max_delay': 3}
+    """
+    W = check_int(n_workers, "n_workers", min_value=1)
+    if aggregation is not None:
+        check_choice(aggregation, "aggregation", AGGREGATIONS)
+    elif W > 1:
+        raise InvalidParameterError(
+            f"aggregation=None with n_workers={W}: give aggregation 'mean' (the "
+            "server averages one contribution per worker, Regatti et al. 2019) or "
+            "'sum' (it sums the arrivals, Deng et al. 2024)"
+        )
+    if period is not None:
+        d = check_int(period, "period", min_value=1)
+        if aggregation == "mean":
+            raise InvalidParameterError(
+                f"period={d} with aggregation='mean': with averaging every worker "
+                "contributes to every update; period describes workers that arrive "
+                "every d steps and are summed (aggregation='sum'); give max_delay "
+                "instead"
+            )
+        if max_delay is not None:
+            raise InvalidParameterError(
+                f"period={d} and max_delay={max_delay} both given: period sets "
+                f"max_delay = period - 1 = {d - 1}; give one of them"
+            )
+        k = -(-W // d)
+        return {"step_weight": k, "arrivals": k, "max_delay": d - 1}
+    tau = 0 if max_delay is None else check_int(max_delay, "max_delay", min_value=0)
+    if W == 1:
+        return {"step_weight": 1, "arrivals": 1, "max_delay": tau}
+    k = 1 if aggregation == "mean" else W
+    return {"step_weight": k, "arrivals": W, "max_delay": tau}
+
+
+def resolve_protocol(theorem: TheoremLike, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The arguments of a part-3 theorem with its descriptors read as constants.
+
+    For a theorem whose closed form uses ``step_weight``: the descriptors
+    (``n_workers``, ``aggregation``, ``period``) become ``step_weight``,
+    ``arrivals`` and ``max_delay``; without them the defaults are one worker and
+    batch size 1 (``K = M = b = 1``), where the theorem is its one-gradient
+    counterpart. A ``clip`` is refused by a theorem that assumes no clipping.
+    Other theorems get ``params`` back unchanged (their validation refuses the
+    names they do not take).
+
+    Raises:
+        InvalidParameterError: descriptors and constants both given, a clip for
+            a theorem that assumes none, or a bad descriptor.
+    """
+    out = {k: v for k, v in params.items() if v is not None or k not in DESCRIPTORS}
+    if "step_weight" not in theorem.parameters:
+        return out
+    if Assumption.NO_CLIPPING in theorem.assumptions and out.get("clip") is not None:
+        raise InvalidParameterError(
+            f"clip={out['clip']!r}: {theorem.registry_key} {theorem.key} assumes no "
+            "clipping: a clipped gradient step of a convex loss can expand distances "
+            "(docs/theory.md, part 3, 'Clipping breaks the convex argument'); "
+            "delayed-ncvx-workers allows a clip"
+        )
+    given = [k for k in DESCRIPTORS if k in out]
+    if given:
+        both = [k for k in _DERIVED if k in out]
+        if both:
+            raise InvalidParameterError(
+                f"{both[0]}={out[both[0]]!r} and {given[0]}={out[given[0]]!r} both "
+                "given: describe the protocol (n_workers, aggregation, period) or give "
+                "its constants (step_weight, arrivals), not both"
+            )
+        if "n_workers" not in out:
+            raise InvalidParameterError(
+                f"{given[0]}={out[given[0]]!r} needs n_workers (missing)"
+            )
+        derived = protocol_constants(
+            out.pop("n_workers"),
+            out.pop("aggregation", None),
+            period=out.pop("period", None),
+            max_delay=out.pop("max_delay", None),
+        )
+        out.update({k: v for k, v in derived.items() if k in theorem.parameters})
+    for name in ("step_weight", "arrivals", "batch_size"):
+        if name in theorem.parameters:
+            out.setdefault(name, 1)
+    return out
