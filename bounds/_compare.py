@@ -19,7 +19,7 @@ from ._assumption import Assumption
 from ._conversion import CONVERSIONS
 from ._errors import InvalidParameterError
 from ._parameters import format_value, validate_parameter
-from ._protocol import AGGREGATIONS
+from ._protocol import AGGREGATIONS, one_gradient_only, protocol_named
 from ._quantity import Quantity
 from ._rate import RATES, RateOnly
 from ._registry import REGISTRY
@@ -159,38 +159,6 @@ def _unmet(theorem: Theorem, have: frozenset[Assumption]) -> str | None:
     return None
 
 
-#: Names that describe an update other than one single-sample gradient.
-_PROTOCOL_NAMES = (
-    "n_workers",
-    "aggregation",
-    "period",
-    "batch_size",
-    "step_weight",
-    "arrivals",
-    "clip",
-)
-
-
-def _one_gradient_only(theorem: Theorem, params: Mapping[str, Any]) -> str | None:
-    """Why a theorem stated for one single-sample gradient per update does not
-    apply to the protocol ``params`` describe (None if it does)."""
-    if theorem.options:  # part 3: any protocol
-        return None
-    trivial = {"n_workers": 1, "batch_size": 1, "step_weight": 1, "arrivals": 1}
-    given = [
-        k
-        for k in _PROTOCOL_NAMES
-        if params.get(k) is not None and trivial.get(k) != params[k]
-    ]
-    if not given:
-        return None
-    what = ", ".join(f"{k}={params[k]!r}" for k in given)
-    return (
-        f"stated for one single-sample gradient per update, not for {what}; "
-        "delayed-ncvx-workers and delayed-cvx-workers cover such protocols"
-    )
-
-
 def _have(family: str, params: Mapping[str, Any]) -> frozenset[Assumption]:
     A = Assumption
     have = set(LOSS_FAMILIES[family]) | {
@@ -228,7 +196,7 @@ def _row(theorem: Theorem, family: str, params: Mapping[str, Any]) -> Comparison
         reconstruction=theorem.is_reconstruction,
         rank=None,
     )
-    reason = _one_gradient_only(theorem, params) or _unmet(
+    reason = one_gradient_only(theorem, params) or _unmet(
         theorem, _have(family, params)
     )
     if reason is None:
@@ -268,6 +236,11 @@ def _row(theorem: Theorem, family: str, params: Mapping[str, Any]) -> Comparison
     if theorem.is_reconstruction:
         note = (
             "reconstruction (Regatti et al. 2019 as characterised by Deng et al. 2024)"
+        )
+    if theorem.one_worker is not None and not protocol_named(params):
+        note = (
+            f"not ranked: {theorem.one_worker} itself at one worker and batch size 1 "
+            "(name a protocol: n_workers, aggregation, batch_size, ...)"
         )
     return ComparisonRow(
         value=value.value,
@@ -313,12 +286,20 @@ _TIE = 1e-12
 
 
 def _rank(rows: list[ComparisonRow]) -> list[ComparisonRow]:
-    gaps = [r.gap for r in rows if r.gap is not None]
+    ranked = [r for r in rows if r.gap is not None and not _duplicate(r)]
+    gaps = [r.gap for r in ranked if r.gap is not None]
     out = []
     for r in rows:
-        rank = None if r.gap is None else 1 + sum(g < r.gap * (1 - _TIE) for g in gaps)
+        rank = None
+        if r in ranked and r.gap is not None:
+            rank = 1 + sum(g < r.gap * (1 - _TIE) for g in gaps)
         out.append(ComparisonRow(**{**r.__dict__, "rank": rank}))
     return out
+
+
+def _duplicate(row: ComparisonRow) -> bool:
+    """A part-3 row where no protocol is named: its one-worker theorem's value."""
+    return bool(row.reason and row.reason.startswith("not ranked: "))
 
 
 def _rate_row(rate: RateOnly, params: Mapping[str, Any]) -> RateRow:

@@ -13,6 +13,7 @@ the registry's own expressions (``lambdify`` uses ``exec``).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 from collections.abc import Callable, Mapping
@@ -30,7 +31,7 @@ from ._parameters import (
     check_relations,
     validate_parameter,
 )
-from ._protocol import resolve_protocol
+from ._protocol import PROTOCOL_DEFAULTS, resolve_protocol
 from ._symbols import API_NAME, SYMBOL
 from ._theorem_like import TheoremLike
 
@@ -98,8 +99,11 @@ def _check_conditions(theorem: TheoremLike, values: Mapping[str, Value]) -> None
     args = argument_symbols(theorem)
     fns = _condition_fns(tuple(theorem.conditions), args)  # a list is hashed too
     for cond, (lhs, rhs) in zip(theorem.conditions, fns, strict=True):
-        vals = [values[API_NAME[s]] for s in args]
-        left, right = np.asarray(lhs(*vals)), np.asarray(rhs(*vals))
+        # float64 arrays, not Python floats: a denominator that underflows
+        # (K beta = 1e-162 * 1e-162) gives an infinite limit, not an exception
+        vals = [np.asarray(values[API_NAME[s]], dtype=np.float64) for s in args]
+        with np.errstate(divide="ignore", over="ignore"):
+            left, right = np.asarray(lhs(*vals)), np.asarray(rhs(*vals))
         ok = {"<=": left <= right, ">=": left >= right, "==": left == right}[
             cond.rel_op
         ]
@@ -152,8 +156,9 @@ def step_size_limit(theorem: TheoremLike, **constants: Any) -> float:
 
     Args:
         theorem: the bound.
-        **constants: values of the symbols the conditions use (``smoothness``);
-            others are ignored.
+        **constants: values of the symbols the conditions use (``smoothness``;
+            ``step_weight``, default 1, for the part-3 theorems); others are
+            ignored.
 
     Returns:
         the limit, e.g. ``2 / smoothness`` for [H-cvx]; ``inf`` if none.
@@ -164,13 +169,17 @@ def step_size_limit(theorem: TheoremLike, **constants: Any) -> float:
     limit = math.inf
     x = SYMBOL[theorem.step_parameter]
     for names, fn in _limit_fns(tuple(theorem.conditions), x):
+        constants = {**PROTOCOL_DEFAULTS, **constants}  # part 3: one worker
         for name in names:
             if constants.get(name) is None:
                 raise InvalidParameterError(
                     f"{name}=None must be given: {theorem.key}'s condition uses it"
                 )
         vals = [float(validate_parameter(k, constants[k])) for k in names]
-        limit = min(limit, float(fn(*vals)))
+        # a denominator below the float64 range (say K beta = 1e-162 * 1e-162):
+        # the limit is above it, so no finite step violates it
+        with contextlib.suppress(ZeroDivisionError, OverflowError):
+            limit = min(limit, float(fn(*vals)))
     return limit
 
 

@@ -34,7 +34,15 @@ from ._errors import InvalidParameterError
 from ._theorem_like import TheoremLike
 from ._validation import check_choice, check_int
 
-__all__ = ["AGGREGATIONS", "DESCRIPTORS", "protocol_constants", "resolve_protocol"]
+__all__ = [
+    "AGGREGATIONS",
+    "DESCRIPTORS",
+    "PROTOCOL_DEFAULTS",
+    "one_gradient_only",
+    "protocol_constants",
+    "protocol_named",
+    "resolve_protocol",
+]
 
 #: How a server combines the contributions of one update.
 AGGREGATIONS = ("mean", "sum")
@@ -44,6 +52,10 @@ DESCRIPTORS = ("n_workers", "aggregation", "period")
 
 #: The constants the descriptors determine.
 _DERIVED = ("step_weight", "arrivals")
+
+#: Values of a part-3 theorem's constants when neither they nor a description
+#: are given: one worker, batch size 1 (the one-gradient model).
+PROTOCOL_DEFAULTS: dict[str, int] = {"step_weight": 1, "arrivals": 1, "batch_size": 1}
 
 
 def protocol_constants(
@@ -151,7 +163,45 @@ def resolve_protocol(theorem: TheoremLike, params: Mapping[str, Any]) -> dict[st
             max_delay=out.pop("max_delay", None),
         )
         out.update({k: v for k, v in derived.items() if k in theorem.parameters})
-    for name in ("step_weight", "arrivals", "batch_size"):
+    for name, value in PROTOCOL_DEFAULTS.items():
         if name in theorem.parameters:
-            out.setdefault(name, 1)
+            out.setdefault(name, value)
     return out
+
+
+#: Names that describe an update other than one single-sample gradient.
+_PROTOCOL_NAMES = (
+    "n_workers",
+    "aggregation",
+    "period",
+    "batch_size",
+    "step_weight",
+    "arrivals",
+    "clip",
+)
+
+
+def protocol_named(params: Mapping[str, Any]) -> list[str]:
+    """The names in ``params`` that describe an update other than one
+    single-sample gradient (``n_workers=1`` or ``batch_size=1`` do not)."""
+    trivial = {"n_workers": 1, "batch_size": 1, "step_weight": 1, "arrivals": 1}
+    return [
+        k
+        for k in _PROTOCOL_NAMES
+        if params.get(k) is not None and trivial.get(k) != params[k]
+    ]
+
+
+def one_gradient_only(theorem: TheoremLike, params: Mapping[str, Any]) -> str | None:
+    """Why a theorem stated for one single-sample gradient per update does not
+    apply to the protocol ``params`` describe (None if it does)."""
+    if theorem.options:  # part 3: any protocol
+        return None
+    given = protocol_named(params)
+    if not given:
+        return None
+    what = ", ".join(f"{k}={params[k]!r}" for k in given)
+    return (
+        f"stated for one single-sample gradient per update, not for {what}; "
+        "delayed-ncvx-workers and delayed-cvx-workers cover such protocols"
+    )

@@ -208,8 +208,8 @@ DELAYED_NCVX_WORKERS = Theorem(
     reference=THIS_PROJECT,
     schedule="decaying",
     recursion="workers_nonconvex",
-    synchronous="delayed-ncvx",
-    monotone={"n_steps": 1, "n_samples": -1, "max_delay": 0, "batch_size": 1},
+    one_worker="delayed-ncvx",
+    monotone={"n_steps": 1, "n_samples": -1, "max_delay": 0},
     scaling=(
         "T^(q/(q+1)) / n with q = beta c K: averaging (K = 1) keeps the one-worker "
         "exponent; summing K arrivals multiplies it by K; the burn-in grows as "
@@ -242,13 +242,12 @@ DELAYED_CVX_WORKERS = Theorem(
     reference=THIS_PROJECT,
     schedule="constant",
     recursion="workers_convex",
-    synchronous="delayed-cvx",
+    one_worker="delayed-cvx",
     monotone={
         "n_steps": 1,
         "step_size": 1,
         "max_delay": 1,
         "lipschitz": 1,
-        "step_weight": 1,
     },
     scaling=(
         "2 L^2 eta K T / n plus 2 beta L^2 eta^2 K^2 tau T; independent of the "

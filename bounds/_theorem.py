@@ -44,6 +44,8 @@ class Theorem:
         schedule: ``"constant"`` (uses ``step_size``) or ``"decaying"`` (uses ``c``).
         recursion: which recursion implements levels 2 and 3 (``_recursion.py``).
         synchronous: key of the synchronous counterpart it reduces to at tau = 0.
+        one_worker: key of the one-gradient theorem a part-3 theorem is at one
+            worker and batch size 1 (``step_weight = arrivals = batch_size = 1``).
         monotone: API name -> +1 (non-decreasing), -1 (non-increasing), 0 (constant).
         scaling: the claimed scaling, in words.
         log_expr: log of ``expr`` written to avoid overflow (default ``log(expr)``).
@@ -76,6 +78,7 @@ class Theorem:
         "workers_nonconvex",
     ]
     synchronous: str | None = None
+    one_worker: str | None = None
     monotone: Mapping[str, int] = field(default_factory=dict)
     scaling: str = ""
     log_expr: sp.Expr | None = None

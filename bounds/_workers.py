@@ -62,8 +62,8 @@ def _schedule(step_sizes: Any, weights: Any, delays: Any) -> Schedule:
         d = np.zeros(a.shape, dtype=np.int64)
     else:
         raw = np.asarray(delays)
-        if weights is None and raw.shape == eta.shape:
-            raw = raw[..., None]
+        if raw.shape == eta.shape:  # one delay per step, for every slot
+            raw = np.broadcast_to(raw[..., None], a.shape)
         if raw.shape != a.shape:
             raise InvalidParameterError(
                 f"delays of shape {np.shape(delays)} must match weights of shape "
@@ -151,6 +151,7 @@ def workers_recursion_bound(
     smoothness: float,
     loss_bound: float = 1.0,
     clip: float | None = None,
+    strong_convexity: float | None = None,
 ) -> float | NDArray[np.float64]:
     r"""Level 2 of [D-ncvx-W] / [D-cvx-W] on a realised schedule.
 
@@ -159,11 +160,14 @@ def workers_recursion_bound(
         step_sizes: ``eta_t``, shape ``(..., T)``.
         weights: ``a_{t,m}``, shape ``(..., T, K)`` (0: empty slot); default one
             contribution of weight 1 per step.
-        delays: ``d_{t,m}``, same shape (read as ``min(d, t - 1)``); default 0.
+        delays: ``d_{t,m}``, same shape, or ``(..., T)`` for one delay per step
+            (read as ``min(d, t - 1)``); default 0.
         batch_size: ``b``, indices per contribution.
         n_samples, lipschitz, smoothness, loss_bound: constants.
         clip: the clip threshold (the nonconvex bound holds with or without it;
             the convex theorem refuses it).
+        strong_convexity: not used by these theorems; accepted as ``None`` only,
+            so that every theorem takes the same keywords.
 
     Returns:
         a bound on uniform stability, shape ``step_sizes.shape[:-1]``.
@@ -177,6 +181,11 @@ def workers_recursion_bound(
         ...     batch_size=8, n_samples=500, lipschitz=1.0, smoothness=1.0)), 6)
         0.079932
     """
+    if strong_convexity is not None:
+        raise InvalidParameterError(
+            f"strong_convexity={strong_convexity!r} is not used by {theorem.key}; "
+            "leave it out"
+        )
     n = float(validate_parameter("n_samples", n_samples))
     L = float(validate_parameter("lipschitz", lipschitz))
     beta = float(validate_parameter("smoothness", smoothness))
@@ -222,6 +231,7 @@ def workers_pathwise_bound(
     smoothness: float,
     clip: float | None = None,
     record_steps: Any = None,
+    strong_convexity: float | None = None,
 ) -> NDArray[np.float64]:
     r"""Level 3: a deterministic bound on ``delta_t`` of realised coupled runs.
 
@@ -235,11 +245,18 @@ def workers_pathwise_bound(
         lipschitz, smoothness: constants of the loss.
         clip: the threshold of the clipped update, if any (nonconvex only).
         record_steps: steps ``t`` in ``[1, T]`` (after t updates); default all.
+        strong_convexity: not used; ``None`` only (see
+            :func:`workers_recursion_bound`).
 
     Returns:
         ``(..., len(record_steps))`` with ``delta_t <= bound_t`` exactly (the only
         slack is floating-point rounding).
     """
+    if strong_convexity is not None:
+        raise InvalidParameterError(
+            f"strong_convexity={strong_convexity!r} is not used by {theorem.key}; "
+            "leave it out"
+        )
     L = float(validate_parameter("lipschitz", lipschitz))
     beta = float(validate_parameter("smoothness", smoothness))
     b = float(validate_parameter("batch_size", batch_size))

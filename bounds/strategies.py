@@ -135,6 +135,13 @@ def theorem_params(
             p["max_delay"] = draw(
                 st.integers(0, min(tau_max, p.get("n_steps", tau_max)))
             )
+        # part 3: a protocol's constants (batch_size <= n_samples)
+        if "batch_size" in names:
+            p["batch_size"] = draw(st.integers(1, min(256, p["n_samples"])))
+        if "arrivals" in names:
+            p["arrivals"] = draw(st.integers(1, 64))
+        if "step_weight" in names:
+            p["step_weight"] = draw(st.sampled_from([1, 2, 4, 16]) | _FRACTION)
         if theorem.step_parameter == "c":
             p["c"] = draw(_CONSTANT)
         else:
@@ -177,7 +184,12 @@ def delay_sequences(
 
 
 def schedules(
-    theorem: Theorem, n_steps: int, *, smoothness: float, c: float | None = None
+    theorem: Theorem,
+    n_steps: int,
+    *,
+    smoothness: float,
+    c: float | None = None,
+    step_weight: float = 1.0,
 ) -> SearchStrategy[NDArray[np.float64]]:
     """Admissible step-size arrays ``eta_1..eta_T`` for ``theorem``.
 
@@ -185,6 +197,9 @@ def schedules(
     non-increasing array with ``eta_1 <= limit`` (e.g. ``limit = 2/smoothness``).
     Decaying theorems: ``c / t`` or an arbitrary non-increasing array with
     ``eta_t <= c / t``; ``c`` is drawn in ``[1e-2, 1e2]`` unless given.
+
+    ``step_weight`` (part-3 theorems): the largest total weight ``K_t`` of a
+    step, which enters the step condition ``eta_t K_t beta <= 2``.
 
     Raises:
         InvalidParameterError: ``n_steps < 1``, ``smoothness`` or ``c`` not > 0.
@@ -209,7 +224,10 @@ def schedules(
             cs.map(lambda cc: cc / t),
             st.tuples(cs, decreasing).map(lambda a: a[0] * a[1] / t),
         )
-    limit = step_size_limit(theorem, smoothness=beta)
+    constants = {"smoothness": beta}
+    if "step_weight" in theorem.parameters:
+        constants["step_weight"] = check_positive(step_weight, "step_weight")
+    limit = step_size_limit(theorem, **constants)
     return st.one_of(
         _FRACTION.map(lambda u: np.full(T, min(u * limit, limit))),
         decreasing.map(lambda u: np.minimum(u * limit, limit)),

@@ -135,6 +135,10 @@ def test_closed_form_dominates_recursion(theorem: Theorem, data: st.DataObject) 
             "loss_bound": p.get("loss_bound", 1.0),
             "strong_convexity": p.get("strong_convexity"),
         }
+    if theorem.one_worker is not None:  # part 3: one slot of weight K per step
+        constants["weights"] = np.full((*np.shape(eta), 1), p["step_weight"])
+        constants["batch_size"] = p.get("batch_size", 1)
+        del constants["strong_convexity"]
     rec = recursion_bound(theorem, step_sizes=eta, delays=tau, **constants)
     closed = theorem.evaluate(**p)
     assert rec >= 0
@@ -232,7 +236,10 @@ def test_citation_with_locator(theorem: Theorem) -> None:
 @pytest.mark.parametrize("theorem", ALL, ids=key)
 def test_delay_assumptions_are_consistent(theorem: Theorem) -> None:
     no_delay = Assumption.NO_DELAY in theorem.assumptions
-    if theorem.quantity is Quantity.UNIFORM_STABILITY:  # part 1 pairs them
+    if theorem.one_worker is not None:  # part 3: any delays, paired by workers
+        assert not no_delay
+        assert theorem.synchronous is None
+    elif theorem.quantity is Quantity.UNIFORM_STABILITY:  # part 1 pairs them
         assert no_delay == (theorem.synchronous is None)
     else:  # part 2: any delays; the tau = 0 reductions are tests of their own
         assert not no_delay

@@ -18,6 +18,7 @@ import bounds
 from bounds import THEOREMS, InvalidParameterError, StepSizeConditionError
 from bounds import strategies as bst
 from bounds._parameters import _RULES, DEFAULTS
+from bounds._protocol import PROTOCOL_DEFAULTS
 
 GOOD: dict[str, dict[str, Any]] = {
     "hardt-cvx": dict(
@@ -35,6 +36,25 @@ GOOD: dict[str, dict[str, Any]] = {
     ),
     "delayed-ncvx": dict(
         n_samples=100, n_steps=10, c=0.5, lipschitz=1, smoothness=1, max_delay=2
+    ),
+    "delayed-cvx-workers": dict(
+        n_samples=100,
+        n_steps=10,
+        step_size=0.1,
+        lipschitz=1,
+        smoothness=1,
+        max_delay=2,
+        step_weight=2,
+    ),
+    "delayed-ncvx-workers": dict(
+        n_samples=100,
+        n_steps=10,
+        c=0.5,
+        lipschitz=1,
+        smoothness=1,
+        batch_size=4,
+        step_weight=2,
+        arrivals=4,
     ),
 }
 assert set(GOOD) == set(THEOREMS)
@@ -80,7 +100,9 @@ def _method_rows() -> list[Row]:
                             f"{name}=",
                         )
                     )
-            for name in (k for k in t.parameters if k not in DEFAULTS):
+            # Part-3 constants default to one worker and batch size 1.
+            defaulted = {*DEFAULTS, *PROTOCOL_DEFAULTS}
+            for name in (k for k in t.parameters if k not in defaulted):
                 kw = {k: v for k, v in good.items() if k != name}
                 rows.append(
                     (

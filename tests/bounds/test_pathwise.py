@@ -40,7 +40,7 @@ def grad(kind: str, w: np.ndarray, x: np.ndarray, y: float) -> np.ndarray:
 
 def model(theorem: Theorem) -> tuple[str, float, float, float | None]:
     """(kind, L, beta, gamma) with the exact constants of the table above."""
-    if theorem.recursion == "convex":
+    if theorem.recursion in ("convex", "workers_convex"):
         return "logistic", 1.0, 0.25, None
     if theorem.recursion == "strongly_convex":
         return "ridge", 1.0 + LAM, 0.25 + LAM, LAM

@@ -26,7 +26,8 @@ def plain_loop(theorem: Theorem, eta: list[float], tau: list[int], k: dict) -> f
     n, L, beta, B = k["n_samples"], k["lipschitz"], k["smoothness"], k["loss_bound"]
     T = len(eta)
     eff = [min(tau[t - 1], t - 1) for t in range(1, T + 1)]  # w_s, s < 1, is w_1
-    if theorem.recursion == "convex":
+    # one contribution of weight 1 per step: the part-3 recursions are part 1's
+    if theorem.recursion in ("convex", "workers_convex"):
         total = 0.0
         for t in range(1, T + 1):
             stale = sum(eta[s - 1] for s in range(t - eff[t - 1], t))
@@ -42,7 +43,8 @@ def plain_loop(theorem: Theorem, eta: list[float], tau: list[int], k: dict) -> f
     for t0 in range(T):
         m = 0.0
         for t in range(t0 + 1, T + 1):
-            grow = 1 if theorem.recursion == "nonconvex" else eff[t - 1] + 1
+            one = theorem.recursion in ("nonconvex", "workers_nonconvex")
+            grow = 1 if one else eff[t - 1] + 1
             m = (1 + (1 - 1 / n) * eta[t - 1] * beta * grow) * m + 2 * eta[
                 t - 1
             ] * L / n
@@ -56,7 +58,7 @@ def test_recursion_matches_plain_loop(theorem: Theorem, data: st.DataObject) -> 
     k = data.draw(CONSTANTS)
     T = data.draw(st.integers(1, 40))
     eta = data.draw(schedules(theorem, T, smoothness=k["smoothness"]))
-    delayed = theorem.synchronous is not None
+    delayed = theorem.synchronous is not None or theorem.one_worker is not None
     tau = data.draw(delay_sequences(T, 6 if delayed else 0))
     if theorem.recursion == "strongly_convex":
         k["strong_convexity"] = data.draw(st.floats(0.01, 1.0)) * k["smoothness"]
