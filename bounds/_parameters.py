@@ -139,9 +139,17 @@ def check_relations(values: Mapping[str, Any]) -> None:
         if bad.any():
             i = int(np.flatnonzero(bad.ravel())[0])
             raise InvalidParameterError(
-                f"{small}={float(a.ravel()[i])!r} must be <= "
-                f"{large}={float(b.ravel()[i])!r} ({why})"
+                f"{small}={_shown(small, a.ravel()[i])} must be <= "
+                f"{large}={_shown(large, b.ravel()[i])} ({why})"
             )
+
+
+def _shown(name: str, value: Any) -> str:
+    """A value as the user typed it: counts without a trailing ``.0``."""
+    x = float(value)
+    if name in COUNTS and x == int(x):
+        return repr(int(x))
+    return repr(x)
 
 
 @dataclass(frozen=True)
