@@ -11,8 +11,13 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bounds import THEOREMS, InvalidParameterError, StepSizeConditionError
-from bounds import pathwise_bound, recursion_bound
+from bounds import (
+    THEOREMS,
+    InvalidParameterError,
+    StepSizeConditionError,
+    pathwise_bound,
+    recursion_bound,
+)
 from bounds._protocol import protocol_constants
 from bounds._symbols import SYMBOL
 from tests._tolerances import RTOL_DOMINATE, RTOL_EXACT
@@ -247,9 +252,11 @@ def test_clip_counterexample_expands() -> None:
 
 def test_convex_theorem_refuses_a_clip() -> None:
     p = dict(n_samples=100, n_steps=10, step_size=0.1, lipschitz=1, smoothness=1)
-    with pytest.raises(InvalidParameterError, match="clip=1.0: .*assumes no clipping"):
+    with pytest.raises(
+        InvalidParameterError, match=r"clip=1\.0: .*assumes no clipping"
+    ):
         CVX_W.evaluate(**p, clip=1.0)
-    with pytest.raises(InvalidParameterError, match="clip=1.0"):
+    with pytest.raises(InvalidParameterError, match=r"clip=1\.0"):
         recursion_bound(
             CVX_W,
             step_sizes=np.full(3, 0.1),
@@ -258,7 +265,7 @@ def test_convex_theorem_refuses_a_clip() -> None:
             smoothness=1.0,
             clip=1.0,
         )
-    with pytest.raises(InvalidParameterError, match="clip=1.0"):
+    with pytest.raises(InvalidParameterError, match=r"clip=1\.0"):
         pathwise_bound(
             CVX_W,
             step_sizes=np.full(3, 0.1),
