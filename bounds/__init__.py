@@ -27,6 +27,7 @@ from ._levels import pathwise_bound as pathwise_bound
 from ._levels import recursion_bound as recursion_bound
 from ._literature import LITERATURE as LITERATURE
 from ._parameters import BoundValue as BoundValue
+from ._protocol import protocol_constants as protocol_constants
 from ._quantity import Quantity as Quantity
 from ._rate import RATES as RATES
 from ._rate import RateOnly as RateOnly
@@ -81,6 +82,7 @@ __all__ = [
     "max_step_size",
     "min_samples",
     "pathwise_bound",
+    "protocol_constants",
     "plot_comparison",
     "recursion_bound",
     "resolve_step_sizes",
