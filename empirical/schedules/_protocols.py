@@ -1,7 +1,7 @@
 """Worker protocols: how the gradients of one update are produced and combined.
 
 Every protocol is a schedule of *contributions*. At step ``t`` (1-based, as in
-THEORY.md) up to ``K`` contributions ``k`` arrive; contribution ``k`` is the
+docs/theory.md) up to ``K`` contributions ``k`` arrive; contribution ``k`` is the
 mean gradient of a minibatch of ``b`` training positions evaluated at the stale
 iterate ``w_{t - tau_{t,k}}``, and the update is
 
@@ -11,13 +11,13 @@ with weights ``a_{t,k}`` (``0`` for an empty slot) and ``clip_c(u) = u min(1,
 c / (||u|| + 10^-6))`` (no clipping when ``c`` is ``None``). Delays are effective
 ones: ``tau_{t,k} <= t - 1`` (iterates before ``w_1`` are ``w_1``).
 
-- (a) :class:`OneStale`: one gradient per update, ``K = 1``: the model every
-  registry theorem is stated for (THEORY.md, "Setting").
+- (a) :class:`OneStale`: one gradient per update, ``K = 1``: the model the
+  one-gradient theorems are stated for (docs/theory.md, "Setting").
 - (b) :class:`Regatti`: ``W`` workers with fixed delays (worker 0 at ``D``, worker
   1 at ``0``, the others uniform on ``{0..D}``, drawn once); every update averages
   one stale minibatch gradient per worker (``a = 1/W``) and clips the average to
   norm 1 (Regatti et al. 2019, arXiv:1909.13391; their public code, as summarised
-  in THEORY.md, "How published experiments produce their delays").
+  in docs/theory.md, part 3).
 - (c) :class:`Deng`: ``W`` workers with delays ``d_m``; worker ``m`` contributes
   only at steps ``s = t - 1`` with ``(s - m) mod d_m == 0``, computed at the
   iterate it pulled after its previous contribution (``tau = d_m - 1``), and the
@@ -31,6 +31,10 @@ of a pair see the same workers, positions and delays. Minibatch positions are
 drawn uniformly with replacement from the ``n`` training positions (the papers
 split the data between workers; with a common position sequence the coupled
 runs differ only where the replaced position is drawn, as in the linear harness).
+Every slot is drawn afresh, independently and uniformly: the (Sampling)
+assumption of the part-3 theorems [D-ncvx-W] and [D-cvx-W] holds, and the
+schedule is data-independent, their (Schedule) assumption; which theorems apply
+to which protocol is declared in :data:`PROTOCOL_THEOREMS`.
 """
 
 from __future__ import annotations
@@ -47,7 +51,9 @@ from bounds._validation import check_choice, check_int, check_positive
 from empirical.schedules._delays import AbstractDelay
 
 __all__ = [
+    "ONE_GRADIENT_THEOREMS",
     "PROTOCOL_THEOREMS",
+    "WORKER_THEOREMS",
     "Chunk",
     "Deng",
     "OneStale",
@@ -321,44 +327,75 @@ class Deng(WorkerProtocol):
         return Chunk(pos, tau_k, weight)
 
 
-#: Which registry theorems (``bounds`` keys) each protocol satisfies, with the
-#: reason. Every registry theorem is stated for one gradient per update with
-#: single-sample steps (THEORY.md, "Setting"); (b) averages W stale gradients and
-#: clips, (c) sums a varying number of them: no registry proof covers either.
+#: The part-3 theorems (docs/theory.md, part 3): any weights, delays, batch
+#: sizes and idle steps, with independent uniform minibatch slots, which every
+#: protocol here draws (see the module doc).
+WORKER_THEOREMS = ("delayed-ncvx-workers", "delayed-cvx-workers")
+
+#: The one-gradient theorems (docs/theory.md, "Setting"): one single-sample
+#: gradient per update, no clip.
+ONE_GRADIENT_THEOREMS = (
+    "hardt-cvx",
+    "hardt-scvx",
+    "hardt-ncvx",
+    "regatti-ncvx",
+    "delayed-cvx",
+    "delayed-ncvx",
+)
+
+_CLIPPED = (
+    "the convex argument fails for a clipped step (a clipped gradient step of a "
+    "convex loss can expand distances, docs/theory.md, part 3, 'Clipping breaks "
+    "the convex argument'); only [D-ncvx-W], which allows a clip"
+)
+
+#: Which registry theorems (``bounds`` keys) each case of a protocol satisfies,
+#: with the reason; :func:`applicable_theorems` picks the case. Each theorem's
+#: own assumptions on the loss (convexity, a bounded loss) and on the step sizes
+#: still apply.
 PROTOCOL_THEOREMS: dict[str, tuple[tuple[str, ...], str]] = {
     "a": (
-        (
-            "hardt-cvx",
-            "hardt-scvx",
-            "hardt-ncvx",
-            "regatti-ncvx",
-            "delayed-cvx",
-            "delayed-ncvx",
-        ),
-        "one gradient per update: the model every registry theorem is stated for "
-        "(batch_size 1; each theorem's own assumptions on the loss still apply)",
+        ONE_GRADIENT_THEOREMS + WORKER_THEOREMS,
+        "one gradient per update with batch size 1: the model every one-gradient "
+        "theorem is stated for; [D-ncvx-W] and [D-cvx-W] contain it (K = M = b = 1)",
+    ),
+    "a-minibatch": (
+        WORKER_THEOREMS,
+        "minibatch steps: the one-gradient theorems are stated for batch size 1; "
+        "[D-ncvx-W] and [D-cvx-W] allow any batch size (docs/theory.md, part 3)",
     ),
     "b": (
-        (),
-        "averaged, clipped multi-worker updates: no registry theorem is stated for "
-        "this update rule",
+        WORKER_THEOREMS,
+        "averaged multi-worker updates (a = 1/W, K = 1, M = W) without a clip: "
+        "both part-3 theorems (docs/theory.md, part 3)",
     ),
     "c": (
-        (),
-        "summed arrivals of a varying number of workers: no registry theorem is "
-        "stated for this update rule",
+        WORKER_THEOREMS,
+        "summed arrivals of a varying number of workers (a = 1, idle steps allowed), "
+        "fixed or random data-independent delays: both part-3 theorems "
+        "(docs/theory.md, part 3)",
     ),
+    "clipped": (WORKER_THEOREMS[:1], "clipped: " + _CLIPPED),
 }
 
 
 def applicable_theorems(protocol: WorkerProtocol) -> tuple[tuple[str, ...], str]:
     """The registry theorem keys that apply to ``protocol``, and why (declared).
 
+    The cases of :data:`PROTOCOL_THEOREMS`: a clip (Regatti et al. 2019's
+    default) leaves only ``delayed-ncvx-workers``; (a) with ``batch_size > 1``
+    only the part-3 theorems; otherwise the protocol's label.
+
     Examples:
         >>> applicable_theorems(Regatti(4, 8))[0]
-        ()
+        ('delayed-ncvx-workers',)
+        >>> applicable_theorems(Regatti(4, 8, clip=None))[0]
+        ('delayed-ncvx-workers', 'delayed-cvx-workers')
+        >>> applicable_theorems(Deng(16, 4, "random"))[0]
+        ('delayed-ncvx-workers', 'delayed-cvx-workers')
     """
-    keys, why = PROTOCOL_THEOREMS[protocol.label]
+    if protocol.clip is not None:
+        return PROTOCOL_THEOREMS["clipped"]
     if protocol.label == "a" and protocol.batch_size != 1:
-        return (), "minibatch steps: the registry theorems are stated for batch size 1"
-    return keys, why
+        return PROTOCOL_THEOREMS["a-minibatch"]
+    return PROTOCOL_THEOREMS[protocol.label]

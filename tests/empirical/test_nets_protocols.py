@@ -170,10 +170,22 @@ def test_schedules() -> None:
 
 
 def test_declared_theorems_and_validation() -> None:
+    both = ("delayed-ncvx-workers", "delayed-cvx-workers")
     keys, _ = applicable_theorems(OneStale(UniformDelay(2)))
     assert "delayed-ncvx" in keys
-    assert applicable_theorems(OneStale(UniformDelay(2), batch_size=4))[0] == ()
-    assert applicable_theorems(Deng(4, 2))[0] == ()
+    assert set(both) <= set(keys)  # batch 1: the part-3 theorems contain (a)
+    # minibatches: only the part-3 theorems (the others are stated for b = 1)
+    assert applicable_theorems(OneStale(UniformDelay(2), batch_size=4))[0] == both
+    # (b) clips by default: the convex argument fails for a clipped step
+    keys, why = applicable_theorems(Regatti(4, 2))
+    assert keys == ("delayed-ncvx-workers",)
+    assert "clip" in why
+    assert applicable_theorems(Regatti(4, 2, clip=None))[0] == both
+    assert applicable_theorems(Deng(4, 2))[0] == both
+    assert applicable_theorems(Deng(4, 2, "random", batch_size=3))[0] == both
+    # a clip removes the convex theorem from every protocol
+    assert applicable_theorems(Deng(4, 2, clip=1.0))[0] == both[:1]
+    assert applicable_theorems(OneStale(UniformDelay(2), clip=1.0))[0] == both[:1]
     with pytest.raises(InvalidParameterError, match="n_workers="):
         Regatti(1, 4)
     with pytest.raises(InvalidParameterError, match="period="):
