@@ -134,6 +134,17 @@ def admissible(draw: st.DrawFn, key: str, skip: str | None) -> dict[str, str]:
     u = draw(st.floats(1e-3, 1.0))
     out["step_size"] = repr(u * theorem.step_size_limit(smoothness=beta))
     out["strong_convexity"] = repr(draw(st.floats(1e-3, 1.0)) * beta)
+    # part 3: the protocol's constants, or its description (then not both)
+    out["batch_size"] = draw(st.integers(1, 64).map(str))
+    out["arrivals"] = draw(st.integers(1, 64).map(str))
+    if theorem.options and draw(st.booleans()):
+        del out["step_weight"], out["arrivals"]
+        out["n_workers"] = draw(st.integers(1, 32).map(str))
+        out["aggregation"] = draw(st.sampled_from(["mean", "sum"]) | _TEXT)
+        if draw(st.booleans()):
+            out["period"] = draw(st.integers(1, 32).map(str))
+        if "clip" in theorem.options and draw(st.booleans()):
+            out["clip"] = draw(REAL)
     if "no delay (tau = 0)" in {a.value for a in theorem.assumptions}:
         out["max_delay"] = "0"
     else:
@@ -144,10 +155,12 @@ def admissible(draw: st.DrawFn, key: str, skip: str | None) -> dict[str, str]:
                 st.just(out["n_steps"]),
             )
         )
+    if "period" in out:  # period sets max_delay
+        out.pop("max_delay", None)
     return {
         k: v
         for k, v in out.items()
-        if k in (*theorem.accepted, *theorem.optional)
+        if k in (*theorem.accepted, *theorem.optional, *theorem.options)
         and k != skip
         and draw(st.floats(0, 1)) < (0.3 if k in theorem.optional else 0.95)
     }
@@ -192,6 +205,10 @@ def calculator_argv(draw: st.DrawFn, command: str) -> list[str]:
                             [_flag(n) for n in SYMBOL] + ["--theorem", "--target-gap"]
                         ),
                         NUMBER,
+                    ).map(list),
+                    st.tuples(
+                        st.just("--aggregation"),
+                        st.sampled_from(["mean", "sum"]) | _TEXT,
                     ).map(list),
                     grid_spec().map(lambda g: ["--grid", g]),
                     st.just(["--json"]),
