@@ -77,10 +77,17 @@ def setting_label(cfg: dict[str, Any], realised: dict[str, Any] | None = None) -
     else:
         delay = spec
     ball = f" ball D={cfg['diameter']:g}" if cfg.get("diameter") is not None else ""
+    proto, batch = cfg.get("protocol", "a"), cfg.get("batch_size", 1)
+    workers = "" if proto == "a" and batch == 1 else f" protocol {proto} batch {batch}"
     return (
         f"{cfg['loss']}/{cfg['dataset']} n={cfg['n_samples']} T={cfg['n_steps']} "
-        f"{step}={cfg['step_size']:g} {cfg['schedule']} {delay}{ball}"
+        f"{step}={cfg['step_size']:g} {cfg['schedule']} {delay}{ball}{workers}"
     )
+
+
+def protocol_label(cfg: dict[str, Any]) -> str:
+    """``"a"``, ``"b"`` or ``"c"``: the worker protocol of a task's config."""
+    return str(cfg.get("protocol", "a")).split(":")[0]
 
 
 def _row(
@@ -132,81 +139,10 @@ def table_rows(
     seen: set[str] = set()
     order: list[str] = []
     for rec in records:
-        if "diverged" in rec:
-            rows.append(
-                _row(
-                    "(none)",
-                    setting_label(rec["config"], rec.get("realised")),
-                    flags=["diverged: " + rec["diverged"]],
-                    key="(none)",
-                    task_id=rec["task_id"],
-                )
-            )
-            continue
-        applicable = [v for v in rec["verdicts"] if v["status"] != "not applicable"]
-        if not applicable and rec["verdicts"]:
-            # No theorem covers this setting (e.g. the MLP: unbounded nonconvex
-            # loss); show its measurements and pathwise checks anyway.
-            vs = rec["verdicts"]
-            pw = [
-                f"pathwise {v['registry_key']} {v['pathwise']['status']}"
-                for v in vs
-                if v["pathwise"]
-            ]
-            rows.append(
-                _row(
-                    "(none)",
-                    setting_label(rec["config"], rec.get("realised")),
-                    stability=next(
-                        (v["measured"] for v in vs if v["measured"] is not None), None
-                    ),
-                    gap=vs[0]["gap"],
-                    flags=[
-                        *vs[0]["flags"],
-                        *pw,
-                        "no theorem applies: "
-                        + "; ".join(sorted({v["reason"] for v in vs if v["reason"]})),
-                    ],
-                    key="(none)",
-                    task_id=rec["task_id"],
-                )
-            )
-        for v in rec["verdicts"]:
-            key = v["theorem"]
-            if theorems and key not in theorems:
-                continue
-            if key not in order:
-                order.append(key)
-            if v["status"] == "not applicable":
-                reasons.setdefault(key, Counter())[v["reason"]] += 1
-                continue
-            seen.add(key)
-            q = v.get("quantity", "uniform stability")
-            rows.append(
-                _row(
-                    v["registry_key"],
-                    setting_label(rec["config"], rec.get("realised")),
-                    stability=v["measured"],
-                    gap=v["gap"],
-                    bound=v["bound"],
-                    recursion=v["recursion"],
-                    ratio=v["ratio"],
-                    status=v["status"],
-                    flags=[
-                        *v["flags"],
-                        *([] if q == "uniform stability" else [f"measured: {q}"]),
-                    ],
-                    key=key,
-                    task_id=rec["task_id"],
-                    # the search estimates uniform stability: shown on its rows only
-                    worst_case=(
-                        (rec.get("worst_case") or {}).get("estimate")
-                        if q == "uniform stability"
-                        else None
-                    ),
-                    bound_over_worst=v.get("bound_over_worst"),
-                )
-            )
+        first = len(rows)
+        _rows_of_record(rec, rows, reasons, seen, order, theorems)
+        for row in rows[first:]:
+            row["protocol"] = protocol_label(rec["config"])
     for key in order:
         if key not in seen:
             reason = reasons[key].most_common(1)[0][0]
@@ -219,9 +155,97 @@ def table_rows(
             rows.append(
                 _row(reg, f"every setting: {reason}", flags=[], key=key, task_id=None)
             )
+            rows[-1]["protocol"] = None  # a summary over settings
     rank = {k: i for i, k in enumerate([*order, "(none)"])}
     rows.sort(key=lambda r: rank[r["key"]])
     return rows
+
+
+def _rows_of_record(
+    rec: dict[str, Any],
+    rows: list[dict[str, Any]],
+    reasons: dict[str, Counter[str]],
+    seen: set[str],
+    order: list[str],
+    theorems: Sequence[str] | None,
+) -> None:
+    """Append the rows of one record; collect the reasons of its
+    not-applicable verdicts."""
+    if "diverged" in rec:
+        rows.append(
+            _row(
+                "(none)",
+                setting_label(rec["config"], rec.get("realised")),
+                flags=["diverged: " + rec["diverged"]],
+                key="(none)",
+                task_id=rec["task_id"],
+            )
+        )
+        return
+    applicable = [v for v in rec["verdicts"] if v["status"] != "not applicable"]
+    if not applicable and rec["verdicts"]:
+        # No theorem covers this setting (e.g. the MLP: unbounded nonconvex
+        # loss); show its measurements and pathwise checks anyway.
+        vs = rec["verdicts"]
+        pw = [
+            f"pathwise {v['registry_key']} {v['pathwise']['status']}"
+            for v in vs
+            if v["pathwise"]
+        ]
+        rows.append(
+            _row(
+                "(none)",
+                setting_label(rec["config"], rec.get("realised")),
+                stability=next(
+                    (v["measured"] for v in vs if v["measured"] is not None), None
+                ),
+                gap=vs[0]["gap"],
+                flags=[
+                    *vs[0]["flags"],
+                    *pw,
+                    "no theorem applies: "
+                    + "; ".join(sorted({v["reason"] for v in vs if v["reason"]})),
+                ],
+                key="(none)",
+                task_id=rec["task_id"],
+            )
+        )
+    for v in rec["verdicts"]:
+        key = v["theorem"]
+        if theorems and key not in theorems:
+            continue
+        if key not in order:
+            order.append(key)
+        if v["status"] == "not applicable":
+            reasons.setdefault(key, Counter())[v["reason"]] += 1
+            continue
+        seen.add(key)
+        q = v.get("quantity", "uniform stability")
+        rows.append(
+            _row(
+                v["registry_key"],
+                setting_label(rec["config"], rec.get("realised")),
+                stability=v["measured"],
+                gap=v["gap"],
+                bound=v["bound"],
+                recursion=v["recursion"],
+                ratio=v["ratio"],
+                status=v["status"],
+                flags=[
+                    *v["flags"],
+                    *([] if q == "uniform stability" else [f"measured: {q}"]),
+                ],
+                key=key,
+                task_id=rec["task_id"],
+                # the search estimates uniform stability: shown on its rows only
+                worst_case=(
+                    (rec.get("worst_case") or {}).get("estimate")
+                    if q == "uniform stability"
+                    else None
+                ),
+                bound_over_worst=v.get("bound_over_worst"),
+            )
+        )
 
 
 def _theorem_cell(r: dict[str, Any]) -> str:

@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 import bounds
-from bounds import InvalidParameterError
+from bounds import Assumption, InvalidParameterError
 
 from ._estimate import Estimate
 from ._measure import Measurement, measure
@@ -47,7 +47,16 @@ __all__ = [
 STATUSES = ("holds", "inconclusive", "violated", "not applicable")
 
 #: Recursion kinds whose pathwise bound :func:`bounds.pathwise_bound` implements.
-_PATHWISE_KINDS = ("convex", "strongly_convex", "nonconvex", "nonconvex_regatti")
+_PATHWISE_KINDS = (
+    "convex",
+    "strongly_convex",
+    "nonconvex",
+    "nonconvex_regatti",
+    "workers_convex",
+    "workers_nonconvex",
+)
+#: The part-3 kinds, whose levels read the realised contributions of a step.
+_WORKERS_KINDS = ("workers_convex", "workers_nonconvex")
 
 #: Tolerance of the pathwise check. The pathwise bound and ``delta_t`` are both
 #: float64 results of ``T`` sequential updates; each step adds a relative rounding
@@ -197,6 +206,11 @@ def theorem_params(
         "diameter": getattr(p, "diameter", None),
         "init_distance": getattr(p, "diameter", None),
     }
+    sched = getattr(run_stats, "schedule", None)
+    # part 3: one stale gradient of batch 1 per update unless a protocol ran
+    available["step_weight"] = 1.0 if sched is None else sched.step_weight
+    available["arrivals"] = 1 if sched is None else sched.arrivals
+    available["batch_size"] = 1 if sched is None else sched.batch_size
     if measurement is not None:
         available["train_loss"] = measurement.train_loss_ucl
         available["optimal_risk"] = measurement.test_loss.high
@@ -260,17 +274,20 @@ def _pathwise(
 ) -> PathwiseCheck:
     p = run_stats.problem
     delta = np.asarray(run_stats.delta, dtype=np.float64)
+    schedule: dict[str, Any] = {"delays": run_stats.delays, "hits": run_stats.hits}
+    sched = getattr(run_stats, "schedule", None)
+    if sched is not None and theorem.recursion in _WORKERS_KINDS:
+        schedule = {**sched.level_kwargs(), "hits": sched.hits}
     try:
         pb = np.asarray(
             bounds.pathwise_bound(  # type: ignore[attr-defined]
                 theorem,
                 step_sizes=run_stats.step_sizes,
-                delays=run_stats.delays,
-                hits=run_stats.hits,
                 lipschitz=p.lipschitz,
                 smoothness=p.smoothness,
                 record_steps=run_stats.record_steps,
                 strong_convexity=strong_convexity,
+                **schedule,
             ),
             dtype=np.float64,
         )
@@ -322,9 +339,14 @@ def _recursion(
     p = run_stats.problem
     eta = np.asarray(run_stats.step_sizes)
     tau = np.asarray(run_stats.delays)
+    kw: dict[str, Any] = {}
+    sched = getattr(run_stats, "schedule", None)
+    if sched is not None and theorem.recursion in _WORKERS_KINDS:
+        kw = sched.level_kwargs()
+        tau = kw.pop("delays")
+        kw["weights"] = kw["weights"][:, :n_steps]
     if n_steps is not None:
         eta, tau = eta[:, :n_steps], tau[:, :n_steps]
-    kw: dict[str, Any] = {}
     if p.loss_bound is not None:
         kw["loss_bound"] = p.loss_bound
     if theorem.recursion == "deng":
@@ -339,6 +361,53 @@ def _recursion(
         **kw,
     )
     return float(np.mean(r))
+
+
+def _protocol_reason(theorem: Any, run_stats: Any) -> str | None:
+    """Why ``theorem`` does not cover the update rule the run used, or None.
+
+    The one-gradient theorems (parts 1 and 2) are stated for one single-sample
+    gradient per update; [D-cvx-W] excludes a clip (docs/theory.md, part 3).
+    """
+    sched = getattr(run_stats, "schedule", None)
+    one_worker = getattr(theorem, "one_worker", None)
+    if sched is None:
+        if one_worker is not None:  # K = M = b = 1: the theorem is its counterpart
+            return (
+                f"on one single-sample gradient per update it is {one_worker} "
+                "itself; checked on runs of the worker protocols"
+            )
+        return None
+    if not getattr(theorem, "options", ()):
+        return (
+            "stated for one single-sample gradient per update; this run is "
+            f"{sched.description}"
+        )
+    if Assumption.NO_CLIPPING in theorem.assumptions and sched.clip is not None:
+        return (
+            f"assumes no clipping; this run clips at {sched.clip:g} (a clipped step "
+            "of a convex loss can expand distances)"
+        )
+    return None
+
+
+def _pathwise_holds(theorem: Any, run_stats: Any) -> bool:
+    """True when the theorem's one-step inequalities hold for this run, so its
+    pathwise bound checks the simulator even where the theorem as a whole does
+    not apply: they need L and beta (and convexity and no clip for the convex
+    kinds), not, e.g., a bounded loss."""
+    kind = theorem.recursion
+    if kind not in _PATHWISE_KINDS:
+        return False
+    sched = getattr(run_stats, "schedule", None)
+    if sched is not None and kind not in _WORKERS_KINDS:
+        return False  # one-gradient inequalities say nothing of this update
+    if kind in ("nonconvex", "nonconvex_regatti", "workers_nonconvex"):
+        return True
+    convex = bool(run_stats.problem.convex)
+    if kind == "workers_convex":
+        return convex and (sched is None or sched.clip is None)
+    return kind == "convex" and convex
 
 
 def verify(
@@ -381,7 +450,7 @@ def verify(
     measured, quantity = measured_quantity(theorem, m)
     base["measured"], base["quantity"] = measured, quantity
     flags = ["constants estimated"] if p.constants_estimated else []
-    reason = theorem.applicability(
+    reason = _protocol_reason(theorem, run_stats) or theorem.applicability(
         convex=bool(p.convex),
         strongly_convex=strong is not None and strong > 0,
         loss_bound=p.loss_bound,
@@ -399,10 +468,7 @@ def verify(
         # (L, beta; convexity for the convex ones), not e.g. a bounded loss, so
         # it still checks the simulator (and estimated constants) here.
         pw = None
-        if theorem.recursion in _PATHWISE_KINDS and (
-            theorem.recursion.startswith("nonconvex")
-            or (theorem.recursion == "convex" and p.convex)
-        ):
+        if _pathwise_holds(theorem, run_stats):
             pw = _pathwise(theorem, run_stats, strong)
             if pw.status == "not run":
                 pw = None

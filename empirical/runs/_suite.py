@@ -21,6 +21,13 @@ Families of settings (a *tag* on each :class:`~empirical.runs._task.SweepTask`):
                  et al. 2024: a fixed step over tau in {0, mid, max}, and their Cor. 1
                  regime eta = c/(tau sqrt T) over tau in {1, mid, max}: on-average
                  model stability against tau.
+``workers-a``    logistic, minibatch steps (batch 8) of one worker, tau in {0, max}:
+                 [D-cvx-W] (docs/theory.md, part 3).
+``workers-b``    sigmoid, Regatti et al. 2019's protocol (b): 4 workers averaged and
+                 clipped, batch 4, D in {0, mid, max}, c/t: [D-ncvx-W].
+``workers-c``    logistic, Deng et al. 2024's protocol (c): 8 workers summed, batch 4,
+                 fixed and random periods up to tau + 1: [D-cvx-W].
+``workers-c-ncvx`` the same on the sigmoid loss with c/t: [D-ncvx-W].
 
 Every projected family (``scvx``, ``lsq``, ``dsl-tau``) satisfies Deng et al.'s
 eta <= 1/(2 beta), so [DSL-excess] is checked there against the excess risk of
@@ -115,6 +122,10 @@ _FAMILY_LOSS = {
     "scvx": "logistic-l2",
     "lsq": "least-squares",
     "dsl-tau": "logistic",
+    "workers-a": "logistic",
+    "workers-b": "sigmoid",
+    "workers-c": "logistic",
+    "workers-c-ncvx": "sigmoid",
 }
 _FAMILY_DATASET = {
     "cvx-tau": "breast_cancer",
@@ -127,7 +138,18 @@ _FAMILY_DATASET = {
     "scvx": "breast_cancer",
     "lsq": "diabetes",
     "dsl-tau": "breast_cancer",
+    "workers-a": "breast_cancer",
+    "workers-b": "breast_cancer",
+    "workers-c": "breast_cancer",
+    "workers-c-ncvx": "breast_cancer",
 }
+
+# Part 3 (docs/theory.md): the published protocols. Regatti et al. 2019's code
+# runs 4 workers, averaged and clipped to norm 1; Deng et al. 2024's sums the
+# arrivals of 16 workers (8 here: the quick suite's runs cost W b gradients a
+# step). Batch 4 per contribution. The logistic step 0.5 keeps
+# eta K_t beta <= 2 for every K_t <= 8 ([D-cvx-W]'s condition, beta = 1/4).
+WORKERS_B, WORKERS_C, WORKERS_BATCH = 4, 8, 4
 
 
 def _family(tag: str, cfg: SuiteConfig, base: dict[str, Any]) -> list[dict[str, Any]]:
@@ -212,6 +234,39 @@ def _family(tag: str, cfg: SuiteConfig, base: dict[str, Any]) -> list[dict[str, 
                 **ball,
             }
             for tau in sorted({1, mid, top} - {0})
+        ]
+    elif tag == "workers-a":  # minibatch steps of one worker
+        out = [
+            {"max_delay": tau, "step_size": LOGISTIC_ETA, "batch_size": 8}
+            for tau in sorted({0, top})
+        ]
+    elif tag == "workers-b":
+        out = [
+            {
+                "max_delay": tau,
+                "step_size": SIGMOID_C,
+                "schedule": "decaying",
+                "protocol": f"b:{WORKERS_B}",
+                "batch_size": WORKERS_BATCH,
+            }
+            for tau in sorted({0, mid, top})
+        ]
+    elif tag in ("workers-c", "workers-c-ncvx"):
+        step = (
+            {"step_size": LOGISTIC_ETA}
+            if tag == "workers-c"
+            else {"step_size": SIGMOID_C, "schedule": "decaying"}
+        )
+        out = [
+            {
+                "max_delay": tau,
+                "protocol": f"c:{WORKERS_C}:{kind}",
+                "batch_size": WORKERS_BATCH,
+                **step,
+            }
+            for tau in sorted({0, mid, top})
+            for kind in ("fixed", "random")
+            if tau > 0 or kind == "fixed"  # period 1: the two coincide
         ]
     elif tag == "mlp":
         out = [

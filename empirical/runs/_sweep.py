@@ -23,7 +23,7 @@ from typing import Any
 
 from bounds import InvalidParameterError
 
-from ._task import SweepTask, make_schedule, unique_tasks
+from ._task import SweepTask, make_protocol, make_schedule, unique_tasks
 
 __all__ = [
     "ResultsScan",
@@ -93,10 +93,22 @@ def _setup(task: SweepTask) -> tuple[Any, Any, Any]:
 
 
 def simulate_task(task: SweepTask) -> Any:
-    """Build the problem, delay model and schedule of ``task`` and simulate it."""
+    """Build the problem, delay model and schedule of ``task`` and simulate it
+    (a worker protocol's runs when the task names one)."""
     from empirical.simulators.linear._simulate import simulate_pairs
+    from empirical.simulators.linear._simulate_protocol import simulate_protocol_pairs
 
     problem, delay, schedule = _setup(task)
+    protocol = make_protocol(task.protocol, task.max_delay, task.batch_size)
+    if protocol is not None:
+        return simulate_protocol_pairs(
+            problem,
+            protocol,
+            step_size=schedule,
+            n_steps=task.n_steps,
+            n_pairs=task.n_pairs,
+            seed=task.seed,
+        )
     return simulate_pairs(
         problem,
         step_size=schedule,
@@ -119,6 +131,11 @@ def _worst_case(task: SweepTask, verdicts: list[dict[str, Any]]) -> dict[str, An
     problem, delay, schedule = _setup(task)
     if not isinstance(problem.loss, LinearLoss):
         return {"skipped": f"loss={task.loss!r} is not a linear-model loss"}
+    if make_protocol(task.protocol, task.max_delay, task.batch_size) is not None:
+        return {
+            "skipped": f"protocol={task.protocol!r}, batch_size={task.batch_size}: "
+            "the worst-case search runs one single-sample gradient per update"
+        }
     try:
         wc = worst_case_stability(
             problem,

@@ -14,7 +14,7 @@ import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 from bounds import InvalidParameterError
 from bounds._grid import parse_grid as shared_parse_grid
@@ -32,6 +32,7 @@ __all__ = [
     "SCHEDULES",
     "SweepTask",
     "check_task_delay",
+    "make_protocol",
     "make_schedule",
     "make_tasks",
     "parse_grid",
@@ -39,6 +40,9 @@ __all__ = [
 ]
 
 DELAY_KINDS = ("constant", "uniform", "geometric", "workers", "trace")
+
+#: Losses a worker protocol runs on (the protocol kernel's linear losses).
+_PROTOCOL_LOSSES = ("logistic", "sigmoid", "huber")
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,11 @@ class SweepTask:
     ``theorems`` restricts the verdicts (empty: every registered theorem).
     ``diameter`` runs projected SGD onto the ball ``||w|| <= diameter / 2``.
     ``worst_case`` adds the worst-case search of :mod:`empirical.measurement._worst_case`.
+    ``protocol`` is the worker protocol (:func:`make_protocol`): ``"a"`` (one
+    stale gradient per update, the delay model above), ``"b:W"`` (Regatti et al.
+    2019: ``W`` workers averaged and clipped to norm 1, ``D = max_delay``) or
+    ``"c:W:fixed"`` / ``"c:W:random"`` (Deng et al. 2024: ``W`` workers of period
+    ``max_delay + 1``, summed); ``batch_size`` is each contribution's minibatch.
     """
 
     loss: str = "logistic"
@@ -70,6 +79,8 @@ class SweepTask:
     tag: str = ""
     diameter: float | None = None
     worst_case: bool = False
+    protocol: str = "a"
+    batch_size: int = 1
 
     def __post_init__(self) -> None:
         from bounds._registry import REGISTRY
@@ -93,6 +104,30 @@ class SweepTask:
             raise InvalidParameterError(
                 f"diameter=None: loss={self.loss!r} needs a diameter (projected SGD); "
                 "its Lipschitz constant holds on the projection ball only"
+            )
+        check_int(self.batch_size, "batch_size", min_value=1)
+        if self.batch_size > self.n_samples:
+            raise InvalidParameterError(
+                f"batch_size={self.batch_size} must be <= n_samples={self.n_samples}"
+            )
+        make_protocol(self.protocol, self.max_delay, self.batch_size)
+        worker = self.protocol != "a" or self.batch_size != 1
+        if worker and (self.loss not in _PROTOCOL_LOSSES or self.diameter is not None):
+            raise InvalidParameterError(
+                f"loss={self.loss!r} with protocol={self.protocol!r}, batch_size="
+                f"{self.batch_size}: worker protocols run the linear losses "
+                f"{', '.join(_PROTOCOL_LOSSES)} without a diameter"
+            )
+        if worker and self.schedule not in ("constant", "decaying"):
+            raise InvalidParameterError(
+                f"schedule={self.schedule!r} with protocol={self.protocol!r}: worker "
+                "protocols take a 'constant' or 'decaying' schedule (the [rule-tau] "
+                "schedules read one delay per step)"
+            )
+        if self.protocol != "a" and self.delay != "constant":
+            raise InvalidParameterError(
+                f"delay={self.delay!r} with protocol={self.protocol!r}: a worker "
+                "protocol makes its own delays; leave delay at 'constant'"
             )
         if not isinstance(self.worst_case, bool):
             raise InvalidParameterError(
@@ -125,6 +160,8 @@ class SweepTask:
             del cfg["diameter"]
         if not cfg["worst_case"]:
             del cfg["worst_case"]
+        if cfg["protocol"] == "a" and cfg["batch_size"] == 1:
+            del cfg["protocol"], cfg["batch_size"]
         blob = json.dumps(cfg, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -273,3 +310,40 @@ def check_task_delay(delay: Any) -> str:
                 f"delay={delay!r}: CAP={more[1]} must be an integer >= 0"
             )
     return delay
+
+
+def make_protocol(spec: str, max_delay: int, batch_size: int = 1) -> Any:
+    """The worker protocol of a task: ``"a"``, ``"b:W"`` or ``"c:W:fixed|random"``.
+
+    ``"a"`` with ``batch_size`` 1 is ``None`` (the one-gradient simulator runs
+    it); with a larger batch it is :class:`OneStale` at a constant delay.
+
+    Raises:
+        InvalidParameterError: a spec that names no protocol, quoted.
+
+    Examples:
+        >>> make_protocol("c:16:random", 16, 4).period
+        17
+    """
+    from empirical.schedules._delays import ConstantDelay
+    from empirical.schedules._protocols import Deng, OneStale, Regatti
+
+    kind, *rest = str(spec).split(":")
+    try:
+        if kind == "a" and not rest:
+            if batch_size == 1:
+                return None
+            return OneStale(ConstantDelay(max_delay), batch_size=batch_size)
+        if kind == "b" and len(rest) == 1:
+            return Regatti(int(rest[0]), max_delay, batch_size=batch_size)
+        if kind == "c" and len(rest) == 2 and rest[1] in ("fixed", "random"):
+            draw: Literal["fixed", "random"] = (
+                "fixed" if rest[1] == "fixed" else "random"
+            )
+            return Deng(int(rest[0]), max_delay + 1, delays=draw, batch_size=batch_size)
+    except ValueError:
+        pass
+    raise InvalidParameterError(
+        f"protocol={spec!r} must be 'a', 'b:W' (W workers averaged and clipped) or "
+        "'c:W:fixed' / 'c:W:random' (W workers summed)"
+    )

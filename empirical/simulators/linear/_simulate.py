@@ -36,6 +36,7 @@ from empirical.schedules._delays import AbstractDelay
 
 from ._kernels import DIVERGED_NORM, LOSS_IDS, final_stats_linear
 from ._runners import Draws, final_losses, run_numba, run_numpy
+from ._schedule_record import ContributionSchedule
 
 __all__ = [
     "BACKENDS",
@@ -68,7 +69,10 @@ class RunStats:
     (Deng et al. 2024, Theorem 3; ``w_1`` the initial point, ``w_k`` the iterate
     step ``k`` starts from, so the final ``w_{T+1}`` is not in it). ``starts``
     holds each pair's ``w_1`` (both runs of a pair start there), for the bound on
-    ``||w_1 - w*||`` of the data-dependent bounds.
+    ``||w_1 - w*||`` of the data-dependent bounds. ``schedule`` (runs of a
+    worker protocol only, else ``None``) holds the realised contributions of
+    every step, which the part-3 bounds read; ``delays`` and ``hits`` are then per
+    step (the largest delay of the step's contributions; any slot hit).
     """
 
     problem: Problem
@@ -90,6 +94,7 @@ class RunStats:
     final_iterates: NDArray[np.float64] | None = None
     average_iterates: NDArray[np.float64] | None = None
     starts: NDArray[np.float64] | None = None
+    schedule: ContributionSchedule | None = None
 
 
 def _draw(problem: Problem, delay: AbstractDelay, T: int, P: int, seed: int) -> Draws:
