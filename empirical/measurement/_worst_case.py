@@ -36,12 +36,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bounds._errors import InvalidParameterError
+from bounds._schedules import resolve_step_sizes
 from bounds._validation import check_int
 from empirical.problems._linear_loss import LinearLoss
 from empirical.problems._problem import Problem
 from empirical.schedules._delays import AbstractDelay
+from empirical.schedules._protocols import Chunk, WorkerProtocol
+from empirical.simulators.linear._kernels_workers import run_protocol_linear
 from empirical.simulators.linear._runners import Draws
-from empirical.simulators.linear._simulate import simulate_draws
+from empirical.simulators.linear._simulate import DivergenceError, simulate_draws
 
 from ._estimate import Estimate, estimate_mean
 
@@ -97,6 +100,52 @@ def _streams(
     idx = np.random.default_rng(s_idx).integers(0, n, size=(P, T), dtype=np.int32)
     raw = delay.sample(np.random.default_rng(s_delay), T, P)
     return idx, np.minimum(raw, np.arange(T, dtype=np.int64)[None, :])
+
+
+def _protocol_streams(
+    protocol: WorkerProtocol, seed: int, role: int, T: int, P: int, n: int
+) -> Chunk:
+    """``P`` schedules of contributions of ``protocol`` for one role's seeds."""
+    s_pos, s_delay = np.random.SeedSequence((seed, role)).spawn(2)
+    delays = protocol.setup(np.random.default_rng(s_delay), P, T)
+    return protocol.chunk(np.random.default_rng(s_pos), 1, T, n, delays)
+
+
+def _run_protocol(
+    problem: Problem,
+    protocol: WorkerProtocol,
+    S: NDArray[np.int64],
+    candidate: tuple[int, int],
+    chunk: Chunk,
+    eta: NDArray[np.float64],
+    w0: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Final iterates ``(2P, d)`` of the runs on ``S`` and on ``S`` with position
+    ``i`` replaced by row ``c``, one pair per schedule of ``chunk`` (its first
+    ``len(eta)`` steps)."""
+    i, c = candidate
+    t, P = eta.size, chunk.pos.shape[0]
+    rows = np.tile(S, (2 * P, 1))
+    rows[P:, i] = c
+    part = Chunk(chunk.pos[:, :t], chunk.tau[:, :t], chunk.weight[:, :t])
+    loss = problem.loss
+    W = run_protocol_linear(
+        loss.name,
+        problem.dataset.X,
+        np.asarray(problem.dataset.y, np.float64),
+        rows,
+        w0[:P],
+        part,
+        eta,
+        protocol.clip,
+        loss_param=float(getattr(loss, "threshold", 0.0)),
+    )
+    if not np.isfinite(W).all():
+        raise DivergenceError(
+            f"a run of protocol {protocol.label} diverged in the worst-case search; "
+            "reduce the step size"
+        )
+    return W
 
 
 def _grad_scale(loss: LinearLoss, W: NDArray[Any], X: NDArray[Any], y: Any) -> Any:
@@ -156,6 +205,7 @@ def worst_case_stability(
     n_gradient: int = 2,
     train_rows: Any = None,
     confidence: float = 0.95,
+    protocol: WorkerProtocol | None = None,
 ) -> WorstCase:
     """Search neighbours and probes on selection seeds, report on fresh seeds.
 
@@ -172,6 +222,10 @@ def worst_case_stability(
         train_rows: rows of the data set forming ``S`` (default: a random draw of
             ``n_samples`` rows from ``seed``).
         confidence: two-sided level of the reported interval.
+        protocol: a worker protocol (:mod:`empirical.schedules._protocols`) to
+            run instead of one gradient per update (``delay`` is then unused):
+            its schedules of contributions take the place of the index
+            sequences and delays, shared by every candidate as well.
 
     Raises:
         InvalidParameterError: a nonlinear loss, bad counts or ``train_rows``.
@@ -231,11 +285,18 @@ def worst_case_stability(
             if f"S[{i}]" in what:
                 cands.setdefault((int(i), first_extra + k), what)
 
-    sel = _streams(delay, seed, _SELECT, T, n_sel, n)
-    rep = _streams(delay, seed, _REPORT, T, n_rep, n)
+    if protocol is None:
+        sel: Any = _streams(delay, seed, _SELECT, T, n_sel, n)
+        rep: Any = _streams(delay, seed, _REPORT, T, n_rep, n)
+    else:
+        sel = _protocol_streams(protocol, seed, _SELECT, T, n_sel, n)
+        rep = _protocol_streams(protocol, seed, _REPORT, T, n_rep, n)
+        eta = resolve_step_sizes(step_size, n_steps=T)
     w0 = np.stack([loss.init(prob.dim, np.random.default_rng(0))] * max(n_sel, n_rep))
 
     def run(i: int, c: int, streams: Any, t: int = T) -> NDArray[np.float64]:
+        if protocol is not None:
+            return _run_protocol(prob, protocol, S, (i, c), streams, eta[:t], w0)
         idx, tau = streams
         P = idx.shape[0]
         perm = np.concatenate([S, [c], others[others != c]])

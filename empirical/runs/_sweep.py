@@ -131,11 +131,6 @@ def _worst_case(task: SweepTask, verdicts: list[dict[str, Any]]) -> dict[str, An
     problem, delay, schedule = _setup(task)
     if not isinstance(problem.loss, LinearLoss):
         return {"skipped": f"loss={task.loss!r} is not a linear-model loss"}
-    if make_protocol(task.protocol, task.max_delay, task.batch_size) is not None:
-        return {
-            "skipped": f"protocol={task.protocol!r}, batch_size={task.batch_size}: "
-            "the worst-case search runs one single-sample gradient per update"
-        }
     try:
         wc = worst_case_stability(
             problem,
@@ -143,6 +138,7 @@ def _worst_case(task: SweepTask, verdicts: list[dict[str, Any]]) -> dict[str, An
             delay=delay,
             n_steps=task.n_steps,
             seed=task.seed,
+            protocol=make_protocol(task.protocol, task.max_delay, task.batch_size),
         )
     except DivergenceError as exc:
         return {"skipped": str(exc)}
