@@ -329,20 +329,16 @@ def make_protocol(spec: str, max_delay: int, batch_size: int = 1) -> Any:
     from empirical.schedules._protocols import Deng, OneStale, Regatti
 
     kind, *rest = str(spec).split(":")
-    try:
-        if kind == "a" and not rest:
-            if batch_size == 1:
-                return None
-            return OneStale(ConstantDelay(max_delay), batch_size=batch_size)
-        if kind == "b" and len(rest) == 1:
-            return Regatti(int(rest[0]), max_delay, batch_size=batch_size)
-        if kind == "c" and len(rest) == 2 and rest[1] in ("fixed", "random"):
-            draw: Literal["fixed", "random"] = (
-                "fixed" if rest[1] == "fixed" else "random"
-            )
-            return Deng(int(rest[0]), max_delay + 1, delays=draw, batch_size=batch_size)
-    except ValueError:
-        pass
+    workers = rest[0] if rest else ""
+    if kind == "a" and not rest:
+        if batch_size == 1:
+            return None
+        return OneStale(ConstantDelay(max_delay), batch_size=batch_size)
+    if workers.isdigit() and kind == "b" and len(rest) == 1:
+        return Regatti(int(workers), max_delay, batch_size=batch_size)
+    if workers.isdigit() and kind == "c" and rest[1:] in (["fixed"], ["random"]):
+        draw: Literal["fixed", "random"] = "fixed" if rest[1] == "fixed" else "random"
+        return Deng(int(workers), max_delay + 1, delays=draw, batch_size=batch_size)
     raise InvalidParameterError(
         f"protocol={spec!r} must be 'a', 'b:W' (W workers averaged and clipped) or "
         "'c:W:fixed' / 'c:W:random' (W workers summed)"
