@@ -100,6 +100,29 @@ def _method_rows() -> list[Row]:
                             f"{name}=",
                         )
                     )
+            # Part 3: a protocol's description (n_workers, aggregation, period)
+            # and clip. None means "not given" for a description, so it is not
+            # among their bad values.
+            described = {
+                k: v for k, v in good.items() if k not in ("step_weight", "arrivals")
+            }
+            described.update(n_workers=4, aggregation="sum")
+            for name in t.options:
+                values = (
+                    [("word", "avg"), ("number", 1), ("bool", True)]
+                    if name == "aggregation"
+                    else [b for b in _bad_values(name) if b[0] != "None"]
+                )
+                for label, value in values:
+                    kw = {**described, name: value}
+                    rows.append(
+                        (
+                            f"{key}.{method}-{name}-{label}",
+                            lambda fn=fn, kw=kw: fn(**kw),
+                            InvalidParameterError,
+                            f"{name}=",
+                        )
+                    )
             # Part-3 constants default to one worker and batch size 1.
             defaulted = {*DEFAULTS, *PROTOCOL_DEFAULTS}
             for name in (k for k in t.parameters if k not in defaulted):
