@@ -271,7 +271,25 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidParameterError(one_line(message)) from None
 
 
+def _note_ignored(args: argparse.Namespace) -> None:
+    """Say, by name, which options of ``show`` have no effect (one line each)."""
+    if args.command != "show":
+        return
+    rate = args.theorem in RATES
+    for flag, on in (("--latex", args.latex), ("--bibtex", args.bibtex)):
+        if not on:
+            continue
+        if args.json and not (rate and flag == "--latex"):
+            why = "the JSON already holds it"
+        elif rate and flag == "--latex":
+            why = f"{args.theorem} is rate only: it has no LaTeX statement"
+        else:
+            continue
+        print(f"asyncstab: note: {flag} has no effect here: {why}", file=sys.stderr)
+
+
 def _run(args: argparse.Namespace) -> int:
+    _note_ignored(args)
     if args.command == "list":
         rows = _list_rows()
         if args.json:

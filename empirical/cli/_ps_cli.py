@@ -23,7 +23,16 @@ from bounds import InvalidParameterError
 
 from ._args import csv_list as _csv
 
-__all__ = ["add_ray_arguments", "ray_executor", "register", "run"]
+__all__ = [
+    "DEFAULT_MAX_RETRIES",
+    "add_ray_arguments",
+    "ray_executor",
+    "register",
+    "run",
+]
+
+#: Default of ``--max-retries`` (Ray's own default for tasks).
+DEFAULT_MAX_RETRIES = 3
 
 
 def _floats(text: str) -> tuple[float, ...]:
@@ -35,8 +44,10 @@ def _floats(text: str) -> tuple[float, ...]:
         ) from exc
 
 
-def add_ray_arguments(p: argparse.ArgumentParser) -> None:
-    """``--address``, ``--ray-num-cpus`` and ``--runtime-env`` (JSON)."""
+def add_ray_arguments(p: argparse.ArgumentParser, *, tasks: bool = True) -> None:
+    """``--address``, ``--ray-num-cpus`` and ``--runtime-env`` (JSON); with
+    ``tasks`` (``sweep``, ``reproduce``: one Ray task per grid point) also
+    ``--max-retries``."""
     g = p.add_argument_group("Ray")
     g.add_argument(
         "--address", help="existing Ray cluster (default: start a local one)"
@@ -45,6 +56,13 @@ def add_ray_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--runtime-env", help="Ray runtime environment as JSON, e.g. '{\"pip\": [...]}'"
     )
+    if tasks:
+        g.add_argument(
+            "--max-retries",
+            type=int,
+            help="times a task lost with its node (or worker process) is run again "
+            f"on another (default {DEFAULT_MAX_RETRIES}; 0: none)",
+        )
 
 
 def _runtime_env(args: argparse.Namespace) -> dict[str, Any] | None:
@@ -75,10 +93,12 @@ def ray_executor(args: argparse.Namespace, **options: Any) -> Any:
         raise InvalidParameterError(f"ray_num_cpus={cpus!r} must be an integer >= 1")
     if cpus is not None and workers is None:
         workers = int(cpus)
+    retries = getattr(args, "max_retries", None)
     return RayExecutor(
         workers,
         address=getattr(args, "address", None),
         runtime_env=_runtime_env(args),
+        max_retries=DEFAULT_MAX_RETRIES if retries is None else retries,
         **options,
     )
 
@@ -138,7 +158,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--theorems", type=_csv, help="theorem keys of the replay")
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    add_ray_arguments(p)
+    add_ray_arguments(p, tasks=False)
     return p
 
 
