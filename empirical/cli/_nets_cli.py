@@ -111,8 +111,8 @@ def run(args: argparse.Namespace) -> int:
     from empirical.runs._reproduce_report import delay_verdict
 
     out = args.output or f"reproduce-{args.experiment}"
-    kept = _one_run(args, out)  # before any work, and before Ray starts
-    executor = _executor(args)
+    executor = _executor(args)  # validated; Ray starts with the first task
+    kept = _one_run(args, out)  # the last check, then the earlier run moves aside
     res = reproduce(
         args.experiment,
         out,
