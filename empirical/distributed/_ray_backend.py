@@ -210,8 +210,12 @@ def ray_session(
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+    """``"NodeDiedError: Task failed because the node ... is dead or unavailable."``:
+    the exception's name and its first sentence (Ray's messages run on)."""
+    lines = str(exc).strip().splitlines()
+    first = lines[0] if lines else ""
+    head, dot, _ = first.partition(". ")
+    return f"{type(exc).__name__}: {head}{dot.strip()}".rstrip(": ")
 
 
 class RayExecutor:
