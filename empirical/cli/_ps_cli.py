@@ -199,7 +199,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from bounds._validation import check_choice, check_positive
-    from empirical.distributed._ps import RULES, PSConfig, PSRun
+    from empirical.distributed._ps import (
+        RULES,
+        PSConfig,
+        PSFailureError,
+        PSRun,
+        PSServerLostError,
+    )
     from empirical.distributed._ps_replay import evaluate_trace
     from empirical.distributed._ray_backend import ray_session
     from empirical.problems._problem import check_problem
@@ -254,14 +260,25 @@ def _run(args: argparse.Namespace) -> int:
     out = check_writable_dir(args.output, "output")
     out.mkdir(parents=True, exist_ok=True)
     results = []
+
+    def trace_name(rule: str) -> str:
+        return "trace.txt" if len(configs) == 1 else f"trace-{rule}.txt"
+
     with ray_session(address=args.address, num_cpus=args.ray_num_cpus,
                      runtime_env=runtime_env):  # fmt: skip
         for cfg in configs:
-            results.append(PSRun(cfg).wait())
+            try:
+                results.append(PSRun(cfg).wait())
+            except PSServerLostError as exc:
+                # The trace up to the loss is exact: saved, and replayable.
+                path = exc.write_trace(out / trace_name(cfg.rule))
+                raise PSFailureError(
+                    f"rule={cfg.rule}: {exc}; their staleness trace is in "
+                    f"{str(path)!r} (replay it with --delay trace:{path})"
+                ) from None
     summary: list[dict[str, Any]] = []
     for res in results:
-        name = "trace.txt" if len(results) == 1 else f"trace-{res.config.rule}.txt"
-        path = res.write_trace(out / name)
+        path = res.write_trace(out / trace_name(res.config.rule))
         entry = {**res.summary(), "trace": str(path)}
         if not args.json:
             _print_run(res)

@@ -62,3 +62,44 @@ def test_lost_points_named_in_one_line_then_resume(
     assert stdout.strip().splitlines()[-1].startswith("verdicts of 8 tasks")
     recs = [json.loads(x) for x in out.read_text().splitlines()]
     assert len(recs) == 8
+
+
+def test_ps_lost_server_one_line_and_the_trace_saved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import contextlib
+
+    import numpy as np
+
+    from empirical.distributed import _ps, _ray_backend
+    from empirical.schedules._delays import TraceDelay
+
+    stale = np.array([0, 1, 2, 3, 3, 2], dtype=np.int64)
+
+    class _LostRun:
+        def __init__(self, cfg: Any) -> None:
+            pass
+
+        def wait(self) -> Any:
+            raise _ps.PSServerLostError(
+                "the parameter server died (ActorDiedError) after at least 6 of "
+                "2000 updates",
+                stale,
+                np.zeros(6, dtype=np.int64),
+                np.full(6, 0.5),
+            )
+
+    monkeypatch.setattr(_ps, "PSRun", _LostRun)
+    monkeypatch.setattr(
+        _ray_backend, "ray_session", lambda **kw: contextlib.nullcontext()
+    )
+    out = tmp_path / "ps"
+    assert main(["ps", "--output", str(out)]) == 1
+    err = capsys.readouterr().err
+    trace = out / "trace.txt"
+    assert err == (
+        "asyncstab: ps failed: rule=constant: the parameter server died "
+        "(ActorDiedError) after at least 6 of 2000 updates; their staleness trace "
+        f"is in {str(trace)!r} (replay it with --delay trace:{trace})\n"
+    )
+    assert TraceDelay.from_file(trace).values == tuple(stale.tolist())
