@@ -23,6 +23,7 @@ from bounds import _cli as bounds_cli
 
 from ._args import csv_list as _csv
 from ._failures import grid_labels, lost_message, space_message
+from ._resume import check_sweep_resume, check_verify_resume
 
 __all__ = ["EXIT_BROKEN_PIPE", "build_parser", "main"]
 
@@ -248,7 +249,7 @@ def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
     }
     results = out / "results.jsonl"
     if args.resume:
-        _check_verify_resume(out, settings, tasks)
+        check_verify_resume(out, settings, tasks)
     out.mkdir(parents=True, exist_ok=True)
     # The folder holds one run: a new run moves the files of an earlier one aside;
     # a resumed run keeps its results but moves its old figures aside (they are
@@ -312,43 +313,6 @@ def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return _report_bugs(records)
 
 
-#: The option that sets each recorded setting of ``verify`` (for messages).
-_VERIFY_FLAGS = {
-    "quick": "--quick",
-    "seed": "--seed",
-    "n_pairs": "--n-pairs",
-    "max_delays": "--max-delays",
-    "theorems": "--theorems",
-    "losses": "--losses",
-    "datasets": "--datasets",
-    "delays_from": "--delays-from",
-    "worst_case": "--worst-case / --no-worst-case",
-}
-
-
-def _check_verify_resume(out: Any, settings: dict[str, Any], tasks: Any) -> None:
-    """Refuse ``verify --resume`` on a folder of another run (before any work).
-
-    With recorded settings, they must be equal; without (a folder written
-    before settings were recorded), every record of ``results.jsonl`` must be a
-    setting of this suite.
-    """
-    from empirical.runs._run_settings import check_resume
-    from empirical.runs._sweep import load_results
-
-    if check_resume(out, settings, flags=_VERIFY_FLAGS):
-        return
-    ids = {t.task_id for t in tasks}
-    other = [tid for tid in load_results(out / "results.jsonl") if tid not in ids]
-    if other:
-        raise InvalidParameterError(
-            f"resume: output={str(out)!r} holds {len(other)} result(s) of settings "
-            "that are not in this suite (a run of other sizes or options, e.g. "
-            "--quick); give the options it was started with, or leave out --resume "
-            "to start afresh (the earlier run is then moved aside)"
-        )
-
-
 def _cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from empirical.measurement._table import format_table, table_rows
     from empirical.runs._summary import results_line
@@ -376,6 +340,8 @@ def _cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     check_tasks(tasks)  # problems, delay models, trace files: before any work
     check_writable_file(args.results, "results")
+    if args.resume:
+        check_sweep_resume(args.results, tasks)
     if args.backend == "ray":
         from ._ps_cli import ray_executor
 

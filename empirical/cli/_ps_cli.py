@@ -197,6 +197,25 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
 
+def _move_earlier_run(out: Any) -> None:
+    """The output folder holds one run: an earlier run's traces and summary are
+    moved into a sibling folder (never deleted), and the user is told where."""
+    import sys
+
+    from empirical.runs._paths import move_aside
+
+    if not out.is_dir():
+        return
+    names = ["summary.json", *sorted(p.name for p in out.glob("trace*.txt"))]
+    moved = move_aside(out, names)
+    if moved is not None:
+        print(
+            f"asyncstab: note: the earlier run in {str(out)!r} was moved to "
+            f"{str(moved)!r}",
+            file=sys.stderr,
+        )
+
+
 def _run(args: argparse.Namespace) -> int:
     from bounds._validation import check_choice, check_positive
     from empirical.distributed._ps import (
@@ -258,6 +277,7 @@ def _run(args: argparse.Namespace) -> int:
         check_positive(args.ray_num_cpus, "ray_num_cpus")
     runtime_env = _runtime_env(args)
     out = check_writable_dir(args.output, "output")
+    _move_earlier_run(out)
     out.mkdir(parents=True, exist_ok=True)
     results = []
 

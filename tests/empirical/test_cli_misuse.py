@@ -260,3 +260,42 @@ def test_reproduce_resume_refuses_a_quick_folder(
     assert "was moved to" in capsys.readouterr().err
     assert json.loads((moved / "settings.json").read_text())["quick"] is True
     assert json.loads((out / "settings.json").read_text())["quick"] is True
+
+
+def test_sweep_resume_refuses_other_settings_and_may_grow(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "r.jsonl"
+    argv = ["sweep", "--grid", "tau=0,1", "--n-steps", "20", "--n-samples", "50"]
+    argv += ["--backend", "serial", "--results", str(out)]
+    assert main([*argv, "--n-pairs", "2"]) == 0
+    capsys.readouterr()
+    before = out.read_bytes()
+    assert main([*argv, "--n-pairs", "3", "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "holds 2 record(s) that are not points of this grid" in err
+    assert "n_pairs=2 there, 3 now" in err
+    assert out.read_bytes() == before
+    # a grid that grows keeps the points it had and adds the new ones
+    grown = [a.replace("tau=0,1", "tau=0,1,2") for a in argv]
+    assert main([*grown, "--n-pairs", "2", "--resume"]) == 0
+    assert out.read_bytes().startswith(before)
+    assert out.read_bytes().count(b"\n") == 3
+
+
+def test_ps_rerun_moves_the_earlier_run_aside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "ps"
+    out.mkdir()
+    (out / "trace.txt").write_text("0\n1\n")
+    (out / "summary.json").write_text("[]\n")
+    (out / "notes.txt").write_text("mine")  # not a run file: stays
+    monkeypatch.setattr(_ray_backend, "ray_session", _no_work)
+    with pytest.raises(AssertionError, match="work started"):
+        main(["ps", "--output", str(out)])
+    (moved,) = tmp_path.glob("ps.previous-*")
+    assert f"was moved to {str(moved)!r}" in capsys.readouterr().err
+    assert sorted(p.name for p in moved.iterdir()) == ["summary.json", "trace.txt"]
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
