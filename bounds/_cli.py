@@ -276,6 +276,11 @@ def _note_ignored(args: argparse.Namespace) -> None:
     if args.command != "show":
         return
     rate = args.theorem in RATES
+    if not rate:
+        try:
+            get_theorem(args.theorem)
+        except InvalidParameterError:
+            return  # refused below, in one line
     for flag, on in (("--latex", args.latex), ("--bibtex", args.bibtex)):
         if not on:
             continue
