@@ -28,6 +28,13 @@ def _no_work(*args: Any, **kwargs: Any) -> Any:
 REFUSED: list[tuple[list[str], str]] = [
     (
         [
+            *["bound", "--theorem", "hardt-cvx", "--step-size", "0.1"],
+            *["--n-samples", "9", "--n-steps", "9"],
+        ],
+        "needs lipschitz, smoothness (missing): add --lipschitz L --smoothness BETA",
+    ),
+    (
+        [
             "compare",
             "--loss-family",
             "convex-smooth",
