@@ -306,3 +306,20 @@ def test_ps_rerun_moves_the_earlier_run_aside(
     assert f"was moved to {str(moved)!r}" in capsys.readouterr().err
     assert sorted(p.name for p in moved.iterdir()) == ["summary.json", "trace.txt"]
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+
+
+def test_verify_resume_of_a_folder_without_settings_checks_its_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A folder written before settings were recorded: its records must be
+    settings of this suite (here one is not: refused before any work)."""
+    out = tmp_path / "out"
+    out.mkdir()
+    record = {"task_id": "0123456789abcdef", "config": {}, "verdicts": []}
+    (out / "results.jsonl").write_text(json.dumps(record) + "\n")
+    monkeypatch.setattr(_sweep, "sweep", _no_work)
+    assert main(_verify(out, "--resume")) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "holds 1 result(s) of settings that are not in this suite" in err
+    assert not (out / "settings.json").exists()
