@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
+from ._lost import TasksLostError
 from ._threads import THREAD_ENV_VARS, check_workers
 
 __all__ = [
@@ -36,26 +37,6 @@ __all__ = [
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-class TasksLostError(RuntimeError):
-    """Some tasks were lost to the infrastructure (a node or worker process died)
-    more often than the executor retries; every other task's result was yielded.
-
-    Attributes:
-        tasks: the lost tasks, in submission order.
-        retries: the retries each one had.
-        reason: the last failure, in one line.
-    """
-
-    def __init__(self, tasks: list[Any], retries: int, reason: str) -> None:
-        self.tasks = list(tasks)
-        self.retries = int(retries)
-        self.reason = reason
-        super().__init__(
-            f"{len(self.tasks)} task(s) lost after {self.retries} retries each: "
-            f"{reason}"
-        )
 
 
 @runtime_checkable

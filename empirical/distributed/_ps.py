@@ -96,11 +96,17 @@ class PSServerLostError(PSFailureError):
 
 
 def _write_trace(staleness: NDArray[np.int64], path: str | Path) -> Path:
-    from empirical.runs._disk import write_atomic
+    """One integer a line, whole or not at all (written beside, then renamed)."""
+    import os
 
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(p, "".join(f"{int(s)}\n" for s in staleness))
+    tmp = p.with_name(f".{p.name}.partial")
+    try:
+        tmp.write_text("".join(f"{int(s)}\n" for s in staleness))
+        os.replace(tmp, p)
+    finally:
+        tmp.unlink(missing_ok=True)
     return p
 
 

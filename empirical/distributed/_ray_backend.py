@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from bounds import InvalidParameterError
 
-from ._executors import TasksLostError
+from ._lost import TasksLostError
 from ._threads import THREAD_ENV_VARS, check_workers
 
 __all__ = [
