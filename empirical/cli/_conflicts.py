@@ -39,7 +39,7 @@ def given_options(
 
     Examples:
         >>> from empirical.cli._cli import build_parser
-        >>> sorted(given_options(build_parser(), "sweep", ["sweep", "--resu", "R", "--se=3"]))
+        >>> sorted(given_options(build_parser(), "sweep", ["sweep", "--resul", "R", "--se=3"]))
         ['results', 'seed']
     """
     sub = _subparser(parser, command)
