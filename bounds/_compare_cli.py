@@ -76,6 +76,7 @@ def check_compare_args(
 
 def _check_plot_path(text: str) -> None:
     import os
+    import tempfile
 
     path = Path(text)
     if text == "" or path.is_dir():
@@ -93,9 +94,19 @@ def _check_plot_path(text: str) -> None:
         raise InvalidParameterError(
             f"plot={text!r}: the folder {str(folder)!r} does not exist"
         )
-    target = path if path.exists() else folder
-    if not os.access(target, os.W_OK):
-        raise InvalidParameterError(f"plot={text!r} is not writable")
+    # Tried, not asked: os.access says yes to root on a read-only file system.
+    try:
+        if path.exists():
+            with path.open("ab"):
+                pass
+        else:
+            fd, probe = tempfile.mkstemp(prefix=".asyncstab-probe-", dir=folder)
+            os.close(fd)
+            os.unlink(probe)
+    except OSError as exc:
+        raise InvalidParameterError(
+            f"plot={text!r} is not writable ({exc.strerror or type(exc).__name__})"
+        ) from None
 
 
 def _name_flags(table: ComparisonTable) -> ComparisonTable:

@@ -74,6 +74,13 @@ REFUSED: list[tuple[list[str], str]] = [
         "must end with one of .png",
     ),
     (
+        [
+            *["compare", "--loss-family", "convex-smooth", "--step-size", "0.1"],
+            *["--grid", "max_delay=0,2", "--plot", "/proc/x.png"],
+        ],
+        "plot='/proc/x.png' is not writable",
+    ),
+    (
         ["compare", "--loss-family", "convex-smooth", "--plot", "{dir}/x.png"],
         "needs a --grid axis to draw against: add --grid",
     ),
