@@ -11,6 +11,7 @@ import argparse
 import itertools
 import json
 import math
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -279,13 +280,62 @@ def run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
     except InvalidParameterError as exc:
-        message = str(exc)
-        if one_line(message) == message:
+        message = _with_flags(str(exc))
+        if one_line(message) == message and message == str(exc):
             raise
         raise InvalidParameterError(one_line(message)) from None
 
 
+#: "<theorem> needs lipschitz, smoothness (missing)" (bounds._conditions).
+_MISSING = re.compile(r" needs (?P<names>[a-z_]+(?:, [a-z_]+)*) \(missing\)$")
+
+
+def _with_flags(message: str) -> str:
+    """A message about missing parameters, with the flags that give them.
+
+    Examples:
+        >>> _with_flags("hardt-cvx needs lipschitz, smoothness (missing)")
+        'hardt-cvx needs lipschitz, smoothness (missing): add --lipschitz L --smoothness BETA'
+    """
+    m = _MISSING.search(message)
+    if m is None:
+        return message
+    names = m.group("names").split(", ")
+    flags = " ".join(
+        f"--{n.replace('_', '-')} {n.upper() if n not in _METAVAR else _METAVAR[n]}"
+        for n in names
+    )
+    return f"{message}: add {flags}"
+
+
+#: Metavariables of the flags whose API name is long (the name table's symbols).
+_METAVAR = {"smoothness": "BETA", "lipschitz": "L", "strong_convexity": "GAMMA"}
+
+
+def _note_ignored(args: argparse.Namespace) -> None:
+    """Say, by name, which options of ``show`` have no effect (one line each)."""
+    if args.command != "show":
+        return
+    rate = args.theorem in RATES
+    if not rate:
+        try:
+            get_theorem(args.theorem)
+        except InvalidParameterError:
+            return  # refused below, in one line
+    for flag, on in (("--latex", args.latex), ("--bibtex", args.bibtex)):
+        if not on:
+            continue
+        if args.json and not (rate and flag == "--latex"):
+            why = "the JSON already holds it"
+        elif rate and flag == "--latex":
+            why = f"{args.theorem} is rate only: it has no LaTeX statement"
+        else:
+            continue
+        print(f"asyncstab: note: {flag} has no effect here: {why}", file=sys.stderr)
+
+
 def _run(args: argparse.Namespace) -> int:
+    _note_ignored(args)
     if args.command == "list":
         rows = _list_rows()
         if args.json:

@@ -9,14 +9,116 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ._assumption import Assumption
 from ._compare import LOSS_FAMILIES, ComparisonTable, compare, format_rows
 from ._errors import InvalidParameterError
 from ._quantity import Quantity
 
-__all__ = ["add_compare_arguments", "plot_comparison", "run_compare"]
+__all__ = [
+    "add_compare_arguments",
+    "check_compare_args",
+    "plot_comparison",
+    "run_compare",
+]
+
+#: Figure formats matplotlib writes, by file suffix (without one, matplotlib
+#: would add ``.png`` to the name: a file the user did not name).
+PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".svgz", ".eps", ".ps", ".jpg", ".jpeg")
+
+#: The flag that declares each assumption a comparison can be missing.
+_FLAG_OF = {
+    Assumption.LIPSCHITZ: "add --lipschitz L",
+    Assumption.BOUNDED_LOSS: "add --loss-bound B",
+    Assumption.BOUNDED_DOMAIN: "add --diameter r",
+    Assumption.PROJECTED: "add --diameter r",
+    Assumption.STRONGLY_CONVEX: "use --loss-family strongly-convex-smooth "
+    "with --strong-convexity",
+    Assumption.CONVEX: "use --loss-family convex-smooth",
+    Assumption.CONSTANT_STEP: "add --step-size",
+    Assumption.NON_INCREASING_STEP: "add --step-size",
+    Assumption.DECAYING_STEP: "add --c",
+}
+
+
+def check_compare_args(
+    args: argparse.Namespace, points: Sequence[dict[str, Any]], axes: Sequence[str]
+) -> None:
+    """Refuse, before any work, options of ``compare`` that cannot hold together.
+
+    * ``step_size`` and ``c`` at one point: the constant-step bounds would be
+      ranked against the decaying-step ones as if they described one run.
+    * ``--plot``: a grid axis to draw against, a file name with a figure
+      suffix, not a folder, in an existing writable folder.
+
+    Raises:
+        InvalidParameterError: naming the options and the rule.
+    """
+    for p in points:
+        if "step_size" in p and "c" in p:
+            raise InvalidParameterError(
+                f"step_size={p['step_size']!r} contradicts c={p['c']!r}: a run has "
+                "a constant step (--step-size) or the decaying eta_t = c/t (--c), "
+                "not both; compare one schedule at a time"
+            )
+    if args.plot is None:
+        return
+    _check_plot_path(args.plot)
+    if not axes:
+        raise InvalidParameterError(
+            f"plot={args.plot!r} needs a --grid axis to draw against: add "
+            "--grid NAME=V1,V2,..."
+        )
+
+
+def _check_plot_path(text: str) -> None:
+    import os
+    import tempfile
+
+    path = Path(text)
+    if text == "" or path.is_dir():
+        raise InvalidParameterError(
+            f"plot={text!r} is a folder; it must name a figure file, e.g. "
+            f"{str(path / 'compare.png')!r}"
+        )
+    if path.suffix.lower() not in PLOT_SUFFIXES:
+        raise InvalidParameterError(
+            f"plot={text!r} must end with one of {', '.join(PLOT_SUFFIXES)} "
+            "(the figure's format)"
+        )
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InvalidParameterError(
+            f"plot={text!r}: the folder {str(folder)!r} does not exist"
+        )
+    # Tried, not asked: os.access says yes to root on a read-only file system.
+    try:
+        if path.exists():
+            with path.open("ab"):
+                pass
+        else:
+            fd, probe = tempfile.mkstemp(prefix=".asyncstab-probe-", dir=folder)
+            os.close(fd)
+            os.unlink(probe)
+    except OSError as exc:
+        raise InvalidParameterError(
+            f"plot={text!r} is not writable ({exc.strerror or type(exc).__name__})"
+        ) from None
+
+
+def _name_flags(table: ComparisonTable) -> ComparisonTable:
+    """``table`` with the flag that declares it added to each 'requires ...'."""
+    by_text = {f"requires {a.value!r}": flag for a, flag in _FLAG_OF.items()}
+    rows = tuple(
+        replace(r, reason=f"{r.reason}: {by_text[r.reason]}")
+        if r.reason in by_text
+        else r
+        for r in table.rows
+    )
+    return replace(table, rows=rows)
 
 
 def add_compare_arguments(p: argparse.ArgumentParser) -> None:
@@ -101,13 +203,11 @@ def run_compare(
 ) -> int:
     """Run ``asyncstab compare`` (``grid`` and ``print_table`` come from ``_cli``)."""
     points = grid(args)
-    table = compare(args.loss_family, grid=points)
     axes = [spec.partition("=")[0].strip().replace("-", "_") for spec in args.grid]
+    check_compare_args(args, points, axes)  # before any bound is evaluated
+    table = compare(args.loss_family, grid=points)
+    table = _name_flags(table)
     if args.plot:
-        if not axes:
-            raise InvalidParameterError(
-                f"plot={args.plot!r} needs a --grid axis to draw against"
-            )
         plot_comparison(table, axes[0], args.plot)
     if args.json:
         rates = [{**r.__dict__, "quantity": r.quantity.label} for r in table.rates]

@@ -118,3 +118,9 @@ ATOL_AVERAGE = 1e-13
 #: O(1) objective; a value of scipy's below ours by more than our certificate
 #: plus this would refute the certificate.
 ATOL_SCIPY_OPT = 1e-12
+
+#: Seconds a test waits for a condition it polls on a Ray cluster (a node's task
+#: started, the first record written). Not a measurement: a deadline far past
+#: anything seen on a busy 2-core machine (a node start took 5-25 s), so that
+#: only a real hang fails; nothing is asserted about how long it took.
+RAY_POLL_S = 300.0

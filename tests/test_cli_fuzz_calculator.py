@@ -235,6 +235,11 @@ def compare_argv(draw: st.DrawFn) -> list[str]:
     argv = calculator_argv("bound").map(lambda a: a[3:])  # drop bound --theorem K
     rest = draw(argv)
     argv_out = ["compare", "--loss-family", draw(FAMILY), *rest]
+    # The step of the other schedule too, now and then: a contradiction the
+    # property must see refused (a constant step and eta_t = c/t, not one run).
+    if draw(st.floats(0, 1)) < 0.25:
+        other = "--c" if "--step-size" in rest else "--step-size"
+        argv_out += [other, draw(REAL)]
     for name in ("diameter", "optimal_risk", "train_loss", "init_distance"):
         if name not in rest and draw(st.floats(0, 1)) < 0.5:
             argv_out += [_flag(name), draw(st.one_of(REAL, NUMBER))]
@@ -271,10 +276,18 @@ def _no_nonfinite(_: str) -> Any:
     raise AssertionError("NaN or Infinity in JSON output")
 
 
+def _contradictory(argv: list[str]) -> bool:
+    """``compare`` with a constant step and a decaying one's ``c`` (both flags)."""
+    return argv[0] == "compare" and {"--step-size", "--c"} <= set(argv)
+
+
 def check(argv: list[str]) -> None:
     code, out, err = _run(argv)
+    assert not (code == 0 and _contradictory(argv)), f"accepted: {argv}"
     if code == 0:
-        assert err == "", err
+        # only notes naming an option without effect (show --json --latex)
+        notes = err.splitlines()
+        assert all(x.startswith("asyncstab: note: --") for x in notes), err
         assert out.strip(), argv
         if "--json" in argv and not out.startswith("usage:"):  # --help is text
             json.loads(out, parse_constant=_no_nonfinite)

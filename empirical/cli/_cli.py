@@ -22,6 +22,8 @@ from bounds import InvalidParameterError
 from bounds import _cli as bounds_cli
 
 from ._args import csv_list as _csv
+from ._failures import grid_labels, lost_message, space_message
+from ._resume import check_sweep_resume, check_verify_resume
 
 __all__ = ["EXIT_BROKEN_PIPE", "build_parser", "main"]
 
@@ -207,6 +209,7 @@ def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from empirical.problems._losses import LOSSES
     from empirical.runs._report import write_report
     from empirical.runs._suite import build_suite
+    from empirical.runs._summary import results_line
     from empirical.runs._sweep import sweep
 
     _check_names(args.losses, tuple(LOSSES), "losses")
@@ -231,14 +234,32 @@ def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
         worst_case=args.worst_case,
     )
     executor = _executor("local", args.workers)
-    out.mkdir(parents=True, exist_ok=True)
+    from empirical.runs._run_settings import SETTINGS_FILE, record_settings
+
+    settings = {
+        "quick": args.quick,
+        "seed": args.seed,
+        "n_pairs": args.n_pairs,
+        "max_delays": taus,
+        "theorems": list(theorems),
+        "losses": args.losses,
+        "datasets": args.datasets,
+        "delays_from": args.delays_from,
+        "worst_case": args.worst_case,
+    }
     results = out / "results.jsonl"
+    if args.resume:
+        check_verify_resume(out, settings, tasks)
+    out.mkdir(parents=True, exist_ok=True)
     # The folder holds one run: a new run moves the files of an earlier one aside;
     # a resumed run keeps its results but moves its old figures aside (they are
     # redrawn, or absent from this run's report with --no-figures).
-    moved = move_aside(out, FIGURE_FILES if args.resume else RUN_FILES)
+    moved = move_aside(
+        out, FIGURE_FILES if args.resume else (*RUN_FILES, SETTINGS_FILE)
+    )
     if moved is not None:
         _notice(f"the earlier run's files in {str(out)!r} were moved to {str(moved)!r}")
+    record_settings(out, settings)
     start = time.perf_counter()
     with _progress(len(tasks), "verify") as bar:
         records = sweep(
@@ -283,12 +304,18 @@ def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
         )
     else:
         print(format_table(report["table"], width=_table_width()))
-        print(f"\n{len(records)} settings in {wall:.1f} s; report: {out / 'report.md'}")
+        print()
+    # The closing line, also after --json (on stderr there: stdout is the JSON).
+    line = results_line(
+        records, what="settings", where=f"report: {out / 'report.md'}", wall_s=wall
+    )
+    print(line, file=sys.stderr if args.json else sys.stdout)
     return _report_bugs(records)
 
 
 def _cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from empirical.measurement._table import format_table, table_rows
+    from empirical.runs._summary import results_line
     from empirical.runs._sweep import sweep
     from empirical.runs._task import make_tasks, parse_grid
 
@@ -313,27 +340,41 @@ def _cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     check_tasks(tasks)  # problems, delay models, trace files: before any work
     check_writable_file(args.results, "results")
+    if args.resume:
+        check_sweep_resume(args.results, tasks)
     if args.backend == "ray":
         from ._ps_cli import ray_executor
 
         executor = ray_executor(args)
     else:
         executor = _executor(args.backend, args.workers)
+    start = time.perf_counter()
+    from empirical.distributed._executors import TasksLostError
+
     with _progress(len(tasks), "sweep") as bar:
-        records = sweep(
-            tasks,
-            results=args.results,
-            executor=executor,
-            resume=args.resume,
-            on_result=bar.update,
-            on_notice=_notice,
-        )
+        try:
+            records = sweep(
+                tasks,
+                results=args.results,
+                executor=executor,
+                resume=args.resume,
+                on_result=bar.update,
+                on_notice=_notice,
+            )
+        except TasksLostError as exc:
+            exc.labels = grid_labels(exc.tasks, tasks)  # type: ignore[attr-defined]
+            raise
+    wall = time.perf_counter() - start
     rows = table_rows(records)
     if args.json:
         print(json.dumps(rows, default=float))
     else:
         print(format_table(rows, width=_table_width()))
-        print(f"\n{len(records)} tasks; results: {args.results}")
+        print()
+    line = results_line(
+        records, what="tasks", where=f"results: {args.results}", wall_s=wall
+    )
+    print(line, file=sys.stderr if args.json else sys.stdout)
     return _report_bugs(records)
 
 
@@ -365,8 +406,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     """Parse ``argv`` (default: ``sys.argv[1:]``) and run the command."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(args_list)
+    parser = build_parser()
+    args = parser.parse_args(args_list)
     try:
+        from ._conflicts import check_conflicts
+
+        check_conflicts(parser, args, args_list)
         if args.command == "verify":
             return _cmd_verify(args, args_list)
         if args.command == "sweep":
@@ -384,11 +429,22 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"asyncstab: error: {exc}", file=sys.stderr)
         return 2
     except RuntimeError as exc:
+        from empirical.distributed._executors import TasksLostError
         from empirical.distributed._ray_backend import RayStartError
 
+        if isinstance(exc, TasksLostError):
+            print(f"asyncstab: error: {lost_message(exc, args)}", file=sys.stderr)
+            return 1
         if not isinstance(exc, RayStartError):
             raise
         print(f"asyncstab: error: {exc}", file=sys.stderr)  # a runtime failure
+        return 1
+    except OSError as exc:
+        from empirical.runs._disk import is_out_of_space
+
+        if not is_out_of_space(exc):
+            raise
+        print(f"asyncstab: error: {space_message(exc, args)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(

@@ -106,12 +106,13 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    executor = _executor(args)
     from empirical.cli._args import csv_list
     from empirical.runs._reproduce import reproduce
     from empirical.runs._reproduce_report import delay_verdict
 
     out = args.output or f"reproduce-{args.experiment}"
+    executor = _executor(args)  # validated; Ray starts with the first task
+    kept = _one_run(args, out)  # the last check, then the earlier run moves aside
     res = reproduce(
         args.experiment,
         out,
@@ -138,5 +139,123 @@ def run(args: argparse.Namespace) -> int:
             f"test error {ci(r['test_error'], '.3f')}  gap {ci(r['gap_loss'])}  "
             f"stability {ci(r['stability_avg2'])}{verdict}"
         )
-    print(f"\nreport: {out}/report.md")
+    n_runs = len(res["runs"])
+    print(
+        f"\n{n_runs} runs of {len(res['summary'])} settings "
+        f"({n_runs - kept} run now, {kept} kept): "
+        + ", ".join(f"{n} {w}" for w, n in _verdict_counts(res["summary"]).items())
+        + f"; report: {out}/report.md"
+    )
     return 0
+
+
+def _verdict_counts(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Settings by their paired verdict against the group's smallest delay."""
+    from empirical.runs._reproduce_report import delay_verdict
+
+    counts = {"smaller gap": 0, "larger gap": 0, "no detectable change": 0}
+    base = 0
+    for r in rows:
+        if "paired_gap_loss" in r:
+            counts[delay_verdict(r)] += 1
+        else:
+            base += 1
+    return {**counts, "baselines": base}
+
+
+#: The option that sets each recorded setting of ``reproduce`` (for messages).
+_FLAGS = {
+    "experiment": "EXPERIMENT",
+    "quick": "--quick",
+    "device": "--device",
+    "seeds": "--seeds",
+    "n_pairs": "--n-pairs",
+    "epochs": "--epochs",
+    "models": "--models",
+}
+
+
+def _one_run(args: argparse.Namespace, out: str) -> int:
+    """The output folder holds one run: ``--resume`` continues only a run of
+    the same settings (else one line, exit 2); without it, an earlier run is
+    moved aside, and the user is told where. Returns the number of run files
+    a resume keeps."""
+    from pathlib import Path
+
+    from empirical.cli._args import csv_list
+    from empirical.runs._paths import check_writable_dir, move_aside
+    from empirical.runs._run_settings import (
+        SETTINGS_FILE,
+        check_resume,
+        record_settings,
+    )
+
+    _check_sizes(args)  # a bad size is refused before an earlier run is moved
+    folder = check_writable_dir(out, "output")
+    settings = {
+        "experiment": args.experiment,
+        "quick": args.quick,
+        "device": args.device,
+        "seeds": args.seeds,
+        "n_pairs": args.n_pairs,
+        "epochs": args.epochs,
+        "models": None if args.models is None else sorted(csv_list(args.models)),
+    }
+    if args.resume:
+        if (
+            not check_resume(folder, settings, flags=_FLAGS)
+            and (folder / "runs").exists()
+        ):
+            raise _refuse_unrecorded(folder)
+    else:
+        names = ["runs", "results.json", "report.md", SETTINGS_FILE]
+        if folder.is_dir():
+            names += sorted(p.name for p in Path(folder).glob("fig-*.png"))
+        moved = move_aside(folder, names)
+        if moved is not None:
+            print(
+                f"asyncstab: note: the earlier run in {str(folder)!r} was moved to "
+                f"{str(moved)!r}",
+                file=sys.stderr,
+            )
+    folder.mkdir(parents=True, exist_ok=True)
+    record_settings(folder, settings)
+    runs = folder / "runs"
+    return len(list(runs.glob("*.json"))) if args.resume and runs.is_dir() else 0
+
+
+def _check_sizes(args: argparse.Namespace) -> None:
+    """The checks :func:`~empirical.runs._reproduce.reproduce` makes of its sizes
+    and models, made first (same functions, same messages)."""
+    from dataclasses import replace
+
+    from bounds._validation import check_int
+    from empirical.cli._args import csv_list
+    from empirical.runs._experiments import experiment_settings
+    from empirical.runs._reproduce import _only_models
+
+    sizes, _ = experiment_settings(args.experiment, quick=args.quick)
+    over = {}
+    for field, v in (
+        ("n_seeds", args.seeds),
+        ("n_pairs", args.n_pairs),
+        ("epochs", args.epochs),
+    ):
+        if v is not None:
+            over[field] = check_int(v, field, min_value=2 if field == "n_pairs" else 1)
+    _, settings = experiment_settings(
+        args.experiment, quick=args.quick, sizes=replace(sizes, **over)
+    )
+    if args.models is not None:
+        _only_models(settings, csv_list(args.models))
+
+
+def _refuse_unrecorded(folder: Any) -> Exception:
+    """A folder of runs without recorded settings cannot be checked: refused."""
+    from bounds import InvalidParameterError
+
+    return InvalidParameterError(
+        f"resume: output={str(folder)!r} holds runs without a record of their "
+        "settings, so they cannot be checked against this command's; leave out "
+        "--resume to start afresh (the earlier runs are then moved aside)"
+    )

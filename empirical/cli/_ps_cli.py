@@ -23,7 +23,16 @@ from bounds import InvalidParameterError
 
 from ._args import csv_list as _csv
 
-__all__ = ["add_ray_arguments", "ray_executor", "register", "run"]
+__all__ = [
+    "DEFAULT_MAX_RETRIES",
+    "add_ray_arguments",
+    "ray_executor",
+    "register",
+    "run",
+]
+
+#: Default of ``--max-retries`` (Ray's own default for tasks).
+DEFAULT_MAX_RETRIES = 3
 
 
 def _floats(text: str) -> tuple[float, ...]:
@@ -35,8 +44,10 @@ def _floats(text: str) -> tuple[float, ...]:
         ) from exc
 
 
-def add_ray_arguments(p: argparse.ArgumentParser) -> None:
-    """``--address``, ``--ray-num-cpus`` and ``--runtime-env`` (JSON)."""
+def add_ray_arguments(p: argparse.ArgumentParser, *, tasks: bool = True) -> None:
+    """``--address``, ``--ray-num-cpus`` and ``--runtime-env`` (JSON); with
+    ``tasks`` (``sweep``, ``reproduce``: one Ray task per grid point) also
+    ``--max-retries``."""
     g = p.add_argument_group("Ray")
     g.add_argument(
         "--address", help="existing Ray cluster (default: start a local one)"
@@ -45,6 +56,13 @@ def add_ray_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--runtime-env", help="Ray runtime environment as JSON, e.g. '{\"pip\": [...]}'"
     )
+    if tasks:
+        g.add_argument(
+            "--max-retries",
+            type=int,
+            help="times a task lost with its node (or worker process) is run again "
+            f"on another (default {DEFAULT_MAX_RETRIES}; 0: none)",
+        )
 
 
 def _runtime_env(args: argparse.Namespace) -> dict[str, Any] | None:
@@ -75,10 +93,12 @@ def ray_executor(args: argparse.Namespace, **options: Any) -> Any:
         raise InvalidParameterError(f"ray_num_cpus={cpus!r} must be an integer >= 1")
     if cpus is not None and workers is None:
         workers = int(cpus)
+    retries = getattr(args, "max_retries", None)
     return RayExecutor(
         workers,
         address=getattr(args, "address", None),
         runtime_env=_runtime_env(args),
+        max_retries=DEFAULT_MAX_RETRIES if retries is None else retries,
         **options,
     )
 
@@ -138,7 +158,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--theorems", type=_csv, help="theorem keys of the replay")
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    add_ray_arguments(p)
+    add_ray_arguments(p, tasks=False)
     return p
 
 
@@ -177,9 +197,34 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
 
+def _move_earlier_run(out: Any) -> None:
+    """The output folder holds one run: an earlier run's traces and summary are
+    moved into a sibling folder (never deleted), and the user is told where."""
+    import sys
+
+    from empirical.runs._paths import move_aside
+
+    if not out.is_dir():
+        return
+    names = ["summary.json", *sorted(p.name for p in out.glob("trace*.txt"))]
+    moved = move_aside(out, names)
+    if moved is not None:
+        print(
+            f"asyncstab: note: the earlier run in {str(out)!r} was moved to "
+            f"{str(moved)!r}",
+            file=sys.stderr,
+        )
+
+
 def _run(args: argparse.Namespace) -> int:
     from bounds._validation import check_choice, check_positive
-    from empirical.distributed._ps import RULES, PSConfig, PSRun
+    from empirical.distributed._ps import (
+        RULES,
+        PSConfig,
+        PSFailureError,
+        PSRun,
+        PSServerLostError,
+    )
     from empirical.distributed._ps_replay import evaluate_trace
     from empirical.distributed._ray_backend import ray_session
     from empirical.problems._problem import check_problem
@@ -232,16 +277,28 @@ def _run(args: argparse.Namespace) -> int:
         check_positive(args.ray_num_cpus, "ray_num_cpus")
     runtime_env = _runtime_env(args)
     out = check_writable_dir(args.output, "output")
+    _move_earlier_run(out)
     out.mkdir(parents=True, exist_ok=True)
     results = []
+
+    def trace_name(rule: str) -> str:
+        return "trace.txt" if len(configs) == 1 else f"trace-{rule}.txt"
+
     with ray_session(address=args.address, num_cpus=args.ray_num_cpus,
                      runtime_env=runtime_env):  # fmt: skip
         for cfg in configs:
-            results.append(PSRun(cfg).wait())
+            try:
+                results.append(PSRun(cfg).wait())
+            except PSServerLostError as exc:
+                # The trace up to the loss is exact: saved, and replayable.
+                path = exc.write_trace(out / trace_name(cfg.rule))
+                raise PSFailureError(
+                    f"rule={cfg.rule}: {exc}; their staleness trace is in "
+                    f"{str(path)!r} (replay it with --delay trace:{path})"
+                ) from None
     summary: list[dict[str, Any]] = []
     for res in results:
-        name = "trace.txt" if len(results) == 1 else f"trace-{res.config.rule}.txt"
-        path = res.write_trace(out / name)
+        path = res.write_trace(out / trace_name(res.config.rule))
         entry = {**res.summary(), "trace": str(path)}
         if not args.json:
             _print_run(res)

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
+from ._lost import TasksLostError
 from ._threads import THREAD_ENV_VARS, check_workers
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "Executor",
     "LocalProcessExecutor",
     "SerialExecutor",
+    "TasksLostError",
     "check_workers",
     "core_blocks",
     "make_executor",

@@ -22,9 +22,18 @@ raised) is reported with its id and cause in :attr:`PSResult.dead_workers`, and
 the run **continues with the remaining workers**; staleness stays right because
 it is computed by the server from each push's own read version, and a push that
 reached the server before the death counts as applied. If every worker dies
-before ``T`` updates, :class:`PSFailureError` names them; if the server dies, or
-no update arrives for ``stall_timeout_s``, or the run exceeds ``timeout_s``, the
-run stops with an error. Every remote wait has a timeout: nothing hangs silently.
+before ``T`` updates, :class:`PSFailureError` names them; if no update arrives
+for ``stall_timeout_s``, or the run exceeds ``timeout_s``, the run stops with an
+error. Every remote wait has a timeout: nothing hangs silently.
+
+Server-failure policy: the run cannot go on without the weights, so it stops
+with :class:`PSServerLostError`, which carries the staleness trace of the
+updates applied before the loss, exact and replayable. The trace is kept in two
+places besides the server: the driver copies it as it grows (every poll,
+``_POLL_S``), and each worker keeps the updates of its own that the server
+acknowledged. Together they give every update up to the loss except those whose
+acknowledgement died with the server (at most one per worker, the last ones);
+the trace is the longest prefix ``t = 1, 2, ...`` with no update missing.
 """
 
 from __future__ import annotations
@@ -48,6 +57,7 @@ __all__ = [
     "PSFailureError",
     "PSResult",
     "PSRun",
+    "PSServerLostError",
     "run_ps",
     "start_ps",
 ]
@@ -57,6 +67,47 @@ _POLL_S = 0.2
 
 class PSFailureError(RuntimeError):
     """The parameter-server run cannot finish: all workers or the server died, or it stalled."""
+
+
+class PSServerLostError(PSFailureError):
+    """The server died: the run stopped; the trace of the updates before the loss.
+
+    Attributes:
+        staleness, worker, step_sizes: ``tau_t``, the sending worker and
+            ``eta_t`` of the updates ``t = 1 .. len(staleness)``, exact (the
+            server's own records, as copied by the driver and the workers).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        staleness: NDArray[np.int64],
+        worker: NDArray[np.int64],
+        step_sizes: NDArray[np.float64],
+    ) -> None:
+        super().__init__(message)
+        self.staleness = staleness
+        self.worker = worker
+        self.step_sizes = step_sizes
+
+    def write_trace(self, path: str | Path) -> Path:
+        """Write the staleness trace as :meth:`PSResult.write_trace` does."""
+        return _write_trace(self.staleness, path)
+
+
+def _write_trace(staleness: NDArray[np.int64], path: str | Path) -> Path:
+    """One integer a line, whole or not at all (written beside, then renamed)."""
+    import os
+
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_name(f".{p.name}.partial")
+    try:
+        tmp.write_text("".join(f"{int(s)}\n" for s in staleness))
+        os.replace(tmp, p)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return p
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,10 +149,7 @@ class PSResult:
 
     def write_trace(self, path: str | Path) -> Path:
         """Write the staleness trace, one integer per line (read by ``TraceDelay.from_file``)."""
-        p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text("".join(f"{int(s)}\n" for s in self.staleness))
-        return p
+        return _write_trace(self.staleness, path)
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready numbers (no arrays but the histogram)."""
@@ -203,6 +251,8 @@ class PSRun:
 
         cfg, pending, dead = self.cfg, dict(self.refs), {}
         seen, last_change = -1, time.monotonic()
+        copied: list[tuple[int, int, float]] = []  # the trace, as the server grows it
+        logs: dict[int, dict[str, Any]] = {}
         try:
             while pending:
                 ready, _ = ray.wait(
@@ -211,12 +261,19 @@ class PSRun:
                 for ref in ready:
                     k = pending.pop(ref)
                     try:
-                        ray.get(ref, timeout=cfg.stall_timeout_s)
+                        logs[k] = ray.get(ref, timeout=cfg.stall_timeout_s)
                     except ray.exceptions.RayActorError as exc:
                         dead[k] = f"actor died: {type(exc).__name__}"
                     except ray.exceptions.RayError as exc:
                         dead[k] = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
-                version = self.progress()
+                try:
+                    copied += ray.get(
+                        self.server.since.remote(len(copied)),
+                        timeout=cfg.stall_timeout_s,
+                    )
+                except ray.exceptions.RayActorError as exc:
+                    raise self._server_lost(exc, copied, pending, logs) from None
+                version = len(copied)
                 if version != seen:
                     seen, last_change = version, time.monotonic()
                 elif pending and time.monotonic() - last_change > cfg.stall_timeout_s:
@@ -227,11 +284,45 @@ class PSRun:
                 if time.perf_counter() - self.start > cfg.timeout_s:
                     raise PSFailureError(f"run exceeded timeout_s={cfg.timeout_s:g}")
             wall = time.perf_counter() - self.start
-            st = ray.get(self.server.state.remote(), timeout=cfg.stall_timeout_s)
+            try:
+                st = ray.get(self.server.state.remote(), timeout=cfg.stall_timeout_s)
+            except ray.exceptions.RayActorError as exc:
+                raise self._server_lost(exc, copied, pending, logs) from None
         finally:
             for actor in [*self.workers, self.server]:
                 ray.kill(actor)
         return self._result(st, dead, wall)
+
+    def _server_lost(
+        self,
+        exc: BaseException,
+        copied: list[tuple[int, int, float]],
+        pending: dict[Any, int],
+        logs: dict[int, dict[str, Any]],
+    ) -> PSServerLostError:
+        """The error of a lost server, with the longest exact trace prefix."""
+        import ray
+
+        for ref, k in pending.items():  # each worker returns once its push fails
+            try:
+                logs[k] = ray.get(ref, timeout=self.cfg.stall_timeout_s)
+            except Exception:
+                continue
+        updates = {t: (tau, k, eta) for t, (tau, k, eta) in enumerate(copied, 1)}
+        for k, log in logs.items():
+            for t, tau, eta in log["applied"]:
+                updates.setdefault(int(t), (int(tau), k, float(eta)))
+        n = 0
+        while n + 1 in updates:
+            n += 1
+        rows = [updates[t] for t in range(1, n + 1)]
+        return PSServerLostError(
+            f"the parameter server died ({type(exc).__name__}) after at least {n} "
+            f"of {self.cfg.n_steps} updates",
+            np.asarray([r[0] for r in rows], dtype=np.int64),
+            np.asarray([r[1] for r in rows], dtype=np.int64),
+            np.asarray([r[2] for r in rows], dtype=np.float64),
+        )
 
     def _result(
         self, st: dict[str, Any], dead: dict[int, str], wall: float

@@ -38,11 +38,15 @@ class _Server:
 
     def push(
         self, k: int, grad: NDArray[np.float64], read: int
-    ) -> tuple[NDArray[np.float64] | None, int, bool]:
-        """Apply a gradient; return the worker's next read ``(w, version, done)``."""
+    ) -> tuple[NDArray[np.float64] | None, int, bool, tuple[int, int, float] | None]:
+        """Apply a gradient; return the worker's next read ``(w, version, done)``
+        and the applied update ``(t, tau_t, eta_t)`` (``None``: not applied).
+
+        The worker keeps the applied updates it was told of, so that the trace
+        survives the server (:meth:`_Worker.run`)."""
         if self.version >= self.cfg.n_steps or self.diverged:
             self.discarded += 1  # arrived after the last update: not applied
-            return None, self.version, True
+            return None, self.version, True, None
         now = time.perf_counter()
         self.t_first = now if self.t_first is None else self.t_first
         tau = self.version - read
@@ -64,10 +68,17 @@ class _Server:
                 f"weights not finite after update t={self.version} (worker {k}, "
                 f"step size {eta!r}, staleness {tau}); reduce the step size"
             )
-        return self.w, self.version, self.version >= c.n_steps or bool(self.diverged)
+        done = self.version >= c.n_steps or bool(self.diverged)
+        return self.w, self.version, done, (self.version, tau, eta)
 
     def progress(self) -> int:
         return self.version
+
+    def since(self, n: int) -> list[tuple[int, int, float]]:
+        """The updates ``(tau_t, worker, eta_t)`` applied after the first ``n``:
+        the driver copies the trace as it grows, so a lost server loses at
+        most the updates since the driver's last poll (and workers know those)."""
+        return list(zip(self.stale[n:], self.worker[n:], self.eta[n:], strict=True))
 
     def state(self) -> dict[str, Any]:
         return {
@@ -108,19 +119,32 @@ class _Worker:
 
     def run(
         self, server: Any, w: NDArray[np.float64], version: int, timeout_s: float
-    ) -> int:
-        """Pull/compute/push until the server says done; return the number of pushes."""
+    ) -> dict[str, Any]:
+        """Pull/compute/push until the server says done, or dies.
+
+        Returns ``{"pushes": n, "applied": [(t, tau_t, eta_t), ...],
+        "server_lost": None | reason}``: the updates of this worker that the
+        server applied and acknowledged, from which the driver rebuilds the
+        trace when the server is lost (:mod:`empirical.distributed._ps`).
+        """
         import ray
 
         b, n_push = self.cfg.batch_size, 0
+        applied: list[tuple[int, int, float]] = []
         while True:
             idx = self.rng_batch.integers(0, len(self.y), size=b)
             W = np.broadcast_to(w, (b, w.shape[0]))
             g = self.loss.grad(W, self.X[idx], self.y[idx]).mean(axis=0)
             time.sleep(self._compute_time())
             ref = server.push.remote(self.k, g, version)
-            w_new, version, done = ray.get(ref, timeout=timeout_s)
+            try:
+                w_new, version, done, update = ray.get(ref, timeout=timeout_s)
+            except ray.exceptions.RayActorError as exc:  # the server is gone
+                lost = f"{type(exc).__name__}"
+                return {"pushes": n_push, "applied": applied, "server_lost": lost}
             n_push += 1
+            if update is not None:
+                applied.append(update)
             if done:
-                return n_push
+                return {"pushes": n_push, "applied": applied, "server_lost": None}
             w = w_new

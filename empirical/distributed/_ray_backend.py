@@ -1,7 +1,7 @@
 """Ray as an executor of sweeps: one Ray task per grid point.
 
 Optional: Ray is imported inside functions only, so ``import empirical`` works
-without it (``pip install "asyncstab[ray]"`` adds it). :class:`RayExecutor`
+without it (``pip install -e ".[ray]"`` in this checkout adds it). :class:`RayExecutor`
 implements the :class:`~empirical.distributed._executors.Executor` protocol, so
 :func:`~empirical.runs._sweep.sweep` appends every record to its results file as the
 task finishes, exactly as with the local backend; a task's result depends only on
@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from bounds import InvalidParameterError
 
+from ._lost import TasksLostError
 from ._threads import THREAD_ENV_VARS, check_workers
 
 __all__ = [
@@ -37,6 +38,19 @@ __all__ = [
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+#: Ray's exceptions of a task lost to the infrastructure, not to its own code:
+#: its node died, its worker process crashed or was killed (out of memory), its
+#: result was lost with a node. Retried by Ray up to ``max_retries`` times; past
+#: that, the task is reported lost (:class:`TasksLostError`), not raised.
+_LOST = (
+    "NodeDiedError",
+    "WorkerCrashedError",
+    "ObjectLostError",
+    "OutOfMemoryError",
+    "LocalRayletDiedError",
+    "TaskUnschedulableError",
+)
 
 #: Default seconds a sweep waits for *some* task to finish before it gives up.
 DEFAULT_TASK_TIMEOUT_S = 3600.0
@@ -133,7 +147,7 @@ def import_ray() -> Any:
         import ray
     except ImportError as exc:
         raise InvalidParameterError(
-            'Ray is not installed: `pip install "asyncstab[ray]"` (or `pip install ray`)'
+            'Ray is not installed: in this checkout, `pip install -e ".[ray]"`'
         ) from exc
     return ray
 
@@ -195,6 +209,15 @@ def ray_session(
         ray.shutdown()
 
 
+def _first_line(exc: BaseException) -> str:
+    """``"NodeDiedError: Task failed because the node ... is dead or unavailable."``:
+    the exception's name and its first sentence (Ray's messages run on)."""
+    lines = str(exc).strip().splitlines()
+    first = lines[0] if lines else ""
+    head, dot, _ = first.partition(". ")
+    return f"{type(exc).__name__}: {head}{dot.strip()}".rstrip(": ")
+
+
 class RayExecutor:
     """Runs each task as one Ray task; yields ``(task, result)`` as they finish.
 
@@ -210,6 +233,11 @@ class RayExecutor:
             ``CUDA_VISIBLE_DEVICES`` to that GPU).
         task_timeout_s: seconds to wait for the *next* task to finish; past it
             the remaining tasks are cancelled and :class:`RayTimeoutError` raised.
+        max_retries: Ray's retries of a task whose node or worker process dies
+            (default 3, Ray's own default). An error raised by the task's own
+            code is not retried: it propagates, as with local processes. A
+            task lost more often is reported, after every other task finished,
+            by :class:`~empirical.distributed._executors.TasksLostError`.
 
     ``fn`` and the tasks must be picklable; on a remote cluster the package must
     be importable on every node (install it there, or ship it with
@@ -225,7 +253,11 @@ class RayExecutor:
         num_cpus_per_task: float = 1.0,
         num_gpus_per_task: float = 0.0,
         task_timeout_s: float = DEFAULT_TASK_TIMEOUT_S,
+        max_retries: int = 3,
     ) -> None:
+        from bounds._validation import check_int
+
+        check_int(max_retries, "max_retries", min_value=0)
         if workers is not None:
             check_workers(workers)
         if not num_cpus_per_task > 0:
@@ -246,14 +278,21 @@ class RayExecutor:
         self.num_cpus_per_task = float(num_cpus_per_task)
         self.num_gpus_per_task = float(num_gpus_per_task)
         self.task_timeout_s = float(task_timeout_s)
+        self.max_retries = int(max_retries)
 
     def remote_options(self) -> dict[str, Any]:
-        """The options of ``ray.remote`` for each task: resources, no retries.
+        """The options of ``ray.remote`` for each task: resources, retries.
 
         ``num_gpus`` appears only when GPUs are requested (Ray's default is 0).
-        No retries: a task that fails fails the run, as with local processes.
+        ``max_retries`` covers a lost node or worker process; exceptions of the
+        task's own code are not retried (``retry_exceptions=False``): a bug
+        fails the run at once, as with local processes.
         """
-        opts: dict[str, Any] = {"num_cpus": self.num_cpus_per_task, "max_retries": 0}
+        opts: dict[str, Any] = {
+            "num_cpus": self.num_cpus_per_task,
+            "max_retries": self.max_retries,
+            "retry_exceptions": False,
+        }
         if self.num_gpus_per_task > 0:
             opts["num_gpus"] = self.num_gpus_per_task
         return opts
@@ -261,7 +300,12 @@ class RayExecutor:
     def map_unordered(
         self, fn: Callable[[T], R], tasks: Iterable[T]
     ) -> Iterator[tuple[T, R]]:
-        """Yield ``(task, fn(task))`` as Ray tasks finish; a task's error propagates."""
+        """Yield ``(task, fn(task))`` as Ray tasks finish; a task's error propagates.
+
+        Raises:
+            TasksLostError: after every other task's result was yielded, when
+                some tasks were lost (node or worker died) past their retries.
+        """
         todo = list(tasks)
         if not todo:
             return
@@ -276,7 +320,12 @@ class RayExecutor:
                     f"cluster has {gpus:g} GPUs (`ray status` lists its resources)"
                 )
             remote_fn = ray.remote(**self.remote_options())(fn)
+            lost_types = tuple(
+                getattr(ray.exceptions, n) for n in _LOST if hasattr(ray.exceptions, n)
+            )
             pending: dict[Any, T] = {remote_fn.remote(t): t for t in todo}
+            lost: list[T] = []
+            reason = ""
             last = time.monotonic()
             try:
                 while pending:
@@ -292,8 +341,18 @@ class RayExecutor:
                     for ref in ready:
                         task = pending.pop(ref)
                         # Ready, so this get does not block; the timeout is a guard.
-                        yield task, ray.get(ref, timeout=self.task_timeout_s)
+                        try:
+                            result = ray.get(ref, timeout=self.task_timeout_s)
+                        except lost_types as exc:
+                            lost.append(task)
+                            reason = _first_line(exc)
+                            continue
+                        yield task, result
                     last = time.monotonic()
+                if lost:
+                    order = {id(t): i for i, t in enumerate(todo)}
+                    lost.sort(key=lambda t: order[id(t)])
+                    raise TasksLostError(lost, self.max_retries, reason)
             finally:
                 for ref in pending:
                     with contextlib.suppress(Exception):

@@ -191,8 +191,11 @@ def write_report(
     # Strict JSON for other tools: a bound that overflowed the float range is
     # written as the string "inf" (Python's json would write the non-standard
     # token Infinity).
-    (out / "report.json").write_text(
-        json.dumps(_finite_json(report), indent=1, default=float, allow_nan=False)
+    from ._disk import write_atomic
+
+    write_atomic(  # whole or not at all: a full disk leaves no half report
+        out / "report.json",
+        json.dumps(_finite_json(report), indent=1, default=float, allow_nan=False),
     )
     md = [
         "# asyncstab verification report",
@@ -239,5 +242,5 @@ def write_report(
         "",
     ]
     md += [f"![{n}]({n})" for n in figs]
-    (out / "report.md").write_text("\n".join(md) + "\n")
+    write_atomic(out / "report.md", "\n".join(md) + "\n")
     return report

@@ -283,6 +283,7 @@ def reproduce(
     )
     if models is not None:
         settings = _only_models(settings, models)
+    from empirical.runs._disk import write_atomic
     from empirical.runs._paths import check_writable_dir
 
     out = check_writable_dir(output, "output")  # before minutes of computing
@@ -309,8 +310,9 @@ def reproduce(
         else executor.map_unordered(run_task, todo)
     )
     for k, (task, rec) in enumerate(finished, 1):
-        # Written at once: an interrupted reproduction keeps every finished run.
-        (out / "runs" / f"{task.stem}.json").write_text(json.dumps(rec))
+        # Written at once, whole or not at all (a full disk leaves no partial
+        # file): an interrupted reproduction keeps every finished run.
+        write_atomic(out / "runs" / f"{task.stem}.json", json.dumps(rec))
         runs[task.stem] = rec
         if progress is not None:
             progress(f"{name}: {task.key} seed {task.seed} done ({k}/{len(todo)})")
@@ -323,7 +325,7 @@ def reproduce(
         "summary": summarise(settings, runs),
         "runs": [runs[k] for k in sorted(runs)],
     }
-    (out / "results.json").write_text(json.dumps(results, indent=1))
+    write_atomic(out / "results.json", json.dumps(results, indent=1))
     from ._reproduce_report import write_report
 
     write_report(results, out, figures=figures)

@@ -124,4 +124,6 @@ def write_report(results: dict[str, Any], out: Path, *, figures: bool = True) ->
                     f"{last['gradients_per_update']:.3g}."
                 )
         lines.append("")
-    (out / "report.md").write_text("\n".join(lines))
+    from ._disk import write_atomic
+
+    write_atomic(out / "report.md", "\n".join(lines))  # whole or not at all

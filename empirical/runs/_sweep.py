@@ -332,11 +332,12 @@ def _repair(path: Path, notice: Callable[[str], None]) -> dict[str, dict[str, An
             f"the last line of {str(path)!r} was cut off (an interrupted write); "
             "it is dropped and its task runs again"
         )
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(
-        "".join(json.dumps(r, sort_keys=True) + "\n" for r in scan.records.values())
+    from ._disk import write_atomic
+
+    write_atomic(
+        path,
+        "".join(json.dumps(r, sort_keys=True) + "\n" for r in scan.records.values()),
     )
-    os.replace(tmp, path)
     return scan.records
 
 
@@ -345,10 +346,10 @@ def _warn(message: str) -> None:
 
 
 def _append(path: Path, record: dict[str, Any]) -> None:
-    with path.open("a") as f:
-        f.write(json.dumps(record, sort_keys=True) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
+    from ._disk import append_line
+
+    # Whole records only: a full disk truncates the file back to its last one.
+    append_line(path, json.dumps(record, sort_keys=True))
 
 
 def sweep(

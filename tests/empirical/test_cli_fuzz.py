@@ -180,6 +180,8 @@ GRID = st.builds(
     st.one_of(LISTS, NUMBERS),
 )
 
+ADDRESSES = st.sampled_from(["auto", "", "127.0.0.1:1", "ray://nowhere:10001"])
+
 COMMON = {
     "--theorems": LISTS,
     "--n-pairs": NUMBERS,
@@ -217,6 +219,8 @@ FLAGS: dict[str, dict[str, Any]] = {
         "--backend": st.sampled_from(["local", "serial", "ray", "spark", ""]),
         "--ray-num-cpus": NUMBERS,
         "--runtime-env": st.sampled_from(["{}", "[1]", "{", "", '{"env_vars": {}}']),
+        "--address": ADDRESSES,
+        "--max-retries": NUMBERS,
     },
     "ps": {
         "--loss": NAMES,
@@ -241,6 +245,7 @@ FLAGS: dict[str, dict[str, Any]] = {
         "--json": None,
         "--ray-num-cpus": NUMBERS,
         "--runtime-env": st.sampled_from(["{}", "[1]", "{", ""]),
+        "--address": ADDRESSES,
     },
     "reproduce": {
         "--quick": None,
@@ -256,6 +261,8 @@ FLAGS: dict[str, dict[str, Any]] = {
         "--workers": NUMBERS,
         "--ray-num-cpus": NUMBERS,
         "--runtime-env": st.sampled_from(["{}", "[1]", "{", ""]),
+        "--address": ADDRESSES,
+        "--max-retries": NUMBERS,
     },
 }
 
@@ -267,9 +274,13 @@ EXPERIMENTS = st.sampled_from(
 
 @st.composite
 def argv_of(draw: st.DrawFn, command: str) -> list[str]:
-    """An argument list of ``command``: flags drawn with repeats, in any order."""
+    """An argument list of ``command``: flags drawn in pairs (so that every two
+    options meet often, and the contradictory pairs with them), with repeats,
+    in any order."""
     flags = FLAGS[command]
-    names = draw(st.lists(st.sampled_from(sorted(flags)), max_size=7))
+    pair = st.tuples(st.sampled_from(sorted(flags)), st.sampled_from(sorted(flags)))
+    pairs = draw(st.lists(pair, max_size=4))
+    names = [name for p in pairs for name in p]
     argv = [command]
     if command == "reproduce" and draw(st.integers(0, 9)):  # mostly given
         argv.append(draw(EXPERIMENTS))
@@ -278,8 +289,35 @@ def argv_of(draw: st.DrawFn, command: str) -> list[str]:
     for name in names:
         argv.append(name)
         if flags[name] is not None:
-            argv.append(draw(flags[name]))
+            # Half the values are valid ones, so that a contradictory pair is
+            # often the only thing wrong with the list (else another error
+            # would refuse it first, and the pair would go unnoticed).
+            values = flags[name]
+            if name in VALID:
+                values = st.one_of(st.sampled_from(VALID[name]), values)
+            argv.append(draw(values))
     return argv
+
+
+#: A valid value of each option a contradiction involves (or ``{file}`` keys).
+VALID: dict[str, list[str]] = {
+    "--workers": ["2"],
+    "--backend": ["serial", "local", "ray"],
+    "--max-delay": ["2"],
+    "--delay": ["trace:{trace}", "workers:3", "uniform"],
+    "--address": ["auto"],
+    "--ray-num-cpus": ["2"],
+    "--max-retries": ["1"],
+    "--runtime-env": ["{}"],
+    "--tau": ["1"],
+    "--n-pairs": ["4"],
+    "--theorems": ["delayed-cvx"],
+    "--max-delays": ["0,2"],
+    "--delays-from": ["{trace}"],
+    "--rule": ["constant", "rule-tau", "staleness"],
+    "--results": ["{new}"],
+    "--output": ["{new}"],
+}
 
 
 @pytest.fixture(scope="module")
@@ -339,9 +377,54 @@ def _fill(arg: str, files: dict[str, str]) -> str:
     return arg
 
 
+def _last(argv: list[str], flag: str, default: str | None = None) -> str | None:
+    """The value of ``flag`` that argparse keeps (the last one given)."""
+    values = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == flag]
+    return values[-1] if values else default
+
+
+_RAY_ONLY = ("--address", "--ray-num-cpus", "--runtime-env", "--max-retries")
+
+
+def contradictions(argv: list[str]) -> list[str]:
+    """The options of ``argv`` that cannot hold together, or would be ignored
+    (the specification of :mod:`empirical.cli._conflicts`, written independently):
+    any one of them must make the command refuse."""
+    command, given = argv[0], set(argv)
+    out = []
+    if {"--address", "--ray-num-cpus"} <= given:
+        out.append("--address with --ray-num-cpus")
+    if command in ("sweep", "reproduce"):
+        backend = _last(argv, "--backend", "local" if command == "sweep" else "serial")
+        if backend != "ray" and given & set(_RAY_ONLY):
+            out.append(f"a Ray option with --backend {backend}")
+        # sweep: --workers sizes local processes (and a local Ray instance);
+        # reproduce: local processes only
+        unread = ("serial",) if command == "sweep" else ("serial", "ray")
+        if "--workers" in given and backend in unread:
+            out.append(f"--workers with --backend {backend}")
+    if command == "sweep" and "--max-delay" in given:
+        kind, _, rest = (_last(argv, "--delay") or "").partition(":")
+        if kind == "trace" or (kind == "workers" and rest):
+            out.append("--max-delay with a delay model of its own maximum")
+    if command == "verify" and {"--max-delays", "--delays-from"} <= given:
+        out.append("--max-delays with --delays-from")
+    if command == "ps":
+        rules = [
+            x.strip() for x in (_last(argv, "--rule", "constant") or "").split(",")
+        ]
+        if "--tau" in given and "rule-tau" not in rules:
+            out.append("--tau without rule-tau")
+        if "--no-evaluate" in given and given & {"--n-pairs", "--theorems"}:
+            out.append("a replay option with --no-evaluate")
+    return out
+
+
 def _check(argv: list[str], files: dict[str, str], tmp: Path) -> None:
     argv = [_fill(a, files) for a in argv]
     status, out, err, caught = _run(argv)
+    wrong = contradictions(argv)
+    assert not (wrong and status == "accepted"), f"{argv}: accepted {wrong}"
     assert caught == [], f"{argv}: warnings {caught}"
     assert "Traceback" not in out + err, f"{argv}: {err}"
     if status == 2:

@@ -237,6 +237,7 @@ def test_verify_over_an_earlier_run_moves_it_aside(
         "report.json",
         "report.md",
         "results.jsonl",
+        "settings.json",
     ]
     # stderr is not a terminal here: one progress line per finished setting
     assert "verify: 2 settings to run" in err

@@ -12,6 +12,7 @@ pytest.importorskip("jax")
 pytest.importorskip("mnist1d")
 
 from empirical.cli._cli import main
+from empirical.runs._reproduce_report import delay_verdict
 from empirical.simulators.nets._datasets import load_net_data
 
 SMALL = ["--quick", "--seeds", "1", "--n-pairs", "3", "--epochs", "3", "--no-figures"]
@@ -30,6 +31,20 @@ def test_reproduce_deng_end_to_end(
     assert (a / "report.md").exists()
     res = json.loads((a / "results.json").read_text())
     rows = res["summary"]
+    # The closing line: runs done and kept, the verdicts by count, the report.
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    counts = {
+        w: sum(
+            r.get("paired_gap_loss") is not None and delay_verdict(r) == w for r in rows
+        )
+        for w in ("smaller gap", "larger gap", "no detectable change")
+    }
+    n_runs, base = len(res["runs"]), sum("paired_gap_loss" not in r for r in rows)
+    assert last == (
+        f"{n_runs} runs of {len(rows)} settings ({n_runs} run now, 0 kept): "
+        + ", ".join(f"{n} {w}" for w, n in counts.items())
+        + f", {base} baselines; report: {a}/report.md"
+    )
     assert {r["curve"] for r in rows} == {"d=1", "d=4", "d=16"}
     # A trained network beats the majority class on the test points.
     y = load_net_data("mnist1d", n_points=2000).y
@@ -46,12 +61,24 @@ def test_reproduce_deng_end_to_end(
     # Resume: every run is read back, none recomputed.
     capsys.readouterr()
     assert main(["reproduce", "deng2024", *SMALL, "--output", str(a), "--resume"]) == 0
-    assert "seed 0" not in capsys.readouterr().err
+    out, err = capsys.readouterr()
+    assert "seed 0" not in err
+    assert f"(0 run now, {n_runs} kept)" in out.strip().splitlines()[-1]
     assert _summary(a) == _summary(b)
-    # Resume with other sizes: the old runs are not reused.
+    # Resume with other sizes: refused before any run, naming the size ...
     other = [*SMALL[:-2], "2", "--no-figures"]  # --epochs 2
-    assert main(["reproduce", "deng2024", *other, "--output", str(a), "--resume"]) == 0
-    assert "seed 0" in capsys.readouterr().err
+    assert main(["reproduce", "deng2024", *other, "--output", str(a), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "epochs=3 there, 2 now (--epochs)" in err
+    assert _summary(a) == _summary(b)
+    # ... and without --resume the earlier run is moved aside, and said so.
+    assert main(["reproduce", "deng2024", *other, "--output", str(a)]) == 0
+    err = capsys.readouterr().err
+    assert "seed 0" in err
+    (moved,) = tmp_path.glob("a.previous-*")
+    assert f"was moved to {str(moved)!r}" in err
+    assert _summary(moved) == _summary(b)
 
 
 @pytest.mark.slow

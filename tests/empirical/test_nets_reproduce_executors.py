@@ -147,8 +147,13 @@ def _args(*argv: str) -> Any:
 @pytest.mark.parametrize(
     ("device", "expected"),
     [
-        ("cpu", {"num_cpus": 1.0, "max_retries": 0}),
-        ("gpu", {"num_cpus": 1.0, "max_retries": 0, "num_gpus": 1.0}),
+        # max_retries: the default of --max-retries (a lost node's tasks run again)
+        ("cpu", {"num_cpus": 1.0, "max_retries": 3, "retry_exceptions": False}),
+        (
+            "gpu",
+            {"num_cpus": 1.0, "max_retries": 3, "retry_exceptions": False}
+            | {"num_gpus": 1.0},
+        ),
     ],
 )
 def test_ray_tasks_request_a_gpu_with_device_gpu(
@@ -189,9 +194,11 @@ def test_ray_tasks_request_a_gpu_with_device_gpu(
     [
         (["--backend", "spark"], "backend='spark' must be one of"),
         (["--backend", ""], "backend='' must be one of"),
-        (["--workers", "0"], "workers=0 must be an integer >= 1"),
+        # --workers sizes --backend local only: refused by name elsewhere
+        (["--workers", "0"], "workers=0 has no effect with backend='serial'"),
         (["--backend", "local", "--workers", "-2"], "workers=-2 must be"),
-        (["--backend", "ray", "--workers", "0"], "workers=0 must be"),
+        (["--backend", "ray", "--workers", "0"], "workers=0 has no effect with"),
+        (["--backend", "ray", "--max-retries", "-1"], "max_retries=-1 must be"),
         (["--backend", "ray", "--ray-num-cpus", "nan"], "ray_num_cpus=nan must be"),
         (["--backend", "ray", "--ray-num-cpus", "0.5"], "ray_num_cpus=0.5 must be"),
         (["--backend", "ray", "--runtime-env", "{"], "runtime_env='{' is not"),

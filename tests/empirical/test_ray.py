@@ -18,7 +18,12 @@ import pytest
 ray = pytest.importorskip("ray")
 
 from empirical.distributed._executors import make_executor  # noqa: E402
-from empirical.distributed._ps import PSFailureError, PSResult, start_ps  # noqa: E402
+from empirical.distributed._ps import (  # noqa: E402
+    PSFailureError,
+    PSResult,
+    PSServerLostError,
+    start_ps,
+)
 from empirical.distributed._ps_replay import evaluate_trace  # noqa: E402
 from empirical.distributed._ray_backend import (  # noqa: E402
     RayExecutor,
@@ -183,6 +188,39 @@ def test_killed_worker_is_reported_and_run_continues(ray_local):
     _check_reads_chain(r)  # accounting stays right across the death
     assert int(r.staleness.sum()) + r.residual == (K - 1) * T
     assert (r.worker[-T // 4 :] != 1).all()  # nothing from the dead worker at the end
+
+
+def test_lost_server_stops_with_the_exact_trace_so_far(ray_local, tmp_path):
+    run = start_ps(
+        n_workers=K,
+        n_steps=1_000_000,  # far more than run before the server is killed
+        mean_compute_s=0.002,
+        seed=7,
+        stall_timeout_s=RAY_STALL_S,
+    )
+    deadline = time.monotonic() + RAY_STALL_S
+    while run.progress() < 200:
+        assert time.monotonic() < deadline, "the run made no progress"
+        time.sleep(0.02)
+    before = ray.get(run.server.state.remote(), timeout=RAY_STALL_S)
+    ray.kill(run.server)
+    with pytest.raises(PSServerLostError, match="parameter server died") as info:
+        run.wait()
+    exc = info.value
+    n, stale = len(exc.staleness), before["stale"]
+    # A worker pushes again only once its previous update is acknowledged: every
+    # update in `before` but each worker's last one was acknowledged, so the
+    # trace reaches at least the earliest of those last updates.
+    last = [int(np.flatnonzero(before["worker"] == k).max()) for k in range(K)]
+    assert n >= min(last)
+    # exact: the server's own records, on the updates both have
+    m = min(n, len(stale))
+    np.testing.assert_array_equal(exc.staleness[:m], stale[:m])
+    np.testing.assert_array_equal(exc.worker[:m], before["worker"][:m])
+    np.testing.assert_array_equal(exc.step_sizes[:m], before["eta"][:m])
+    # saved and replayable
+    path = exc.write_trace(tmp_path / "trace.txt")
+    assert TraceDelay.from_file(path).values == tuple(exc.staleness.tolist())
 
 
 def test_all_workers_dead_is_a_clear_error(ray_local):
