@@ -82,6 +82,7 @@ _EXPORTS: dict[str, str] = {
     "NetModel": "simulators.nets._models",
     "mlp": "simulators.nets._models",
     "cnn1d": "simulators.nets._models",
+    "lenet": "simulators.nets._lenet",
     "NetData": "simulators.nets._datasets",
     "load_net_data": "simulators.nets._datasets",
     "WorkerProtocol": "schedules._protocols",

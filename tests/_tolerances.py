@@ -118,3 +118,10 @@ ATOL_AVERAGE = 1e-13
 #: O(1) objective; a value of scipy's below ours by more than our certificate
 #: plus this would refute the certificate.
 ATOL_SCIPY_OPT = 1e-12
+
+#: LeNet (float64) in JAX against a numpy plain-loop forward pass (explicit loops
+#: over channels, kernel offsets and pooling windows): the same products summed in
+#: another order; a logit is a sum of ~1e3 products of size ~1, so the float64
+#: rounding is ~1e-13 relative. The issue fixes 1e-10: far above rounding, far
+#: below any wrong index, stride or flattening order (errors of order 1).
+RTOL_LENET_REFERENCE = 1e-10

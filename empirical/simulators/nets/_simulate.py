@@ -60,6 +60,9 @@ class NetRunStats:
             ``r < P`` is the run on ``S_r`` (train set ``S_r``), ``r >= P`` the run
             on ``S'_{r-P}`` (train set ``S'``); both use the pair's test set.
         delta: ``(E, P)`` ``||w - w'||`` of each pair.
+        norm2: ``(E, R)`` ``||w||^2`` of each replica, for the seed's normalised
+            distance ``sqrt(||w - w'||^2 / (||w||^2 + ||w'||^2))`` (Regatti et
+            al.'s code, ``src/server.py``, ``compute_parameter_distances``).
         final: ``(R, p)`` final parameters.
         gradients_per_update: mean minibatch gradients per update (realised).
     """
@@ -80,6 +83,7 @@ class NetRunStats:
     train_error: NDArray[np.float64]
     test_error: NDArray[np.float64]
     delta: NDArray[np.float64]
+    norm2: NDArray[np.float64]
     final: NDArray[np.float64]
     gradients_per_update: float
 
@@ -252,7 +256,9 @@ def simulate_net_pairs(
         steps = compiled_steps(model, dtype, B, protocol.clip)
         evaluate = compiled_evaluate(model, dtype)
         t = jnp.asarray(1, dtype="int32")
-        out: dict[str, list[Any]] = {k: [] for k in ("tl", "te", "tre", "tee", "d")}
+        out: dict[str, list[Any]] = {
+            k: [] for k in ("tl", "te", "tre", "tee", "d", "n2")
+        }
         eval_steps: list[int] = []
         n_grads = 0.0
         done = 0
@@ -282,6 +288,7 @@ def simulate_net_pairs(
             te, tee = evaluate(W, Xd, yd, test_d)
             diff = W[:P] - W[P:]
             out["d"].append(np.sqrt(np.asarray(jnp.sum(diff * diff, axis=1))))
+            out["n2"].append(np.asarray(jnp.sum(W * W, axis=1), dtype=np.float64))
             for k, v in (("tl", tl), ("te", te), ("tre", tre), ("tee", tee)):
                 out[k].append(np.asarray(v, dtype=np.float64))
             eval_steps.append(done)
@@ -305,6 +312,7 @@ def simulate_net_pairs(
         train_error=np.stack(out["tre"]),
         test_error=np.stack(out["tee"]),
         delta=np.stack(out["d"]).astype(np.float64),
+        norm2=np.stack(out["n2"]),
         final=final,
         gradients_per_update=n_grads / T,
     )
