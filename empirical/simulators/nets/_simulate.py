@@ -65,6 +65,8 @@ class NetRunStats:
             al.'s code, ``src/server.py``, ``compute_parameter_distances``).
         final: ``(R, p)`` final parameters.
         gradients_per_update: mean minibatch gradients per update (realised).
+        gradients: ``(E,)`` minibatch gradients computed per run up to each
+            evaluation (mean over pairs; both runs of a pair compute the same).
     """
 
     model: str
@@ -86,6 +88,7 @@ class NetRunStats:
     norm2: NDArray[np.float64]
     final: NDArray[np.float64]
     gradients_per_update: float
+    gradients: NDArray[np.float64]
 
 
 @dataclass(frozen=True, eq=False)
@@ -192,6 +195,7 @@ def simulate_net_pairs(
     dtype: str = "float32",
     device: str = "cpu",
     n_buffer: int | None = None,
+    raise_on_divergence: bool = True,
 ) -> NetRunStats:
     """Run ``n_pairs`` coupled pairs of ``model`` under ``protocol``.
 
@@ -210,6 +214,10 @@ def simulate_net_pairs(
         device: ``"cpu"`` (default) or ``"gpu"``.
         n_buffer: ring slots ``B`` (default ``protocol.max_delay + 1``); a larger
             one lets runs with different delays share one compiled program.
+        raise_on_divergence: raise when parameters become non-finite (default);
+            ``False``: keep going (replicas are independent, so the others are
+            unaffected) and leave the non-finite values in the statistics for
+            the caller to count.
 
     Raises:
         InvalidParameterError: a bad argument, or ``device`` not present.
@@ -260,6 +268,7 @@ def simulate_net_pairs(
             k: [] for k in ("tl", "te", "tre", "tee", "d", "n2")
         }
         eval_steps: list[int] = []
+        grads_at: list[float] = []
         n_grads = 0.0
         done = 0
         while done < T:
@@ -279,7 +288,7 @@ def simulate_net_pairs(
             )
             done += L
             W = ring_slot_flat(ring, (done + 1) % B)
-            if not bool(jnp.all(jnp.isfinite(W))):
+            if raise_on_divergence and not bool(jnp.all(jnp.isfinite(W))):
                 raise DivergenceError(
                     f"network parameters became non-finite by step t={done}; "
                     f"reduce step_size (max {float(eta.max())!r})"
@@ -292,6 +301,7 @@ def simulate_net_pairs(
             for k, v in (("tl", tl), ("te", te), ("tre", tre), ("tee", tee)):
                 out[k].append(np.asarray(v, dtype=np.float64))
             eval_steps.append(done)
+            grads_at.append(n_grads)
         final = np.asarray(ring_slot_flat(ring, (T + 1) % B), dtype=np.float64)
 
     ev = np.asarray(eval_steps, dtype=np.int64)
@@ -315,4 +325,5 @@ def simulate_net_pairs(
         norm2=np.stack(out["n2"]),
         final=final,
         gradients_per_update=n_grads / T,
+        gradients=np.asarray(grads_at, dtype=np.float64),
     )
