@@ -12,8 +12,9 @@
   16, 32}, ``LR = 0.01`` (run script) and ``eta = 0.1 / tau_bar`` (paper text,
   tau_bar their mean delay ``avg_delay``); plus their convex experiment (linear
   model, squared loss) on the closest offline data set.
-- ``delay-question``: one network, data and seeds; staleness tau in {0, 4, 8,
-  16, 32}; protocol (a) (one single-sample gradient per update, constant delay)
+- ``delay-question``: one network, data and seeds (an MLP on MNIST-1D by default;
+  ``--models lenet``: LeNet on real MNIST); staleness tau in {0, 4, 8, 16, 32}
+  ({0, 16} at ``--quick``); protocol (a) (one single-sample gradient per update, constant delay)
   and (c) with fixed and with random delays (period ``d = tau + 1``, so the
   largest staleness is tau), each under (i) a constant eta and (ii) ``eta = 0.1
   / tau_bar``, and each also as (iii): the same delays with every worker
@@ -26,12 +27,13 @@ definitions.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Literal
 
 from bounds._errors import InvalidParameterError
 from empirical.schedules._delays import ConstantDelay
-from empirical.schedules._protocols import OneStale
+from empirical.schedules._protocols import OneStale, WorkerProtocol
 from empirical.schedules._published_draws import (
     DengDrawn,
     RegattiDrawn,
@@ -75,7 +77,7 @@ FULL = {
 DEFAULT_MODELS = {
     "regatti2019": (("mlp",), ("lenet",)),
     "deng2024": (("mlp", "affine"), ("lenet", "affine")),
-    "delay-question": (("mlp",), ("mlp",)),
+    "delay-question": (("mlp",), ("mlp",)),  # --models lenet: real MNIST
 }
 
 #: The convex experiment's training-set size: ``breast_cancer`` has 569 points.
@@ -194,79 +196,83 @@ def _deng(quick: bool, sz: Sizes) -> list[Setting]:
 
 
 def _question(quick: bool, sz: Sizes) -> list[Setting]:
-    taus = (0, 4, 16) if quick else (0, 4, 8, 16, 32)
+    taus = (0, 16) if quick else (0, 4, 8, 16, 32)
     W, b = (4, 4) if quick else (8, 8)
     n = sz.n_samples
-    model, data = _nets(quick)["mlp"]
     per_c = -(-n // (W * b))  # Deng's iterations per epoch, all delays
     T_a, T_c = sz.epochs * n, sz.epochs * per_c
     B = max(taus) + 1
     out = []
+    nets = _nets(quick)
+    for fam in ("mlp", "lenet"):
+        model, data = nets[fam]
+        sub = _SUB_1D if fam == "mlp" else ""
 
-    def add(
-        group: str, tau: int, proto: object, eta: float, T: int, every: int, rule: str
-    ) -> None:
-        tag = "".join(c if c.isalnum() else "-" for c in group).strip("-")
-        out.append(
-            Setting(
-                key=f"{tag}-tau{tau}".replace("--", "-"),
-                group=group,
-                curve=f"tau={tau}",
-                tau=tau,
-                model=model,
-                protocol=proto,  # type: ignore[arg-type]
-                step_size=eta,
-                n_steps=T,
-                n_buffer=B,
-                data=data,
-                n_samples=n,
-                eval_every=every,
-                step_rule=rule,
-                substitute=_SUB_1D,
-            )
-        )
-
-    for tau in taus:
-        d = tau + 1
-        a = OneStale(ConstantDelay(tau))
-        add("(a) (i) eta=0.1", tau, a, 0.1, T_a, n, "constant 0.1")
-        add(
-            "(a) (ii) eta=0.1/tau_bar",
-            tau,
-            a,
-            0.1 / d,
-            T_a,
-            n,
-            "0.1/tau_bar, tau_bar = tau + 1 (Deng et al.'s rule)",
-        )
-        for kind in ("fixed", "random"):
-            periods = deng_worker_delays(W, d, kind)
-            tau_bar = mean_delay(periods)
-            rules: tuple[tuple[str, float, str], ...] = (
-                ("(i) eta=0.01", 0.01, "constant 0.01 (Deng et al.'s run script)"),
-                (
-                    "(ii) eta=0.1/tau_bar",
-                    0.1 / tau_bar,
-                    "0.1/tau_bar, tau_bar = mean period (Deng et al.'s paper)",
-                ),
-            )
-            K = max_arrivals(periods, T_c)
-            pub = DengDrawn(W, d, kind, batch_size=b, periods=periods, slots=K)
-            ctl_p = held_fixed(periods)
-            ctl = DengDrawn(
-                len(ctl_p), d, kind, batch_size=b, periods=ctl_p, arrivals=W
-            )
-            for label, eta, rule in rules:
-                add(f"(c) {kind} {label}", tau, pub, eta, T_c, per_c, rule)
-                add(
-                    f"(c) {kind} {label} (iii) {W} grads/update",
-                    tau,
-                    ctl,
-                    eta,
-                    T_c,
-                    per_c,
-                    rule,
+        def add(
+            group: str,
+            tau: int,
+            proto: WorkerProtocol,
+            eta: float,
+            T: int,
+            every: int,
+            rule: str,
+            fam: str = fam,
+            model: NetModel = model,
+            data: str = data,
+            sub: str = sub,
+        ) -> None:
+            tag = "-".join(w for w in re.split(r"[^A-Za-z0-9.]+", group) if w)
+            out.append(
+                Setting(
+                    key=f"{fam}-{tag}-tau{tau}",
+                    group=f"{fam}: {group}",
+                    curve=f"tau={tau}",
+                    tau=tau,
+                    model=model,
+                    protocol=proto,
+                    step_size=eta,
+                    n_steps=T,
+                    n_buffer=B,
+                    data=data,
+                    n_samples=n,
+                    eval_every=every,
+                    step_rule=rule,
+                    substitute=sub,
                 )
+            )
+
+        for tau in taus:
+            d = tau + 1
+            a = OneStale(ConstantDelay(tau))
+            add("(a) (i) eta=0.1", tau, a, 0.1, T_a, n, "constant 0.1")
+            rule_a = "0.1/tau_bar, tau_bar = tau + 1 (Deng et al.'s rule)"
+            add("(a) (ii) eta=0.1/tau_bar", tau, a, 0.1 / d, T_a, n, rule_a)
+            kinds: tuple[Literal["fixed", "random"], ...] = ("fixed", "random")
+            for kind in kinds:
+                periods = deng_worker_delays(W, d, kind)
+                tau_bar = mean_delay(periods)
+                rule_ii = "0.1/tau_bar, tau_bar = mean period (Deng et al.'s paper)"
+                rules = (
+                    ("(i) eta=0.01", 0.01, "constant 0.01 (Deng et al.'s run script)"),
+                    ("(ii) eta=0.1/tau_bar", 0.1 / tau_bar, rule_ii),
+                )
+                K = max_arrivals(periods, T_c)
+                pub = DengDrawn(W, d, kind, batch_size=b, periods=periods, slots=K)
+                ctl_p = held_fixed(periods)
+                ctl = DengDrawn(
+                    len(ctl_p), d, kind, batch_size=b, periods=ctl_p, arrivals=W
+                )
+                for label, eta, rule in rules:
+                    add(f"(c) {kind} {label}", tau, pub, eta, T_c, per_c, rule)
+                    add(
+                        f"(c) {kind} {label} (iii) {W} grads/update",
+                        tau,
+                        ctl,
+                        eta,
+                        T_c,
+                        per_c,
+                        rule,
+                    )
     return out
 
 

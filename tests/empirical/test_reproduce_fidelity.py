@@ -158,7 +158,7 @@ def _record(key: str, seed: int, gaps: list[float], diverged: list[bool]) -> dic
 
 def test_diverged_pairs_are_counted_and_kept_out() -> None:
     _, ss = experiment_settings("delay-question", quick=True)
-    group = [s for s in ss if s.group == "(a) (i) eta=0.1"][:2]
+    group = [s for s in ss if s.group == "mlp: (a) (i) eta=0.1"][:2]
     runs = {
         "b": _record(group[0].key, 0, [0.1, 0.2, 0.3, 0.2], [False] * 4),
         "x": _record(
