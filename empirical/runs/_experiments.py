@@ -159,12 +159,12 @@ def _deng(quick: bool, sz: Sizes) -> list[Setting]:
         # The convex runs are cheap: their code's 200 epochs (train_args.py line
         # 16), scaled down with the other sizes when those are overridden.
         epochs = min(200, 25 * sz.epochs) if name == "affine" else sz.epochs
-        rows: tuple[tuple[Literal["fixed", "random"], str], ...] = (
-            ("random", "LR=0.01 (bashrun.sh)"),
-            ("random", "eta=0.1/tau_bar (paper)"),
-            ("fixed", "LR=0.01 (bashrun.sh)"),
+        rows: tuple[tuple[Literal["fixed", "random"], str, str], ...] = (
+            ("random", "LR=0.01 (bashrun.sh)", "lr0.01"),
+            ("random", "eta=0.1/tau_bar (paper)", "eta0.1-over-taubar"),
+            ("fixed", "LR=0.01 (bashrun.sh)", "lr0.01"),
         )
-        for kind, rule in rows:
+        for kind, rule, tag in rows:
             for d in ds:
                 periods = deng_worker_delays(W, d, kind)
                 per = -(-n // (W * b))  # iterations per epoch, as their code
@@ -174,9 +174,7 @@ def _deng(quick: bool, sz: Sizes) -> list[Setting]:
                 eta = 0.01 if rule.startswith("LR") else 0.1 / tau_bar
                 out.append(
                     Setting(
-                        key=f"{name}-{kind}-{rule.split(' ')[0]}-d{d}".replace(
-                            "/", "_"
-                        ),
+                        key=f"{name}-{kind}-{tag}-d{d}",
                         group=f"{name}, {kind} delays, {rule}",
                         curve=f"d={d} (tau_bar={tau_bar:.3g})",
                         tau=d,
