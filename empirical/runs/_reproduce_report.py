@@ -128,7 +128,9 @@ def _heading(results: dict[str, Any], settings: list[Any] | None) -> list[str]:
         "stays in the quantity's range; few pairs make it too narrow); gaps and "
         "paired differences: Student-t. 'Paired': per-pair differences against the "
         "group's first row (same seed and pair: same split, replaced point and "
-        "start; positions too when both use the same number of slots per update). "
+        "start; minibatch positions are drawn per step and worker, so they are "
+        "shared too, except in the (iii) rows, whose number of workers grows with "
+        "the delay). "
         "A pair has diverged when a run's final training loss is non-finite or above "
         "10 times the zero predictor's; diverged pairs are counted and left out.",
         "",

@@ -12,8 +12,9 @@ Per setting, pooled over the pairs of every seed:
   paired differences) get Student-t;
 - paired differences against the group's smallest delay use the pairs with the
   same seed and pair index where neither run diverged (same split, replaced
-  point and start; the positions are shared too where the number of slots per
-  update is the same, see the report).
+  point and start; the minibatch positions are drawn per step and worker, so
+  they are shared too unless the number of workers differs, as in the (iii)
+  rows).
 """
 
 from __future__ import annotations
