@@ -63,9 +63,7 @@ EXPERIMENTS = ("regatti2019", "deng2024", "delay-question")
 QUICK = {
     "regatti2019": Sizes(n_samples=4000, n_pairs=4, n_seeds=2, epochs=12),
     "deng2024": Sizes(n_samples=4000, n_pairs=4, n_seeds=2, epochs=8),
-    "delay-question": Sizes(
-        n_samples=500, n_pairs=6, n_seeds=2, epochs=4, n_points=2000
-    ),
+    "delay-question": Sizes(n_samples=500, n_pairs=6, n_seeds=2, epochs=4),
 }
 FULL = {
     "regatti2019": Sizes(n_samples=4000, n_pairs=4, n_seeds=3, epochs=150),
