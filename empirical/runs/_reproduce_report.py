@@ -73,12 +73,13 @@ def _figure(rows: list[dict[str, Any]], path: Path, title: str) -> None:
                     )
                     if m is not None and (scale == "linear" or m > 0)
                 ]
-                if not pts:
+                name = r["curve"]
+                if r["diverged"]:
+                    name += f" ({r['diverged']} of {r['n_pairs_total']} pairs diverged)"
+                if not pts:  # still named in the legend, so it is not lost
+                    ax.plot([], [], marker="x", linestyle="none", label=name)
                     continue
                 xs, ms, los, his = (list(v) for v in zip(*pts, strict=True))
-                name = r["curve"] + (
-                    f" ({r['diverged']} diverged)" if r["diverged"] else ""
-                )
                 (line,) = ax.plot(xs, ms, marker=".", label=name)
                 ax.fill_between(xs, los, his, color=line.get_color(), alpha=0.2)
             ax.set_yscale(scale)
