@@ -10,15 +10,19 @@ task, so every executor gives the same ``results.json``. ``results.json`` holds
 every run plus the summary; :mod:`empirical.runs._reproduce_report` writes
 ``report.md`` and the figures.
 
-Measured per run (``P`` coupled pairs, both runs of each pair):
-- the paper's curves: ``|test loss - train loss|`` and ``|test error - train
-  error|`` against epochs (mean over the ``2P`` runs);
-- coupled-pair stability: ``delta_t = ||w_t - w'_t||`` and on-average model
-  stability ``mean over pairs of delta_T^2`` (Lei & Ying 2020; THEORY.md, part 2);
-- per pair at the end: the signed gap (mean of the pair's two runs) and
-  ``delta_T^2``, for intervals pooled over pairs and seeds, and paired
-  differences against the group's smallest delay (same seed and pair index:
-  same split, replaced point and initial point).
+Measured per run (``P`` coupled pairs, both runs of each pair), at every
+evaluation (the updates done and the minibatch gradients computed are recorded
+with it, so curves are drawn against either, never against an "epoch"):
+- the papers' curves: ``|test loss - train loss|`` and ``|test error - train
+  error|``, and the test error;
+- coupled-pair stability: ``delta_t = ||w_t - w'_t||``, on-average model
+  stability ``mean over pairs of delta_T^2`` (Lei & Ying 2020) and the seed's
+  normalised distance ``sqrt(||w - w'||^2 / (||w||^2 + ||w'||^2))`` (Regatti et
+  al.'s code, ``src/server.py``, ``compute_parameter_distances``);
+- per pair at the end: the signed gaps, ``delta_T^2``, the test error and the
+  normalised distance, and whether the pair diverged
+  (:func:`divergence_threshold`); :mod:`empirical.runs._reproduce_summary` pools
+  them over pairs and seeds, without the diverged pairs.
 """
 
 from __future__ import annotations
@@ -231,7 +235,8 @@ def reproduce(
     Args:
         name: ``"regatti2019"``, ``"deng2024"`` or ``"delay-question"``.
         output: folder for ``results.json``, ``report.md``, figures and ``runs/``.
-        quick: the small sizes (minutes on 2 cores) instead of the papers'.
+        quick: the small sizes (minutes on 2 cores) instead of the full ones
+            (neither is the papers'; the fidelity table in the report compares).
         device: ``"cpu"`` or ``"gpu"``.
         resume: keep finished runs found in ``output/runs``.
         n_seeds, n_pairs, epochs, n_samples: override the sizes (``n_samples``:
