@@ -173,3 +173,28 @@ def test_diverged_pairs_are_counted_and_kept_out() -> None:
     assert r["paired_gap_loss"]["n"] == 3
     assert "diverged: 1 of 4 pairs" in delay_verdict(r)
     assert "no detectable change: the interval allows +-" in delay_verdict(r)
+
+
+def test_drawn_protocols_share_their_delays_and_refuse_too_few_slots() -> None:
+    from bounds import InvalidParameterError
+    from empirical.schedules._published_draws import (
+        RegattiDrawn,
+        max_arrivals,
+        regatti_worker_delays,
+    )
+
+    d = regatti_worker_delays(4, 64)
+    assert d[:2] == (64, 0)
+    assert d == regatti_worker_delays(4, 64)  # once per D: trials and lr0 share it
+    p = RegattiDrawn(4, 64, batch_size=2, worker_delays=d)
+    np.testing.assert_array_equal(p.setup(np.random.default_rng(0), 3, 10), [d] * 3)
+    with pytest.raises(InvalidParameterError, match="worker_delays="):
+        RegattiDrawn(4, 8, worker_delays=(8, 0, 9, 1))
+    periods = deng_worker_delays(16, 8)
+    K = max_arrivals(periods, 100)
+    assert 1 <= K < 16
+    q = DengDrawn(16, 8, "random", periods=periods, slots=K)
+    q.chunk(np.random.default_rng(0), 1, 100, 50, q.setup(None, 1, 100))  # type: ignore[arg-type]
+    small = DengDrawn(16, 8, "random", periods=periods, slots=K - 1)
+    with pytest.raises(InvalidParameterError, match=f"slots={K - 1}"):
+        small.chunk(np.random.default_rng(0), 1, 100, 50, q.setup(None, 1, 100))  # type: ignore[arg-type]
