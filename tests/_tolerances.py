@@ -124,3 +124,10 @@ ATOL_SCIPY_OPT = 1e-12
 #: anything seen on a busy 2-core machine (a node start took 5-25 s), so that
 #: only a real hang fails; nothing is asserted about how long it took.
 RAY_POLL_S = 300.0
+
+#: LeNet (float64) in JAX against a numpy plain-loop forward pass (explicit loops
+#: over channels, kernel offsets and pooling windows): the same products summed in
+#: another order; a logit is a sum of ~1e3 products of size ~1, so the float64
+#: rounding is ~1e-13 relative. The issue fixes 1e-10: far above rounding, far
+#: below any wrong index, stride or flattening order (errors of order 1).
+RTOL_LENET_REFERENCE = 1e-10

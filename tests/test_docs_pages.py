@@ -176,3 +176,16 @@ def test_findings_keep_the_reports_figures(sitegen: ModuleType, tmp_path: Path) 
     assert "### Report" in text
     assert "#### Figures" in text
     assert "not a subcommand yet" in text
+
+
+def test_reproductions_page_holds_the_generated_fidelity_tables(
+    sitegen: ModuleType,
+) -> None:
+    from empirical.runs._experiments import EXPERIMENTS
+    from empirical.runs._fidelity import fidelity_table
+
+    text = importlib.import_module("sitegen.reproductions").page()
+    for name in EXPERIMENTS:
+        assert fidelity_table(name) in text
+    pages = importlib.import_module("sitegen.pages")
+    assert {"Reproductions": "reproductions.md"} in pages.nav()

@@ -38,6 +38,7 @@ TEST_PARAMETERS: dict[str, dict[str, Any]] = {
     "04_adaptive_step_size": {"n_pairs": 40, "n_steps": 500, "taus": [0, 4, 16]},
     "05_property_testing": {"max_examples": 60},
     "06_compare_bounds": {"n_grid": 12, "max_tau": 32, "diameters": [0.5, 1.0, 4.0]},
+    "07_delay_question": {"n_pairs": 4, "epochs": 2, "taus": [0, 8]},
 }
 
 #: Seconds any one cell may run in the test (the slowest is a simulation sweep).

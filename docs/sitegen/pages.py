@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import api, cli_reference, findings, getting_started, notebooks, theorems
+from . import (
+    api,
+    cli_reference,
+    findings,
+    getting_started,
+    notebooks,
+    reproductions,
+    theorems,
+)
 
 
 def nav() -> list[Any]:
@@ -27,6 +35,7 @@ def nav() -> list[Any]:
             ]
         },
         {"Findings": "findings.md"},
+        {"Reproductions": "reproductions.md"},
         {
             "Reference": [
                 "reference/index.md",
@@ -51,6 +60,7 @@ def generate() -> dict[str, str | bytes]:
         if e.kind == "module":
             out[e.page] = api.module_page(e)
     out["cli.md"] = cli_reference.page()
+    out["reproductions.md"] = reproductions.page()
     out["theorems/index.md"] = theorems.index_page()
     for t in theorems.entries():
         png, caption = theorems.plot(t)

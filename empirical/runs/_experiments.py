@@ -1,113 +1,128 @@
-"""The three reproductions as data: settings (protocol, model, step size, length).
+"""The three reproductions as data: settings (protocol, model, data, step size, length).
 
-- ``regatti2019``: Regatti et al. 2019 (arXiv:1909.13391), protocol (b): W workers
-  at fixed delays up to D, averaged and clipped to norm 1, ``lr0 / (1 + 0.05
-  epoch)``; grid D x lr0; an MLP and a small 1-D CNN on MNIST-1D (the paper:
-  LeNet on MNIST, VGG on CIFAR-10; D in {1, 8, 16, 32, 64}, lr0 in {0.05, 0.1,
-  0.2, 0.4}, 3 trials).
-- ``deng2024``: Deng et al. 2024 and arXiv:2308.09430, protocol (c) with
-  "random" delays, tau_bar (their period d) in {1, 4, 8, 16, 32}, ``eta =
-  0.1 / d`` and a constant ``eta = 0.01``, the same number of iterations for
-  every delay.
-- ``delay-question``: one network, data and seeds; staleness tau_bar in
-  {0, 4, 8, 16, 32}; protocol (a) (one single-sample gradient per update,
-  constant delay tau_bar) and (c) (fixed period ``d = tau_bar + 1``, so the
-  staleness is tau_bar); (i) equal eta, (ii) ``eta = 0.1 / d`` (Deng's rule in
-  their delay ``d``), (iii) protocol (c) with ``W (tau_bar + 1)`` workers, so
-  that exactly ``W`` gradients arrive at every update whatever the delay.
+- ``regatti2019``: Regatti et al. 2019 (arXiv:1909.13391) as their public code
+  runs it (``main.py``): protocol (b), 4 workers, batch 64 per worker, averaged
+  and clipped to norm 1, ``lr0 / (1 + 0.05 epoch)``, D in {1, 8, 16, 32, 64}, lr0
+  in {0.05, 0.1, 0.2, 0.4}, worker delays drawn once per D and shared; LeNet on
+  real MNIST (5,000 digits) at full size; ``--quick`` runs an MLP on MNIST-1D, a
+  fast substitute, labelled so.
+- ``deng2024``: Deng et al. 2024 as their code runs it (``server.py``,
+  ``bashrun.sh``): protocol (c), 16 workers, batch 16, "random" delays drawn as
+  their ``--seed 42`` draws them (fixed delays: a labelled variant), d in {4, 8,
+  16, 32}, ``LR = 0.01`` (run script) and ``eta = 0.1 / tau_bar`` (paper text,
+  tau_bar their mean delay ``avg_delay``); plus their convex experiment (linear
+  model, squared loss) on the closest offline data set.
+- ``delay-question``: one network, data and seeds (an MLP on MNIST-1D by default;
+  ``--models lenet``: LeNet on real MNIST); staleness tau in {0, 4, 8, 16, 32}
+  ({0, 16} at ``--quick``); protocol (a) (one single-sample gradient per update, constant delay)
+  and (c) with fixed and with random delays (period ``d = tau + 1``, so the
+  largest staleness is tau), each under (i) a constant eta and (ii) ``eta = 0.1
+  / tau_bar``, and each also as (iii): the same delays with every worker
+  replicated so that the same number of gradients arrives at every update
+  whatever the delay (:func:`~empirical.schedules._published_draws.held_fixed`).
 
-``--quick`` sizes run on 2 CPU cores in minutes; the full sizes are the papers'.
+The fidelity tables (:mod:`empirical.runs._fidelity`) are generated from these
+definitions.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Callable
+from typing import Literal
 
 from bounds._errors import InvalidParameterError
-from empirical.schedules._protocols import Deng, OneStale, Regatti, WorkerProtocol
-from empirical.simulators.nets._models import NetModel, cnn1d, mlp
+from empirical.schedules._delays import ConstantDelay
+from empirical.schedules._protocols import OneStale, WorkerProtocol
+from empirical.schedules._published_draws import (
+    DengDrawn,
+    RegattiDrawn,
+    deng_worker_delays,
+    held_fixed,
+    max_arrivals,
+    mean_delay,
+    regatti_worker_delays,
+)
+from empirical.simulators.nets._lenet import lenet
+from empirical.simulators.nets._models import NetModel, affine, cnn1d, mlp
 
-__all__ = ["EXPERIMENTS", "Setting", "Sizes", "experiment_settings"]
+from ._settings import Setting, Sizes
+
+__all__ = [
+    "DEFAULT_MODELS",
+    "EXPERIMENTS",
+    "FULL",
+    "QUICK",
+    "Setting",
+    "Sizes",
+    "experiment_settings",
+]
 
 EXPERIMENTS = ("regatti2019", "deng2024", "delay-question")
 
-
-@dataclass(frozen=True)
-class Sizes:
-    """Run sizes: training-set size, pairs per seed, seeds, epochs, MNIST-1D size."""
-
-    n_samples: int
-    n_pairs: int
-    n_seeds: int
-    epochs: int
-    n_points: int = 5000
-
-
 QUICK = {
-    "regatti2019": Sizes(
-        n_samples=1000, n_pairs=4, n_seeds=2, epochs=10, n_points=2000
-    ),
-    "deng2024": Sizes(n_samples=1000, n_pairs=4, n_seeds=2, epochs=10, n_points=2000),
-    "delay-question": Sizes(
-        n_samples=500, n_pairs=6, n_seeds=2, epochs=4, n_points=2000
-    ),
+    "regatti2019": Sizes(n_samples=4000, n_pairs=4, n_seeds=2, epochs=12),
+    "deng2024": Sizes(n_samples=4000, n_pairs=4, n_seeds=2, epochs=8),
+    "delay-question": Sizes(n_samples=500, n_pairs=6, n_seeds=2, epochs=4),
 }
 FULL = {
-    "regatti2019": Sizes(n_samples=4000, n_pairs=16, n_seeds=3, epochs=30),
-    "deng2024": Sizes(n_samples=4000, n_pairs=16, n_seeds=3, epochs=30),
-    "delay-question": Sizes(n_samples=4000, n_pairs=32, n_seeds=3, epochs=10),
+    "regatti2019": Sizes(n_samples=4000, n_pairs=4, n_seeds=3, epochs=150),
+    "deng2024": Sizes(n_samples=4000, n_pairs=8, n_seeds=3, epochs=60),
+    "delay-question": Sizes(n_samples=4000, n_pairs=16, n_seeds=3, epochs=10),
 }
 
+#: Network families run when ``models`` is not given: (quick, full).
+DEFAULT_MODELS = {
+    "regatti2019": (("mlp",), ("lenet",)),
+    "deng2024": (("mlp", "affine"), ("lenet", "affine")),
+    "delay-question": (("mlp",), ("mlp",)),  # --models lenet: real MNIST
+}
 
-@dataclass(frozen=True, eq=False)
-class Setting:
-    """One configuration of an experiment (run once per seed).
+#: The convex experiment's training-set size: ``breast_cancer`` has 569 points.
+CONVEX_N = 450
 
-    Attributes:
-        key: unique, file-name safe.
-        group: figure panel and table block (settings compared with each other).
-        curve: legend label inside the group.
-        tau: the delay parameter the group varies (for ordering and pairing).
-        model: the network.
-        protocol: the worker protocol.
-        step_size: ``float`` or ``("regatti", lr0)`` (epoch decay).
-        n_steps: number of updates.
-        n_buffer: ring slots shared by the group (one compile per group).
-    """
-
-    key: str
-    group: str
-    curve: str
-    tau: int
-    model: NetModel
-    protocol: WorkerProtocol
-    step_size: float | tuple[str, float]
-    n_steps: int
-    n_buffer: int
+_SUB_1D = "MNIST-1D stands in for MNIST: a fast substitute (minutes on 2 CPU cores)"
+_SUB_CIFAR = "CIFAR-10/100 and ResNet-18 cannot be obtained offline; {what} stands in"
+_SUB_RCV1 = (
+    "RCV1 (LIBSVM) cannot be obtained offline; breast_cancer (scikit-learn, rows "
+    "scaled to unit norm as RCV1's are) is the closest offline binary set"
+)
 
 
-def _models(quick: bool) -> dict[str, NetModel]:
+def _nets(quick: bool) -> dict[str, tuple[NetModel, str]]:
+    """Network family -> (model, data set)."""
     if quick:
         return {
-            "mlp": mlp([40, 64, 10]),
-            "cnn": cnn1d(40, 10, channels=8, kernel=5, stride=2, hidden=32),
+            "mlp": (mlp([40, 64, 10]), "mnist1d"),
+            "cnn1d": (
+                cnn1d(40, 10, channels=8, kernel=5, stride=2, hidden=32),
+                "mnist1d",
+            ),
+            "lenet": (lenet(), "mnist"),
         }
     return {
-        "mlp": mlp([40, 128, 128, 10]),
-        "cnn": cnn1d(40, 10, channels=32, kernel=5, stride=2, hidden=128),
+        "mlp": (mlp([40, 128, 128, 10]), "mnist1d"),
+        "cnn1d": (
+            cnn1d(40, 10, channels=32, kernel=5, stride=2, hidden=128),
+            "mnist1d",
+        ),
+        "lenet": (lenet(), "mnist"),
     }
 
 
 def _regatti(quick: bool, sz: Sizes) -> list[Setting]:
-    Ds = (1, 8, 32) if quick else (1, 8, 16, 32, 64)
+    Ds = (1, 8, 64) if quick else (1, 8, 16, 32, 64)
     lrs = (0.2,) if quick else (0.05, 0.1, 0.2, 0.4)
-    W, b = (4, 8) if quick else (8, 16)
+    W, b = 4, 64  # main.py lines 45-46
     out = []
-    for name, model in _models(quick).items():
+    for name, (model, data) in _nets(quick).items():
+        sub = "" if name == "lenet" else _SUB_1D
         for lr0 in lrs:
             for D in Ds:
-                proto = Regatti(W, D, batch_size=b)
-                T = sz.epochs * proto.updates_per_epoch(sz.n_samples)
+                proto = RegattiDrawn(
+                    W, D, batch_size=b, worker_delays=regatti_worker_delays(W, D)
+                )
+                per = proto.updates_per_epoch(sz.n_samples)
                 out.append(
                     Setting(
                         key=f"{name}-lr{lr0}-D{D}",
@@ -117,86 +132,159 @@ def _regatti(quick: bool, sz: Sizes) -> list[Setting]:
                         model=model,
                         protocol=proto,
                         step_size=("regatti", lr0),
-                        n_steps=T,
+                        n_steps=sz.epochs * per,
                         n_buffer=max(Ds) + 1,
+                        data=data,
+                        n_samples=sz.n_samples,
+                        eval_every=per,
+                        step_rule=f"lr0/(1 + 0.05 epoch), lr0 = {lr0} (main.py)",
+                        substitute=sub,
                     )
                 )
     return out
 
 
 def _deng(quick: bool, sz: Sizes) -> list[Setting]:
-    ds = (1, 4, 16) if quick else (1, 4, 8, 16, 32)
-    W, b = (8, 8) if quick else (16, 16)
-    models = {"mlp": _models(quick)["mlp"]} if quick else _models(quick)
+    ds = (4, 16) if quick else (4, 8, 16, 32)
+    W, b = 16, 16  # bashrun.sh lines 18-19
+    nets = _nets(quick)
+    nets["affine"] = (affine(30, 2), "breast_cancer")
     out = []
-    for name, model in models.items():
-        for rule in ("0.1/d", "0.01"):
+    for name, (model, data) in nets.items():
+        n = CONVEX_N if name == "affine" else sz.n_samples
+        what = "LeNet on real MNIST" if name == "lenet" else f"{name} on MNIST-1D"
+        sub = _SUB_RCV1 if name == "affine" else _SUB_CIFAR.format(what=what)
+        # The convex runs are cheap: their code's 200 epochs (train_args.py line
+        # 16), scaled down with the other sizes when those are overridden.
+        epochs = min(200, 25 * sz.epochs) if name == "affine" else sz.epochs
+        rows: tuple[tuple[Literal["fixed", "random"], str, str], ...] = (
+            ("random", "LR=0.01 (bashrun.sh)", "lr0.01"),
+            ("random", "eta=0.1/tau_bar (paper)", "eta0.1-over-taubar"),
+            ("fixed", "LR=0.01 (bashrun.sh)", "lr0.01"),
+        )
+        for kind, rule, tag in rows:
             for d in ds:
-                proto = Deng(W, d, "random", batch_size=b)
-                eta = 0.1 / d if rule == "0.1/d" else 0.01
+                periods = deng_worker_delays(W, d, kind)
+                per = -(-n // (W * b))  # iterations per epoch, as their code
+                K = max_arrivals(periods, epochs * per)
+                proto = DengDrawn(W, d, kind, batch_size=b, periods=periods, slots=K)
+                tau_bar = mean_delay(periods)
+                eta = 0.01 if rule.startswith("LR") else 0.1 / tau_bar
                 out.append(
                     Setting(
-                        key=f"{name}-eta{rule.replace('/', '_')}-d{d}",
-                        group=f"{name}, eta={rule}",
-                        curve=f"d={d}",
+                        key=f"{name}-{kind}-{tag}-d{d}",
+                        group=f"{name}, {kind} delays, {rule}",
+                        curve=f"d={d} (tau_bar={tau_bar:.3g})",
                         tau=d,
                         model=model,
                         protocol=proto,
                         step_size=eta,
-                        n_steps=sz.epochs * proto.updates_per_epoch(sz.n_samples),
+                        n_steps=epochs * per,
                         n_buffer=max(ds),
+                        data=data,
+                        n_samples=n,
+                        eval_every=per,
+                        step_rule=rule,
+                        substitute=sub,
                     )
                 )
     return out
 
 
 def _question(quick: bool, sz: Sizes) -> list[Setting]:
-    from empirical.schedules._delays import ConstantDelay
-
-    taus = (0, 4, 16) if quick else (0, 4, 8, 16, 32)
+    taus = (0, 16) if quick else (0, 4, 8, 16, 32)
     W, b = (4, 4) if quick else (8, 8)
-    model = _models(quick)["mlp"]
     n = sz.n_samples
-    T_a = sz.epochs * n
-    T_c = sz.epochs * Deng(W, 1, batch_size=b).updates_per_epoch(n)
+    per_c = -(-n // (W * b))  # Deng's iterations per epoch, all delays
+    T_a, T_c = sz.epochs * n, sz.epochs * per_c
     B = max(taus) + 1
     out = []
-    for tau in taus:
-        d = tau + 1
-        a = OneStale(ConstantDelay(tau))
-        c = Deng(W, d, "fixed", batch_size=b)
-        c_fixed = Deng(W * d, d, "fixed", batch_size=b)
-        rows = [
-            ("a, (i) eta=0.1", a, 0.1, T_a),
-            ("a, (ii) eta=0.1/d", a, 0.1 / d, T_a),
-            ("c, (i) eta=0.01", c, 0.01, T_c),
-            ("c, (ii) eta=0.1/d", c, 0.1 / d, T_c),
-            ("c, (iii) W grads/update, eta=0.01", c_fixed, 0.01, T_c),
-        ]
-        for group, proto, eta, T in rows:
-            tag = group.split(")")[0].replace(", (", "-")
+    nets = _nets(quick)
+    for fam in ("mlp", "lenet"):
+        model, data = nets[fam]
+        sub = _SUB_1D if fam == "mlp" else ""
+
+        def add(
+            group: str,
+            tau: int,
+            proto: WorkerProtocol,
+            eta: float,
+            T: int,
+            every: int,
+            rule: str,
+            fam: str = fam,
+            model: NetModel = model,
+            data: str = data,
+            sub: str = sub,
+        ) -> None:
+            tag = "-".join(w for w in re.split(r"[^A-Za-z0-9.]+", group) if w)
             out.append(
                 Setting(
-                    key=f"{tag}-tau{tau}",
-                    group=group,
-                    curve=f"tau_bar={tau}",
+                    key=f"{fam}-{tag}-tau{tau}",
+                    group=f"{fam}: {group}",
+                    curve=f"tau={tau}",
                     tau=tau,
                     model=model,
                     protocol=proto,
                     step_size=eta,
                     n_steps=T,
                     n_buffer=B,
+                    data=data,
+                    n_samples=n,
+                    eval_every=every,
+                    step_rule=rule,
+                    substitute=sub,
                 )
             )
+
+        for tau in taus:
+            d = tau + 1
+            a = OneStale(ConstantDelay(tau))
+            add("(a) (i) eta=0.1", tau, a, 0.1, T_a, n, "constant 0.1")
+            rule_a = "0.1/tau_bar, tau_bar = tau + 1 (Deng et al.'s rule)"
+            add("(a) (ii) eta=0.1/tau_bar", tau, a, 0.1 / d, T_a, n, rule_a)
+            kinds: tuple[Literal["fixed", "random"], ...] = ("fixed", "random")
+            for kind in kinds:
+                periods = deng_worker_delays(W, d, kind)
+                tau_bar = mean_delay(periods)
+                rule_ii = "0.1/tau_bar, tau_bar = mean period (Deng et al.'s paper)"
+                rules = (
+                    ("(i) eta=0.01", 0.01, "constant 0.01 (Deng et al.'s run script)"),
+                    ("(ii) eta=0.1/tau_bar", 0.1 / tau_bar, rule_ii),
+                )
+                K = max_arrivals(periods, T_c)
+                pub = DengDrawn(W, d, kind, batch_size=b, periods=periods, slots=K)
+                ctl_p = held_fixed(periods)
+                ctl = DengDrawn(
+                    len(ctl_p), d, kind, batch_size=b, periods=ctl_p, arrivals=W
+                )
+                for label, eta, rule in rules:
+                    add(f"(c) {kind} {label}", tau, pub, eta, T_c, per_c, rule)
+                    add(
+                        f"(c) {kind} {label} (iii) {W} grads/update",
+                        tau,
+                        ctl,
+                        eta,
+                        T_c,
+                        per_c,
+                        rule,
+                    )
     return out
+
+
+_BUILD: dict[str, Callable[[bool, Sizes], list[Setting]]] = {
+    "regatti2019": _regatti,
+    "deng2024": _deng,
+    "delay-question": _question,
+}
 
 
 def experiment_settings(
     name: str, *, quick: bool, sizes: Sizes | None = None
 ) -> tuple[Sizes, list[Setting]]:
-    """The sizes (default: quick or full) and settings of experiment ``name``."""
+    """The sizes (default: quick or full) and all settings of experiment ``name``
+    (every network family; :data:`DEFAULT_MODELS` says which run by default)."""
     if name not in EXPERIMENTS:
         raise InvalidParameterError(f"experiment={name!r} must be one of {EXPERIMENTS}")
     sz = (QUICK if quick else FULL)[name] if sizes is None else sizes
-    build = {"regatti2019": _regatti, "deng2024": _deng, "delay-question": _question}
-    return sz, build[name](quick, sz)
+    return sz, _BUILD[name](quick, sz)

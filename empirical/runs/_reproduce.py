@@ -10,87 +10,141 @@ task, so every executor gives the same ``results.json``. ``results.json`` holds
 every run plus the summary; :mod:`empirical.runs._reproduce_report` writes
 ``report.md`` and the figures.
 
-Measured per run (``P`` coupled pairs, both runs of each pair):
-- the paper's curves: ``|test loss - train loss|`` and ``|test error - train
-  error|`` against epochs (mean over the ``2P`` runs);
-- coupled-pair stability: ``delta_t = ||w_t - w'_t||`` and on-average model
-  stability ``mean over pairs of delta_T^2`` (Lei & Ying 2020; THEORY.md, part 2);
-- per pair at the end: the signed gap (mean of the pair's two runs) and
-  ``delta_T^2``, for intervals pooled over pairs and seeds, and paired
-  differences against the group's smallest delay (same seed and pair index:
-  same split, replaced point and initial point).
+Measured per run (``P`` coupled pairs, both runs of each pair), at every
+evaluation (the updates done and the minibatch gradients computed are recorded
+with it, so curves are drawn against either, never against an "epoch"):
+- the papers' curves: ``|test loss - train loss|`` and ``|test error - train
+  error|``, and the test error;
+- coupled-pair stability: ``delta_t = ||w_t - w'_t||``, on-average model
+  stability ``mean over pairs of delta_T^2`` (Lei & Ying 2020) and the seed's
+  normalised distance ``sqrt(||w - w'||^2 / (||w||^2 + ||w'||^2))`` (Regatti et
+  al.'s code, ``src/server.py``, ``compute_parameter_distances``);
+- per pair at the end: the signed gaps, ``delta_T^2``, the test error and the
+  normalised distance, and whether the pair diverged
+  (:func:`divergence_threshold`); :mod:`empirical.runs._reproduce_summary` pools
+  them over pairs and seeds, without the diverged pairs.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from bounds._errors import InvalidParameterError
 from bounds._validation import check_choice, check_int
-from empirical.schedules._protocols import applicable_theorems
 
-from ._experiments import Setting, Sizes, experiment_settings
+from ._experiments import DEFAULT_MODELS, Setting, Sizes, experiment_settings
+from ._reproduce_summary import summarise
 
-__all__ = ["RunTask", "reproduce", "run_setting", "run_task", "summarise"]
+__all__ = [
+    "DIVERGED_FACTOR",
+    "RunTask",
+    "divergence_threshold",
+    "reproduce",
+    "run_setting",
+    "run_task",
+    "summarise",
+]
+
+
+#: A pair has diverged when a run's final training loss is non-finite or above
+#: this many times the loss of the zero predictor (cross-entropy: log K; squared
+#: one-hot: 1/K; logistic: log 2): ten times what guessing costs is no longer
+#: training, and its numbers (1e8 and up) would swamp every mean.
+DIVERGED_FACTOR = 10.0
+
+
+def divergence_threshold(loss: str, n_classes: int) -> float:
+    """The training loss above which a run counts as diverged."""
+    base = {"cross_entropy": math.log(n_classes), "squared": 1.0 / n_classes}
+    return DIVERGED_FACTOR * base.get(loss, math.log(2.0))
+
+
+def _finite_list(a: Any) -> list[float | None]:
+    return [float(v) if math.isfinite(v) else None for v in np.asarray(a).ravel()]
 
 
 def run_setting(
     setting: Setting, sizes: Sizes, seed: int, *, device: str = "cpu"
 ) -> dict[str, Any]:
-    """Run one setting with one seed; a JSON-ready record."""
+    """Run one setting with one seed; a JSON-ready record (non-finite: ``None``)."""
     from empirical.simulators.nets._datasets import load_net_data
     from empirical.simulators.nets._simulate import (
         regatti_step_size,
         simulate_net_pairs,
     )
 
-    data = load_net_data("mnist1d", n_points=sizes.n_points)
+    data = load_net_data(setting.data, n_points=sizes.n_points)
+    n = setting.n_samples or sizes.n_samples
     proto = setting.protocol
     step: Any = setting.step_size
     if isinstance(step, tuple):
-        step = regatti_step_size(step[1], proto.updates_per_epoch(sizes.n_samples))
-    st = simulate_net_pairs(
-        setting.model,
-        data,
-        proto,
-        n_samples=sizes.n_samples,
-        n_pairs=sizes.n_pairs,
-        n_steps=setting.n_steps,
-        step_size=step,
-        seed=seed,
-        device=device,
-        n_buffer=setting.n_buffer,
-    )
-    P = st.n_pairs
-    gap_l = st.test_loss - st.train_loss  # (E, R)
-    gap_e = st.test_error - st.train_error
-    return {
-        "key": setting.key,
-        "seed": seed,
-        "n_steps": st.n_steps,
-        "gradients_per_update": st.gradients_per_update,
-        "epochs": st.epochs.tolist(),
-        "abs_gap_loss": np.abs(gap_l).mean(axis=1).tolist(),
-        "abs_gap_error": np.abs(gap_e).mean(axis=1).tolist(),
-        "delta": st.delta.mean(axis=1).tolist(),
-        "stability_avg2": (st.delta**2).mean(axis=1).tolist(),
-        "train_error": float(st.train_error[-1].mean()),
-        "test_error": float(st.test_error[-1].mean()),
-        "pair_gap_loss": ((gap_l[-1, :P] + gap_l[-1, P:]) / 2).tolist(),
-        "pair_gap_error": ((gap_e[-1, :P] + gap_e[-1, P:]) / 2).tolist(),
-        "pair_delta2": (st.delta[-1] ** 2).tolist(),
-        "pair_test_error": (
-            (st.test_error[-1, :P] + st.test_error[-1, P:]) / 2
-        ).tolist(),
-    }
+        step = regatti_step_size(step[1], proto.updates_per_epoch(n))
+    with np.errstate(all="ignore"):
+        st = simulate_net_pairs(
+            setting.model,
+            data,
+            proto,
+            n_samples=n,
+            n_pairs=sizes.n_pairs,
+            n_steps=setting.n_steps,
+            step_size=step,
+            seed=seed,
+            device=device,
+            n_buffer=setting.n_buffer,
+            eval_every=setting.eval_every or None,
+            raise_on_divergence=False,
+        )
+        P = st.n_pairs
+        limit = divergence_threshold(setting.model.loss, data.n_classes)
+        last = st.train_loss[-1]
+        bad = ~np.isfinite(last) | (last > limit)
+        diverged = bad[:P] | bad[P:] | ~np.isfinite(st.delta[-1])
+        ok = ~diverged
+        gap_l = st.test_loss - st.train_loss  # (E, R)
+        gap_e = st.test_error - st.train_error
+        # The seed's normalised distance sqrt(|p - q|^2 / (|p|^2 + |q|^2)).
+        ndist = st.delta / np.sqrt(st.norm2[:, :P] + st.norm2[:, P:])
+
+        def pair_mean(a: Any) -> Any:  # (E, R) -> (E, P)
+            return (a[:, :P] + a[:, P:]) / 2
+
+        def curve(a: Any) -> list[float | None]:  # (E, P) -> mean over kept pairs
+            if not ok.any():
+                return [None] * a.shape[0]
+            return _finite_list(a[:, ok].mean(axis=1))
+
+        return {
+            "key": setting.key,
+            "seed": seed,
+            "n_steps": st.n_steps,
+            "gradients_per_update": st.gradients_per_update,
+            "updates": st.eval_steps.tolist(),
+            "gradients": st.gradients.tolist(),
+            "epochs": st.epochs.tolist(),
+            "diverged": diverged.tolist(),
+            "abs_gap_loss": curve(pair_mean(np.abs(gap_l))),
+            "abs_gap_error": curve(pair_mean(np.abs(gap_e))),
+            "delta": curve(st.delta),
+            "stability_avg2": curve(st.delta**2),
+            "normalised_distance": curve(ndist),
+            "test_error_curve": curve(pair_mean(st.test_error)),
+            "train_error": float(np.nanmean(st.train_error[-1])),
+            "test_error": float(np.nanmean(st.test_error[-1])),
+            "pair_gap_loss": _finite_list(pair_mean(gap_l)[-1]),
+            "pair_gap_error": _finite_list(pair_mean(gap_e)[-1]),
+            "pair_delta2": _finite_list(st.delta[-1] ** 2),
+            "pair_test_error": _finite_list(pair_mean(st.test_error)[-1]),
+            "pair_normalised_distance": _finite_list(ndist[-1]),
+        }
 
 
 @dataclass(frozen=True)
@@ -141,83 +195,9 @@ def _in_process(tasks: list[RunTask]) -> Iterator[tuple[RunTask, dict[str, Any]]
         yield t, run_task(t)
 
 
-def _estimate(
-    values: list[float], method: Literal["auto", "t", "bca"] = "t"
-) -> dict[str, Any]:
-    """Mean with its 95% interval (Student-t; ``"auto"``: BCa bootstrap when the
-    sample is skewed, as squared divergences are: a t interval of a few pairs
-    then dips below 0)."""
-    from empirical.measurement._estimate import estimate_mean
-
-    x = np.asarray(values, dtype=np.float64)
-    return estimate_mean(x, method=method).to_dict()
-
-
-def summarise(
-    settings: list[Setting], runs: dict[str, dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Per setting: estimates pooled over pairs and seeds, paired against the
-    group's smallest delay; the seeds' curves (mean and min/max band)."""
-    rows = []
-    base: dict[str, Setting] = {}
-    for s in settings:
-        if s.group not in base or s.tau < base[s.group].tau:
-            base[s.group] = s
-    for s in settings:
-        recs = sorted(
-            (r for r in runs.values() if r["key"] == s.key), key=lambda r: r["seed"]
-        )
-        b_recs = sorted(
-            (r for r in runs.values() if r["key"] == base[s.group].key),
-            key=lambda r: r["seed"],
-        )
-
-        def pooled(field: str, recs: list[dict[str, Any]] = recs) -> list[float]:
-            return [v for r in recs for v in r[field]]
-
-        row: dict[str, Any] = {
-            "key": s.key,
-            "group": s.group,
-            "curve": s.curve,
-            "tau": s.tau,
-            "protocol": s.protocol.label,
-            "model": s.model.name,
-            "step_size": s.step_size
-            if not isinstance(s.step_size, tuple)
-            else f"{s.step_size[1]}/(1+0.05 epoch)",
-            "n_steps": s.n_steps,
-            "gradients_per_update": float(
-                np.mean([r["gradients_per_update"] for r in recs])
-            ),
-            "theorems": list(applicable_theorems(s.protocol)[0]),
-            "test_error": _estimate(pooled("pair_test_error")),
-            "gap_loss": _estimate(pooled("pair_gap_loss")),
-            "gap_error": _estimate(pooled("pair_gap_error")),
-            "stability_avg2": _estimate(pooled("pair_delta2"), method="auto"),
-            "epochs": recs[0]["epochs"],
-        }
-        for f in ("abs_gap_loss", "abs_gap_error", "delta", "stability_avg2"):
-            c = np.asarray([r[f] for r in recs])
-            row[f"curve_{f}"] = {
-                "mean": c.mean(axis=0).tolist(),
-                "low": c.min(axis=0).tolist(),
-                "high": c.max(axis=0).tolist(),
-            }
-        if s is not base[s.group]:
-            for f, out in (
-                ("pair_gap_loss", "paired_gap_loss"),
-                ("pair_delta2", "paired_stability_avg2"),
-            ):
-                diff = np.subtract(pooled(f), pooled(f, b_recs))
-                row[out] = _estimate(diff.tolist())
-            row["paired_against"] = base[s.group].curve
-        rows.append(row)
-    return rows
-
-
 def _family(s: Setting) -> str:
-    """The network family of a setting: ``mlp`` or ``cnn1d`` (its name's first word)."""
-    return s.model.name.split("-")[0]
+    """The network family of a setting: its model name's first word."""
+    return s.family
 
 
 def _only_models(settings: list[Setting], models: Sequence[str]) -> list[Setting]:
@@ -248,25 +228,28 @@ def reproduce(
     progress: Any = None,
     executor: Any = None,
     models: Sequence[str] | None = None,
+    n_samples: int | None = None,
 ) -> dict[str, Any]:
     """Run experiment ``name`` into folder ``output``; returns the results dict.
 
     Args:
         name: ``"regatti2019"``, ``"deng2024"`` or ``"delay-question"``.
         output: folder for ``results.json``, ``report.md``, figures and ``runs/``.
-        quick: the small sizes (minutes on 2 cores) instead of the papers'.
+        quick: the small sizes (minutes on 2 cores) instead of the full ones
+            (neither is the papers'; the fidelity table in the report compares).
         device: ``"cpu"`` or ``"gpu"``.
         resume: keep finished runs found in ``output/runs``.
-        n_seeds, n_pairs, epochs: override the sizes.
+        n_seeds, n_pairs, epochs, n_samples: override the sizes (``n_samples``:
+            the training-set size of the image data; at most 4,998).
         figures: write the PNG figures.
         progress: ``callable(str)`` told about each finished run, or ``None``.
         executor: an :class:`~empirical.distributed._executors.Executor` that runs the
             (setting, seed) runs (``None``: one after the other in this
             process). The results are the same whatever the executor; each
             finished run is written here, by this process, as it arrives.
-        models: run only the settings of these network families (``"mlp"``,
-            ``"cnn1d"``; e.g. ``["mlp"]``, the cheaper half of ``regatti2019`` on
-            a CPU); ``None``: all of them.
+        models: run only the settings of these network families (``"lenet"``,
+            ``"mlp"``, ``"cnn1d"``, ``"affine"``); ``None``: the experiment's
+            defaults (:data:`~empirical.runs._experiments.DEFAULT_MODELS`).
 
     Raises:
         InvalidParameterError: an unknown experiment or a bad size.
@@ -275,14 +258,37 @@ def reproduce(
 
     sizes, _ = experiment_settings(name, quick=quick)
     over = {}
-    for field, v in (("n_seeds", n_seeds), ("n_pairs", n_pairs), ("epochs", epochs)):
+    flags = {"n_seeds": "--seeds", "n_pairs": "--n-pairs", "epochs": "--epochs"}
+    flags["n_samples"] = "--n-samples"
+    for field, v in (
+        ("n_seeds", n_seeds),
+        ("n_pairs", n_pairs),
+        ("epochs", epochs),
+        ("n_samples", n_samples),
+    ):
         if v is not None:
-            over[field] = check_int(v, field, min_value=2 if field == "n_pairs" else 1)
+            low = {"n_pairs": 2, "n_samples": 10}.get(field, 1)
+            over[field] = check_int(v, field, min_value=low)
+    if over.get("n_samples", 0) > 4998:
+        raise InvalidParameterError(
+            f"n_samples={n_samples!r} must be <= 4998 (5,000 points, a replacement "
+            "and a test set)"
+        )
     sizes, settings = experiment_settings(
         name, quick=quick, sizes=replace(sizes, **over)
     )
-    if models is not None:
-        settings = _only_models(settings, models)
+    chosen = DEFAULT_MODELS[name][0 if quick else 1] if models is None else models
+    settings = _only_models(settings, chosen)
+    command = " ".join(
+        ["asyncstab reproduce", name]
+        + (["--quick"] if quick else [])
+        + [f"{flags[k]} {v}" for k, v in over.items()]
+        + (
+            [f"--models {models if isinstance(models, str) else ','.join(models)}"]
+            if models is not None
+            else []
+        )
+    )
     from empirical.runs._disk import write_atomic
     from empirical.runs._paths import check_writable_dir
 
@@ -318,15 +324,17 @@ def reproduce(
             progress(f"{name}: {task.key} seed {task.seed} done ({k}/{len(todo)})")
     results = {
         "experiment": name,
+        "command": command,
+        "overridden": sorted(over),
         "quick": quick,
         "device": device,
         "sizes": sizes.__dict__,
         "models": sorted({_family(s) for s in settings}),
-        "summary": summarise(settings, runs),
+        "summary": summarise(settings, runs, sizes),
         "runs": [runs[k] for k in sorted(runs)],
     }
     write_atomic(out / "results.json", json.dumps(results, indent=1))
     from ._reproduce_report import write_report
 
-    write_report(results, out, figures=figures)
+    write_report(results, out, figures=figures, settings=settings)
     return results

@@ -1,10 +1,14 @@
 """``report.md`` and figures of a reproduction (see :mod:`empirical.runs._reproduce`).
 
-Figures (one per group of settings, the papers' figure types plus stability):
-``|train - test|`` loss and error against epochs, one curve per delay, the mean
-over seeds with a band from the smallest to the largest seed; and on-average
-stability (mean over pairs of ``delta_t^2``) against epochs. Matplotlib's
-object API only (no pyplot, no global backend change).
+The report opens with the command actually run and its sizes, then the fidelity
+table (:mod:`empirical.runs._fidelity`). Figures (one per group of settings): the
+|train - test| loss gap, on-average stability (mean delta_t^2) and the test error,
+against updates (top) and against minibatch gradients computed (bottom): never
+against a per-protocol "epoch", so the same number of updates sits at the same
+place for every delay. Curves are means over seeds of the per-seed means over
+pairs that did not diverge; the band runs from the smallest to the largest seed
+mean (a spread, not a confidence interval; the tables hold the intervals).
+Matplotlib's object API only (no pyplot, no global backend change).
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from typing import Any
 __all__ = ["delay_verdict", "write_report"]
 
 
-def _ci(e: dict[str, Any]) -> str:
+def _ci(e: dict[str, Any] | None) -> str:
+    if e is None:
+        return "not estimable"
     return f"{e['mean']:.3g} [{e['low']:.3g}, {e['high']:.3g}]"
 
 
@@ -25,85 +31,161 @@ def _slug(text: str) -> str:
 
 
 def delay_verdict(row: dict[str, Any]) -> str:
-    """Words for a paired difference in the gap against the group's baseline."""
-    d = row["paired_gap_loss"]
+    """Words for the paired change of the gap against the group's baseline.
+
+    Says no more than the interval: "no detectable change" comes with how much
+    change the interval still allows, relative to the baseline's mean gap.
+    """
+    d = row.get("paired_gap_loss")
+    div = row.get("diverged", 0)
+    note = f" (diverged: {div} of {row['n_pairs_total']} pairs)" if div else ""
+    if d is None:
+        return "not estimable" + note
     if d["high"] < 0:
-        return "smaller gap"
+        return "smaller gap" + note
     if d["low"] > 0:
-        return "larger gap"
-    return "no detectable change"
+        return "larger gap" + note
+    base = (row.get("paired_base") or {}).get("gap_loss")
+    if base and base["mean"] != 0:
+        pct = 100 * max(abs(d["low"]), abs(d["high"])) / abs(base["mean"])
+        return f"no detectable change: the interval allows +-{pct:.0f}%" + note
+    return "no detectable change" + note
 
 
 def _figure(rows: list[dict[str, Any]], path: Path, title: str) -> None:
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(13, 3.6))
-    axes = fig.subplots(1, 3)
+    fig = Figure(figsize=(13, 6.4))
+    axes = fig.subplots(2, 3)
     panels = (
-        ("curve_abs_gap_loss", "|test loss - train loss|"),
-        ("curve_abs_gap_error", "|test error - train error|"),
-        ("curve_stability_avg2", "on-average stability: mean delta_t^2"),
+        ("curve_abs_gap_loss", "|test loss - train loss|", "linear"),
+        ("curve_stability_avg2", "on-average stability: mean delta_t^2", "log"),
+        ("curve_test_error_curve", "test error", "linear"),
     )
-    for ax, (field, label) in zip(axes, panels, strict=True):
-        for r in rows:
-            c = r[field]
-            (line,) = ax.plot(r["epochs"], c["mean"], marker=".", label=r["curve"])
-            ax.fill_between(
-                r["epochs"], c["low"], c["high"], color=line.get_color(), alpha=0.2
+    for i, xfield in enumerate(("updates", "gradients")):
+        for ax, (field, label, scale) in zip(axes[i], panels, strict=True):
+            for r in rows:
+                c = r[field]
+                pts = [
+                    (x, m, lo, hi)
+                    for x, m, lo, hi in zip(
+                        r[xfield], c["mean"], c["low"], c["high"], strict=True
+                    )
+                    if m is not None and (scale == "linear" or m > 0)
+                ]
+                name = r["curve"]
+                if r["diverged"]:
+                    name += f" ({r['diverged']} of {r['n_pairs_total']} pairs diverged)"
+                if not pts:  # still named in the legend, so it is not lost
+                    ax.plot([], [], marker="x", linestyle="none", label=name)
+                    continue
+                xs, ms, los, his = (list(v) for v in zip(*pts, strict=True))
+                (line,) = ax.plot(xs, ms, marker=".", label=name)
+                ax.fill_between(xs, los, his, color=line.get_color(), alpha=0.2)
+            ax.set_yscale(scale)
+            ax.set_xlabel(
+                "updates" if xfield == "updates" else "minibatch gradients computed"
             )
-        ax.set_xlabel("epoch")
-        ax.set_title(label, fontsize=9)
-    axes[2].set_yscale("log")
-    axes[0].legend(fontsize=7)
-    fig.suptitle(title, fontsize=10)
+            ax.set_title(label, fontsize=9)
+    axes[0][0].legend(fontsize=7)
+    fig.suptitle(
+        f"{title}\nlines: mean over seeds of the mean over non-diverged pairs; "
+        "bands: smallest to largest seed mean (not a confidence interval)",
+        fontsize=9,
+    )
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)
 
 
-def write_report(results: dict[str, Any], out: Path, *, figures: bool = True) -> None:
+def _heading(results: dict[str, Any], settings: list[Any] | None) -> list[str]:
+    from ._fidelity import fidelity_table
+    from ._settings import Sizes
+
+    sz = results["sizes"]
+    over = results.get("overridden") or []
+    note = ""
+    if over:
+        which = "--quick" if results["quick"] else "full"
+        note = f" Sizes overridden ({', '.join(over)}): not the {which} defaults."
+    run = None
+    if settings is not None:
+        run = (settings, Sizes(**sz), results.get("command", ""))
+    return [
+        f"# `{results.get('command', 'asyncstab reproduce ' + results['experiment'])}`",
+        "",
+        f"Sizes: n = {sz['n_samples']} training points (image data; the convex "
+        f"experiment's own n is in the table), {sz['n_pairs']} coupled pairs per seed, "
+        f"{sz['n_seeds']} seeds, {sz['epochs']} epochs; device {results['device']}."
+        + note,
+        "",
+        "## Fidelity: this experiment against the authors' code",
+        "",
+        fidelity_table(results["experiment"], run=run),
+        "",
+        "## Results",
+        "",
+        "Intervals: 95%, over all non-diverged pairs of all seeds. Test error, "
+        "delta_T^2 and the seed's normalised distance: BCa bootstrap over pairs (it "
+        "stays in the quantity's range; few pairs make it too narrow); gaps and "
+        "paired differences: Student-t. 'Paired': per-pair differences against the "
+        "group's first row (same seed and pair: same split, replaced point and "
+        "start; minibatch positions are drawn per step and worker, so they are "
+        "shared too, except in the (iii) rows, whose number of workers grows with "
+        "the delay). "
+        "A pair has diverged when a run's final training loss is non-finite or above "
+        "10 times the zero predictor's; diverged pairs are counted and left out.",
+        "",
+        "Gap = test loss - train loss at the end (mean of the pair's two runs). "
+        "Stability = on-average model stability, mean over pairs of delta_T^2 (Lei & "
+        "Ying 2020). Normalised distance = sqrt(|w - w'|^2 / (|w|^2 + |w'|^2)), the "
+        "seed's own measure.",
+        "",
+    ]
+
+
+def write_report(
+    results: dict[str, Any],
+    out: Path,
+    *,
+    figures: bool = True,
+    settings: list[Any] | None = None,
+) -> None:
     """Write ``out/report.md`` (and ``out/fig-<group>.png`` unless ``figures`` is false)."""
     name = results["experiment"]
-    sz = results["sizes"]
     groups: dict[str, list[dict[str, Any]]] = {}
     for r in results["summary"]:
         groups.setdefault(r["group"], []).append(r)
-    lines = [
-        f"# asyncstab reproduce {name}{' --quick' if results['quick'] else ''}",
-        "",
-        f"MNIST-1D, n = {sz['n_samples']} training points per run, {sz['n_pairs']} coupled "
-        f"pairs per seed, {sz['n_seeds']} seeds, {sz['epochs']} epochs; device: "
-        f"{results['device']}. Intervals: 95% Student-t over all pairs of all seeds; "
-        "'paired' intervals are over per-pair differences against the group's first "
-        "row (same seed and pair: same split, replaced point and start).",
-        "",
-        "Gap = test loss - train loss at the end (mean of the pair's two runs). "
-        "On-average stability = mean over pairs of delta_T^2 (Lei & Ying 2020).",
-        "",
-    ]
+    lines = _heading(results, settings)
     for group, rows in groups.items():
         rows.sort(key=lambda r: r["tau"])
-        theorems = ", ".join(rows[0]["theorems"]) or "none (declared)"
+        r0 = rows[0]
+        theorems = ", ".join(r0["theorems"]) or f"none ({r0['theorems_why']})"
+        sub = f" {r0['substitute']}." if r0["substitute"] else ""
         lines += [
-            f"## {group}",
+            f"### {group}",
             "",
-            f"Protocol ({rows[0]['protocol']}), model {rows[0]['model']}; registry "
-            f"theorems that apply: {theorems}.",
+            f"Protocol ({r0['protocol']}), model {r0['model']} on {r0['data']} "
+            f"(n = {r0['n_samples']}); step size: {r0['step_rule']}.{sub} "
+            f"Registry theorems that apply: {theorems}.",
             "",
-            "| setting | eta | grads/update | updates | test error | gap (loss) | "
-            "stability | paired d gap | paired d stability | verdict |",
-            "|---|---|---|---|---|---|---|---|---|---|",
+            "| setting | eta | grads/update | updates | diverged | test error | gap "
+            "(loss) | stability | normalised distance | paired d gap | paired d "
+            "stability | paired d test error | verdict |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in rows:
-            paired = "paired_gap_loss" in r
+            paired = "paired_against" in r
             eta = r["step_size"]
             eta_s = eta if isinstance(eta, str) else f"{eta:.4g}"
             lines.append(
                 f"| {r['curve']} | {eta_s} "
                 f"| {r['gradients_per_update']:.3g} | {r['n_steps']} "
+                f"| {r['diverged']} of {r['n_pairs_total']} "
                 f"| {_ci(r['test_error'])} | {_ci(r['gap_loss'])} "
-                f"| {_ci(r['stability_avg2'])} "
+                f"| {_ci(r['stability_avg2'])} | {_ci(r['normalised_distance'])} "
                 f"| {_ci(r['paired_gap_loss']) if paired else 'baseline'} "
                 f"| {_ci(r['paired_stability_avg2']) if paired else 'baseline'} "
+                f"| {_ci(r['paired_test_error']) if paired else 'baseline'} "
                 f"| {delay_verdict(r) if paired else ''} |"
             )
         fig_name = f"fig-{_slug(group)}.png"
@@ -111,16 +193,36 @@ def write_report(results: dict[str, Any], out: Path, *, figures: bool = True) ->
             _figure(rows, out / fig_name, f"{name}: {group}")
             lines += ["", f"![{group}]({fig_name})"]
         lines.append("")
+    if any(r["model"].startswith("affine") for r in results["summary"]):
+        lines += [
+            "## The convex experiment against the theory",
+            "",
+            "Deng et al.'s theorems, and every convex bound of the registry, are stated "
+            "for one stale gradient per update (and Deng et al.'s Thm 1 for steps "
+            "projected onto a ball). This experiment runs their code's algorithm "
+            "instead: each update sums the minibatch gradients (16 samples each) of "
+            "the workers that arrive, from 0 to 16 of them, an update with no arrival "
+            "leaves the parameters unchanged (an idle step), and nothing is projected; "
+            "the squared loss of a linear model is convex and smooth but not "
+            "Lipschitz without a projection. The theorems listed as applicable above "
+            "are the ones whose declared assumptions this protocol, model and loss "
+            "meet; none is evaluated against these runs unless listed.",
+            "",
+        ]
     if name == "delay-question":
-        lines += ["## Answer: does a larger delay change the gap?", ""]
+        lines += [
+            "## Answer: does a larger delay change the gap? (at these sizes only)",
+            "",
+        ]
         for group, rows in groups.items():
             last = rows[-1]
-            if "paired_gap_loss" in last:
+            if "paired_against" in last:
                 lines.append(
-                    f"- {group}: tau_bar {rows[0]['tau']} -> {last['tau']}: gap changes by "
+                    f"- {group}: tau {rows[0]['tau']} -> {last['tau']}: gap changes by "
                     f"{_ci(last['paired_gap_loss'])} ({delay_verdict(last)}); stability "
-                    f"changes by {_ci(last['paired_stability_avg2'])}; gradients per "
-                    f"update {rows[0]['gradients_per_update']:.3g} -> "
+                    f"by {_ci(last['paired_stability_avg2'])}; test error by "
+                    f"{_ci(last['paired_test_error'])}; gradients per update "
+                    f"{rows[0]['gradients_per_update']:.3g} -> "
                     f"{last['gradients_per_update']:.3g}."
                 )
         lines.append("")

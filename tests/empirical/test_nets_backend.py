@@ -16,6 +16,7 @@ from empirical.simulators.nets._backend import (  # noqa: E402
     ring_from_flat,
     ring_slot_flat,
 )
+from empirical.simulators.nets._lenet import lenet  # noqa: E402
 from empirical.simulators.nets._models import NetModel, cnn1d, flatten, linear, mlp  # noqa: E402
 
 try:
@@ -137,14 +138,18 @@ def _plain_loop(
 
 
 @pytest.mark.parametrize(
-    "model",
-    [mlp([12, 8, 3], activation="tanh"), cnn1d(12, 3, channels=2, kernel=3, hidden=4)],
-    ids=["mlp", "cnn"],
+    ("model", "d"),
+    [
+        (mlp([12, 8, 3], activation="tanh"), 12),
+        (cnn1d(12, 3, channels=2, kernel=3, hidden=4), 12),
+        (lenet(3), 784),
+    ],
+    ids=["mlp", "cnn", "lenet"],
 )
-def test_float64_matches_plain_loop(model: NetModel) -> None:
+def test_float64_matches_plain_loop(model: NetModel, d: int) -> None:
     rng = np.random.default_rng(0)
     N, n, P, T, tau_max = 30, 20, 2, 40, 3
-    X = rng.standard_normal((N, 12))
+    X = rng.standard_normal((N, d))
     y = rng.integers(0, 3, N)
     perm = np.stack([rng.permutation(N) for _ in range(P)])
     j = rng.integers(0, n, P)

@@ -31,6 +31,8 @@ def test_reproduce_deng_end_to_end(
     assert (a / "report.md").exists()
     res = json.loads((a / "results.json").read_text())
     rows = res["summary"]
+    assert {r["tau"] for r in rows} == {4, 16}
+    assert {r["model"] for r in rows} == {"mlp-40-64-10", "affine-30-2"}
     # The closing line: runs done and kept, the verdicts by count, the report.
     last = capsys.readouterr().out.strip().splitlines()[-1]
     counts = {
@@ -45,16 +47,27 @@ def test_reproduce_deng_end_to_end(
         + ", ".join(f"{n} {w}" for w, n in counts.items())
         + f", {base} baselines; report: {a}/report.md"
     )
-    assert {r["curve"] for r in rows} == {"d=1", "d=4", "d=16"}
     # A trained network beats the majority class on the test points.
-    y = load_net_data("mnist1d", n_points=2000).y
+    y = load_net_data("mnist1d").y
     majority_error = 1.0 - np.bincount(y).max() / len(y)
-    best = min(r["test_error"]["mean"] for r in rows)
+    best = min(r["test_error"]["mean"] for r in rows if r["model"].startswith("mlp"))
     assert best < majority_error - 0.05
-    # Intervals and paired intervals are present and ordered.
+    # Intervals and paired intervals are present, ordered and in range.
     for r in rows:
         assert r["gap_loss"]["low"] <= r["gap_loss"]["mean"] <= r["gap_loss"]["high"]
-        assert ("paired_gap_loss" in r) == (r["curve"] != "d=1")
+        assert 0.0 <= r["test_error"]["low"] <= r["test_error"]["high"] <= 1.0
+        assert r["stability_avg2"]["low"] >= 0.0
+        assert ("paired_gap_loss" in r) == (r["tau"] != 4)
+    # Every curve of a group is sampled at the same updates (the figures' x).
+    groups: dict[str, list[list[int]]] = {}
+    for r in rows:
+        groups.setdefault(r["group"], []).append(r["updates"])
+    for xs in groups.values():
+        assert all(x == xs[0] for x in xs)
+    # The report opens with the command run and the fidelity table.
+    text = (a / "report.md").read_text()
+    assert text.startswith("# `asyncstab reproduce deng2024 --quick --seeds 1")
+    assert text.index("## Fidelity") < text.index("## Results")
     # Same seed, same results (a fresh folder).
     assert main(["reproduce", "deng2024", *SMALL, "--output", str(b)]) == 0
     assert _summary(a) == _summary(b)
@@ -100,8 +113,9 @@ def test_reproduce_regatti_and_question_run(name: str, tmp_path: Path) -> None:
         (["--n-pairs", "1"], "n_pairs=1"),
         (["--epochs", "0"], "epochs=0"),
         (["--output", "{file}"], "is an existing file"),
-        (["--models", "cnn1d"], "models='cnn1d' must be one of 'mlp'"),  # quick: mlp
-        (["--models", ","], "models=[] must name at least one of ['mlp']"),
+        (["--models", "resnet"], "models='resnet' must be one of"),
+        (["--models", ","], "models=[] must name at least one of ['affine'"),
+        (["--n-samples", "4999"], "n_samples=4999 must be <= 4998"),
     ],
 )
 def test_reproduce_bad_sizes_exit_2(

@@ -1,7 +1,7 @@
 """``reproduce`` on an executor: local processes and Ray give the serial results.
 
-The reference is one serial reproduction of a tiny grid (``deng2024 --quick``
-with one seed, two pairs and one epoch: six runs). An executor then redoes two of
+The reference is one serial reproduction of a tiny grid (``deng2024 --quick
+--models mlp`` with one seed, two pairs and one epoch: six runs). An executor then redoes two of
 its runs (their files removed, the rest resumed) and ``results.json`` must come
 out identical, number for number: a run's record depends only on its task.
 """
@@ -29,9 +29,15 @@ from empirical.distributed._executors import LocalProcessExecutor
 from empirical.runs import _reproduce
 from empirical.runs._reproduce import RunTask, reproduce
 
-TINY: dict[str, Any] = {"quick": True, "n_seeds": 1, "n_pairs": 2, "epochs": 1}
+TINY: dict[str, Any] = {
+    "quick": True,
+    "n_seeds": 1,
+    "n_pairs": 2,
+    "epochs": 1,
+    "models": ["mlp"],
+}
 #: The runs an executor redoes: two settings of one group, one per worker.
-REDONE = ("mlp-eta0.01-d1-s0", "mlp-eta0.01-d16-s0")
+REDONE = ("mlp-random-lr0.01-d4-s0", "mlp-random-lr0.01-d16-s0")
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +133,7 @@ def test_each_finished_run_is_written_at_once_and_resumed(
     with pytest.raises(_Interrupt):
         reproduce("deng2024", tmp_path, executor=_FirstThenInterrupt(), **TINY)
     (written,) = (tmp_path / "runs").iterdir()
-    assert written.name == "mlp-eta0.1_d-d1-s0.json"
+    assert written.name == "mlp-random-lr0.01-d4-s0.json"
     rec = _Recording()
     with pytest.raises(_Interrupt):
         reproduce("deng2024", tmp_path, executor=rec, resume=True, **TINY)

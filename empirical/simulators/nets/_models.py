@@ -22,7 +22,9 @@ Bring your own network in a few lines::
     model = NetModel("my-linear", init, apply, loss="cross_entropy")
 
 Losses: ``"cross_entropy"`` (softmax; labels ``0..K-1``; ``apply`` returns ``K``
-logits) and ``"logistic"`` (``log(1 + exp(-y m))``; labels ``-1/+1``; ``apply``
+logits), ``"squared"`` (``mean_k (z_k - [k = y])^2`` on one-hot targets: PyTorch's
+``nn.MSELoss`` as Deng et al.'s convex model uses it; labels ``0..K-1``) and
+``"logistic"`` (``log(1 + exp(-y m))``; labels ``-1/+1``; ``apply``
 returns a scalar margin ``m``), the latter being the linear harness's logistic
 loss when ``apply`` is ``w.x`` (THEORY.md, "Losses with exact constants").
 """
@@ -36,9 +38,18 @@ from typing import Any
 from bounds._errors import InvalidParameterError
 from bounds._validation import check_choice, check_int
 
-__all__ = ["NET_LOSSES", "FlatModel", "NetModel", "cnn1d", "flatten", "linear", "mlp"]
+__all__ = [
+    "NET_LOSSES",
+    "FlatModel",
+    "NetModel",
+    "affine",
+    "cnn1d",
+    "flatten",
+    "linear",
+    "mlp",
+]
 
-NET_LOSSES = ("cross_entropy", "logistic")
+NET_LOSSES = ("cross_entropy", "logistic", "squared")
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,6 +124,12 @@ def flatten(model: NetModel, dtype: Any) -> FlatModel:
         def tree_loss(params: Any, x: Any, y: Any) -> Any:
             z = model.apply(params, x)
             return jax.nn.logsumexp(z) - z[y]
+
+    elif model.loss == "squared":
+
+        def tree_loss(params: Any, x: Any, y: Any) -> Any:
+            z = model.apply(params, x)
+            return jnp.mean((z - jax.nn.one_hot(y, z.shape[0], dtype=z.dtype)) ** 2)
 
     else:
 
@@ -256,3 +273,30 @@ def linear(n_features: int, *, loss: str = "logistic") -> NetModel:
         return params["w"] @ x
 
     return NetModel(f"linear-{d}", init, apply, loss=loss)
+
+
+def affine(n_features: int, n_classes: int, *, loss: str = "squared") -> NetModel:
+    """``x -> W x + b`` with ``K`` outputs: Deng et al.'s convex model.
+
+    Their ``LinearNet_rcv1`` (GitHub xiaogdeng/Generalization-ASGD, ``models.py``
+    lines 127-139): ``nn.Linear(d, 2)`` with ``nn.MSELoss`` on one-hot targets,
+    initialised by ``init_params`` (lines 158-173): weights normal with standard
+    deviation 1e-3, biases 0. Convex in ``(W, b)`` with the squared loss.
+
+    Examples:
+        >>> flatten(affine(30, 2), "float32").n_params
+        62
+    """
+    d = check_int(n_features, "n_features", min_value=1)
+    K = check_int(n_classes, "n_classes", min_value=2)
+
+    def init(key: Any) -> Any:
+        import jax
+        import jax.numpy as jnp
+
+        return {"W": 1e-3 * jax.random.normal(key, (K, d)), "b": jnp.zeros(K)}
+
+    def apply(params: Any, x: Any) -> Any:
+        return params["W"] @ x + params["b"]
+
+    return NetModel(f"affine-{d}-{K}", init, apply, loss=loss)

@@ -60,8 +60,13 @@ class NetRunStats:
             ``r < P`` is the run on ``S_r`` (train set ``S_r``), ``r >= P`` the run
             on ``S'_{r-P}`` (train set ``S'``); both use the pair's test set.
         delta: ``(E, P)`` ``||w - w'||`` of each pair.
+        norm2: ``(E, R)`` ``||w||^2`` of each replica, for the seed's normalised
+            distance ``sqrt(||w - w'||^2 / (||w||^2 + ||w'||^2))`` (Regatti et
+            al.'s code, ``src/server.py``, ``compute_parameter_distances``).
         final: ``(R, p)`` final parameters.
         gradients_per_update: mean minibatch gradients per update (realised).
+        gradients: ``(E,)`` minibatch gradients computed per run up to each
+            evaluation (mean over pairs; both runs of a pair compute the same).
     """
 
     model: str
@@ -80,8 +85,10 @@ class NetRunStats:
     train_error: NDArray[np.float64]
     test_error: NDArray[np.float64]
     delta: NDArray[np.float64]
+    norm2: NDArray[np.float64]
     final: NDArray[np.float64]
     gradients_per_update: float
+    gradients: NDArray[np.float64]
 
 
 @dataclass(frozen=True, eq=False)
@@ -188,6 +195,7 @@ def simulate_net_pairs(
     dtype: str = "float32",
     device: str = "cpu",
     n_buffer: int | None = None,
+    raise_on_divergence: bool = True,
 ) -> NetRunStats:
     """Run ``n_pairs`` coupled pairs of ``model`` under ``protocol``.
 
@@ -206,6 +214,10 @@ def simulate_net_pairs(
         device: ``"cpu"`` (default) or ``"gpu"``.
         n_buffer: ring slots ``B`` (default ``protocol.max_delay + 1``); a larger
             one lets runs with different delays share one compiled program.
+        raise_on_divergence: raise when parameters become non-finite (default);
+            ``False``: keep going (replicas are independent, so the others are
+            unaffected) and leave the non-finite values in the statistics for
+            the caller to count.
 
     Raises:
         InvalidParameterError: a bad argument, or ``device`` not present.
@@ -252,8 +264,11 @@ def simulate_net_pairs(
         steps = compiled_steps(model, dtype, B, protocol.clip)
         evaluate = compiled_evaluate(model, dtype)
         t = jnp.asarray(1, dtype="int32")
-        out: dict[str, list[Any]] = {k: [] for k in ("tl", "te", "tre", "tee", "d")}
+        out: dict[str, list[Any]] = {
+            k: [] for k in ("tl", "te", "tre", "tee", "d", "n2")
+        }
         eval_steps: list[int] = []
+        grads_at: list[float] = []
         n_grads = 0.0
         done = 0
         while done < T:
@@ -273,7 +288,7 @@ def simulate_net_pairs(
             )
             done += L
             W = ring_slot_flat(ring, (done + 1) % B)
-            if not bool(jnp.all(jnp.isfinite(W))):
+            if raise_on_divergence and not bool(jnp.all(jnp.isfinite(W))):
                 raise DivergenceError(
                     f"network parameters became non-finite by step t={done}; "
                     f"reduce step_size (max {float(eta.max())!r})"
@@ -282,9 +297,11 @@ def simulate_net_pairs(
             te, tee = evaluate(W, Xd, yd, test_d)
             diff = W[:P] - W[P:]
             out["d"].append(np.sqrt(np.asarray(jnp.sum(diff * diff, axis=1))))
+            out["n2"].append(np.asarray(jnp.sum(W * W, axis=1), dtype=np.float64))
             for k, v in (("tl", tl), ("te", te), ("tre", tre), ("tee", tee)):
                 out[k].append(np.asarray(v, dtype=np.float64))
             eval_steps.append(done)
+            grads_at.append(n_grads)
         final = np.asarray(ring_slot_flat(ring, (T + 1) % B), dtype=np.float64)
 
     ev = np.asarray(eval_steps, dtype=np.int64)
@@ -305,6 +322,8 @@ def simulate_net_pairs(
         train_error=np.stack(out["tre"]),
         test_error=np.stack(out["tee"]),
         delta=np.stack(out["d"]).astype(np.float64),
+        norm2=np.stack(out["n2"]),
         final=final,
         gradients_per_update=n_grads / T,
+        gradients=np.asarray(grads_at, dtype=np.float64),
     )

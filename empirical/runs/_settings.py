@@ -1,0 +1,68 @@
+"""The nouns of a reproduction: run sizes and one setting (see ``_experiments``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from empirical.schedules._protocols import WorkerProtocol
+from empirical.simulators.nets._models import NetModel
+
+__all__ = ["Setting", "Sizes"]
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Run sizes: training-set size, pairs per seed, seeds, epochs, MNIST-1D size.
+
+    ``n_samples`` is the size for the image data sets; the convex experiment's
+    data set is smaller and uses its own (``_experiments.CONVEX_N``).
+    """
+
+    n_samples: int
+    n_pairs: int
+    n_seeds: int
+    epochs: int
+    n_points: int = 5000
+
+
+@dataclass(frozen=True, eq=False)
+class Setting:
+    """One configuration of an experiment (run once per seed).
+
+    Attributes:
+        key: unique, file-name safe.
+        group: figure panel and table block (settings compared with each other).
+        curve: legend label inside the group.
+        tau: the delay parameter the group varies (for ordering and pairing).
+        model: the network.
+        protocol: the worker protocol.
+        step_size: ``float`` or ``("regatti", lr0)`` (epoch decay).
+        n_steps: number of updates.
+        n_buffer: ring slots shared by the group (one compile per group).
+        data: the data set (:func:`~empirical.simulators.nets._datasets.load_net_data`).
+        n_samples: training-set size ``n``.
+        eval_every: updates between evaluations (the same for the whole group,
+            so that every curve of a group is sampled at the same updates).
+        step_rule: the step-size rule in words, with its source.
+        substitute: empty, or why this model/data stands in for the paper's.
+    """
+
+    key: str
+    group: str
+    curve: str
+    tau: int
+    model: NetModel
+    protocol: WorkerProtocol
+    step_size: float | tuple[str, float]
+    n_steps: int
+    n_buffer: int
+    data: str = "mnist1d"
+    n_samples: int = 0
+    eval_every: int = 0
+    step_rule: str = ""
+    substitute: str = ""
+
+    @property
+    def family(self) -> str:
+        """The network family: the model name's first word (``lenet``, ``mlp``, ...)."""
+        return self.model.name.split("-")[0]
