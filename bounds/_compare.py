@@ -19,7 +19,12 @@ from ._assumption import Assumption
 from ._conversion import CONVERSIONS
 from ._errors import InvalidParameterError
 from ._parameters import format_value, validate_parameter
-from ._protocol import AGGREGATIONS, one_gradient_only, protocol_named
+from ._protocol import (
+    AGGREGATIONS,
+    check_description,
+    one_gradient_only,
+    protocol_named,
+)
 from ._quantity import Quantity
 from ._rate import RATES, RateOnly
 from ._registry import REGISTRY
@@ -377,6 +382,7 @@ def compare(
                 )
             validate_parameter(name, v)
         clean = {k: v for k, v in point.items() if v is not None}
+        check_description(clean)
         rows += _rank([_row(t, loss_family, clean) for t in chosen if t is not None])
     rates = tuple(_rate_row(r, points[0]) for r in RATES.values())
     return ComparisonTable(tuple(rows), rates)

@@ -38,6 +38,7 @@ __all__ = [
     "AGGREGATIONS",
     "DESCRIPTORS",
     "PROTOCOL_DEFAULTS",
+    "check_description",
     "one_gradient_only",
     "protocol_constants",
     "protocol_named",
@@ -116,6 +117,39 @@ def protocol_constants(
         return {"step_weight": 1, "arrivals": 1, "max_delay": tau}
     k = 1 if aggregation == "mean" else W
     return {"step_weight": k, "arrivals": W, "max_delay": tau}
+
+
+def check_description(params: Mapping[str, Any]) -> None:
+    """Refuse a protocol description that cannot hold, whatever the theorem.
+
+    For callers that evaluate many theorems at one setting (``compare``): the
+    contradictions :func:`resolve_protocol` refuses for one theorem, refused
+    once, before any work.
+
+    Raises:
+        InvalidParameterError: as :func:`protocol_constants` and
+            :func:`resolve_protocol`, naming the arguments.
+    """
+    given = [k for k in DESCRIPTORS if params.get(k) is not None]
+    if not given:
+        return
+    both = [k for k in _DERIVED if params.get(k) is not None]
+    if both:
+        raise InvalidParameterError(
+            f"{both[0]}={params[both[0]]!r} and {given[0]}={params[given[0]]!r} both "
+            "given: describe the protocol (n_workers, aggregation, period) or give "
+            "its constants (step_weight, arrivals), not both"
+        )
+    if params.get("n_workers") is None:
+        raise InvalidParameterError(
+            f"{given[0]}={params[given[0]]!r} needs n_workers (missing)"
+        )
+    protocol_constants(
+        params["n_workers"],
+        params.get("aggregation"),
+        period=params.get("period"),
+        max_delay=params.get("max_delay") if params.get("period") is not None else None,
+    )
 
 
 def resolve_protocol(theorem: TheoremLike, params: Mapping[str, Any]) -> dict[str, Any]:
