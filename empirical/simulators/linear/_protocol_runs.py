@@ -115,6 +115,8 @@ class ProtocolPairs:
         batch_size: ``b``.
         clip: the clip threshold of the update, ``None`` without one.
         replaced: ``(P,)`` the replaced position ``j_p``.
+        split: ``(P, N)`` each pair's rows of ``X``: ``[:n]`` is ``S_p``, ``[n]``
+            the replacement ``z'_p``, ``[n+1:]`` its test set.
         final: ``(2P, d)`` the final iterates, runs ``r < P`` on ``S``.
     """
 
@@ -127,6 +129,7 @@ class ProtocolPairs:
     batch_size: int
     clip: float | None
     replaced: NDArray[np.int64]
+    split: NDArray[np.int64]
     final: NDArray[np.float64]
 
     @property
@@ -270,5 +273,6 @@ def run_protocol_pairs(
         batch_size=protocol.batch_size,
         clip=protocol.clip,
         replaced=j,
+        split=perm,
         final=finals[T],
     )

@@ -20,7 +20,6 @@ import numpy as np
 from bounds._errors import InvalidParameterError
 from bounds._schedules import resolve_step_sizes
 from bounds._validation import check_int
-from empirical.problems._data import pair_split
 from empirical.problems._problem import Problem
 from empirical.schedules._protocols import WorkerProtocol
 
@@ -126,11 +125,10 @@ def simulate_protocol_pairs(
             f"{DIVERGED_NORM:g} or not finite) with max step_size={float(eta.max())!r}; "
             "reduce the step size"
         )
-    # The split of run_protocol_pairs (the same child streams of the seed).
-    s_data, s_j = np.random.SeedSequence(seed).spawn(5)[:2]
-    perm, j = pair_split(s_data, s_j, n_pairs=P, n_points=X.shape[0], n_samples=n)
     out = np.empty((5, P))
-    final_stats_linear(LOSS_IDS[loss.name], param, X, y, W, perm, j, n, out, 0.0)
+    final_stats_linear(
+        LOSS_IDS[loss.name], param, X, y, W, pp.split, pp.replaced, n, out, 0.0
+    )
     tr, te, trp, tep, probe = out
     active = pp.weights > 0
     sched = ContributionSchedule(
