@@ -119,20 +119,21 @@ def protocol_constants(
     return {"step_weight": k, "arrivals": W, "max_delay": tau}
 
 
-def check_description(params: Mapping[str, Any]) -> None:
-    """Refuse a protocol description that cannot hold, whatever the theorem.
+def check_description(params: Mapping[str, Any]) -> dict[str, int] | None:
+    """The constants of the protocol ``params`` describe, or None if they
+    describe none; a description that cannot hold is refused.
 
-    For callers that evaluate many theorems at one setting (``compare``): the
-    contradictions :func:`resolve_protocol` refuses for one theorem, refused
-    once, before any work.
+    The one gate of a description: :func:`resolve_protocol` (one theorem) and
+    ``compare`` (every theorem at a setting, checked once before any work) call it.
 
     Raises:
-        InvalidParameterError: as :func:`protocol_constants` and
-            :func:`resolve_protocol`, naming the arguments.
+        InvalidParameterError: constants given beside a description, a
+            description without ``n_workers``, or as :func:`protocol_constants`,
+            naming the arguments.
     """
     given = [k for k in DESCRIPTORS if params.get(k) is not None]
     if not given:
-        return
+        return None
     both = [k for k in _DERIVED if params.get(k) is not None]
     if both:
         raise InvalidParameterError(
@@ -144,11 +145,11 @@ def check_description(params: Mapping[str, Any]) -> None:
         raise InvalidParameterError(
             f"{given[0]}={params[given[0]]!r} needs n_workers (missing)"
         )
-    protocol_constants(
+    return protocol_constants(
         params["n_workers"],
         params.get("aggregation"),
         period=params.get("period"),
-        max_delay=params.get("max_delay") if params.get("period") is not None else None,
+        max_delay=params.get("max_delay"),
     )
 
 
@@ -177,25 +178,10 @@ def resolve_protocol(theorem: TheoremLike, params: Mapping[str, Any]) -> dict[st
             "(docs/theory.md, part 3, 'Clipping breaks the convex argument'); "
             "delayed-ncvx-workers allows a clip"
         )
-    given = [k for k in DESCRIPTORS if k in out]
-    if given:
-        both = [k for k in _DERIVED if k in out]
-        if both:
-            raise InvalidParameterError(
-                f"{both[0]}={out[both[0]]!r} and {given[0]}={out[given[0]]!r} both "
-                "given: describe the protocol (n_workers, aggregation, period) or give "
-                "its constants (step_weight, arrivals), not both"
-            )
-        if "n_workers" not in out:
-            raise InvalidParameterError(
-                f"{given[0]}={out[given[0]]!r} needs n_workers (missing)"
-            )
-        derived = protocol_constants(
-            out.pop("n_workers"),
-            out.pop("aggregation", None),
-            period=out.pop("period", None),
-            max_delay=out.pop("max_delay", None),
-        )
+    derived = check_description(out)
+    if derived is not None:
+        for name in (*DESCRIPTORS, "max_delay"):
+            out.pop(name, None)
         out.update({k: v for k, v in derived.items() if k in theorem.parameters})
     for name, value in PROTOCOL_DEFAULTS.items():
         if name in theorem.parameters:
