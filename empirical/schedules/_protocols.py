@@ -60,6 +60,7 @@ __all__ = [
     "Regatti",
     "WorkerProtocol",
     "applicable_theorems",
+    "arrival_slots",
 ]
 
 
@@ -311,20 +312,41 @@ class Deng(WorkerProtocol):
         n_samples: int,
         delays: NDArray[np.int64],
     ) -> Chunk:
-        P, W = delays.shape
-        s = _steps(t0, length)[None, :, None] - 1  # the papers' 0-based step
-        m = np.arange(W)[None, None, :]
-        d = delays[:, None, :]
-        arrive = (s - m) % d == 0
-        tau = np.broadcast_to(np.minimum(d - 1, s), arrive.shape)
-        # Arrivals first (stable), then keep ``n_active`` slots: absent workers
-        # cost no gradient. Which worker fills a slot does not matter to the sum.
+        P = delays.shape[0]
         K = self.n_active
-        order = np.argsort(~arrive, axis=2, kind="stable")[:, :, :K]
-        weight = np.take_along_axis(arrive, order, axis=2).astype(float)
-        tau_k = np.take_along_axis(tau, order, axis=2).astype(np.int32)
+        _, weight, tau_k, _ = arrival_slots(delays, t0, length, K)
         pos = _positions(rng, (P, length, K, self.batch_size), n_samples)
         return Chunk(pos, tau_k, weight)
+
+
+def arrival_slots(
+    delays: NDArray[np.int64], t0: int, length: int, slots: int
+) -> tuple[
+    NDArray[np.int64], NDArray[np.float64], NDArray[np.int32], NDArray[np.int64]
+]:
+    """Deng et al.'s arrivals in steps ``t0 .. t0 + length - 1``, packed into slots.
+
+    Worker ``m`` of period ``d_m`` (``delays``, shape ``(P, W)``) arrives at the
+    0-based steps ``s`` with ``(s - m) mod d_m == 0``, with staleness
+    ``min(d_m - 1, s)``. Arrivals go first (a stable sort), then ``slots`` are
+    kept: absent workers cost no gradient, and which worker fills a slot does
+    not matter to the sum.
+
+    Returns:
+        ``order (P, L, slots)``, the worker in each slot; ``weight`` (1: an
+        arrival, 0: an empty slot); ``tau`` of each slot; and ``arriving
+        (P, L)``, how many workers arrive at each step (more than ``slots``
+        would be dropped: callers that cannot rule it out check it).
+    """
+    W = delays.shape[1]
+    s = _steps(t0, length)[None, :, None] - 1  # the papers' 0-based step
+    d = delays[:, None, :]
+    arrive = (s - np.arange(W)[None, None, :]) % d == 0
+    tau = np.broadcast_to(np.minimum(d - 1, s), arrive.shape)
+    order = np.argsort(~arrive, axis=2, kind="stable")[:, :, :slots]
+    weight = np.take_along_axis(arrive, order, axis=2).astype(float)
+    tau_k = np.take_along_axis(tau, order, axis=2).astype(np.int32)
+    return order, weight, tau_k, arrive.sum(axis=2)
 
 
 #: The part-3 theorems (docs/theory.md, part 3): any weights, delays, batch

@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 from bounds._errors import InvalidParameterError
 from bounds._validation import check_choice, check_int
 
-from ._protocols import Chunk, Deng, Regatti
+from ._protocols import Chunk, Deng, Regatti, arrival_slots
 
 __all__ = [
     "DengDrawn",
@@ -210,20 +210,14 @@ class DengDrawn(Deng):
     ) -> Chunk:
         """Deng et al.'s arrivals (as :class:`Deng`), positions drawn per worker."""
         P, W = delays.shape
-        s = np.arange(t0, t0 + length, dtype=np.int64)[None, :, None] - 1
-        d = delays[:, None, :]
-        arrive = (s - np.arange(W)[None, None, :]) % d == 0
         K = self.n_active
-        most = int(arrive.sum(axis=2).max())
+        order, weight, tau_k, arriving = arrival_slots(delays, t0, length, K)
+        most = int(arriving.max())
         if most > K:
             raise InvalidParameterError(
                 f"slots={K}: {most} workers arrive at one of steps {t0}.."
                 f"{t0 + length - 1}; use max_arrivals(periods, n_steps)"
             )
-        tau = np.broadcast_to(np.minimum(d - 1, s), arrive.shape)
-        order = np.argsort(~arrive, axis=2, kind="stable")[:, :, :K]
-        weight = np.take_along_axis(arrive, order, axis=2).astype(float)
-        tau_k = np.take_along_axis(tau, order, axis=2).astype(np.int32)
         pos_w = rng.integers(
             0, n_samples, size=(P, length, W, self.batch_size), dtype=np.int32
         )
