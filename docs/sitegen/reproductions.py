@@ -4,9 +4,23 @@ Generated from the experiment definitions at build time
 (:func:`empirical.runs._fidelity.fidelity_table`), never pasted, so the page
 cannot drift from what ``asyncstab reproduce`` runs. Needs only the package
 (no JAX run): the tables are computed from the settings.
+
+"Results at each scale" is generated from the ``results.json`` of runs kept in
+``docs/results/<name>/`` (each beside a ``run.json`` with its wall time and the
+machine it ran on): every number on the page is read from a run, none is typed.
 """
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .paths import DOCS
+
+#: Kept runs: one folder each, ``results.json`` (as written by ``asyncstab
+#: reproduce``) and ``run.json`` (``wall_s``, ``machine``, ``date``).
+RESULTS = DOCS / "results"
 
 _INTRO = """# Reproductions: what is the same, what differs, and why
 
@@ -34,4 +48,44 @@ def page() -> str:
     lines = [_INTRO]
     for name in EXPERIMENTS:
         lines += [f"## {_TITLES[name]}", "", fidelity_table(name), ""]
-    return "\n".join(lines)
+    return "\n".join(lines + results_section())
+
+
+def _kept_runs() -> list[tuple[Path, dict[str, Any], dict[str, Any]]]:
+    out = []
+    for folder in sorted(p for p in RESULTS.glob("*") if p.is_dir()):
+        results = json.loads((folder / "results.json").read_text())
+        run = json.loads((folder / "run.json").read_text())
+        out.append((folder, results, run))
+    return out
+
+
+def results_section() -> list[str]:
+    """Markdown lines: each kept run's paired change from its smallest to its largest delay."""
+    from empirical.runs._reproduce_report import delay_table
+
+    lines = [
+        "## Results at each scale",
+        "",
+        "Runs kept in the repository (`docs/results/`), each as its command wrote "
+        "it; the tables are generated from their `results.json`. For every group "
+        "of settings: the paired change (95%, over the same seeds and coupled "
+        "pairs) from the smallest to the largest delay; diverged pairs are counted "
+        "and left out. Each holds at its own sizes and regime only (the fidelity "
+        "tables above give the regime rows).",
+        "",
+    ]
+    for folder, results, run in _kept_runs():
+        sz = results["sizes"]
+        lines += [
+            f"### `{results['command']}`",
+            "",
+            f"n = {sz['n_samples']}, {sz['n_seeds']} seeds x {sz['n_pairs']} coupled "
+            f"pairs, {sz['epochs']} epochs; {run['wall_s'] / 60:.0f} minutes on "
+            f"{run['machine']} ({run['date']}). Data: "
+            f"[`results.json`](results/{folder.name}/results.json).",
+            "",
+            delay_table(results),
+            "",
+        ]
+    return lines

@@ -4,6 +4,7 @@ applicability by loss and model; diverged pairs and bounded intervals."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ from empirical.runs._experiments import (
     experiment_settings,
 )
 from empirical.runs._fidelity import fidelity_table
-from empirical.runs._reproduce_report import delay_verdict
+from empirical.runs._reproduce_report import delay_table, delay_verdict
 from empirical.runs._reproduce_summary import bounded_estimate, summarise
 from empirical.schedules._delays import ConstantDelay
 from empirical.schedules._protocols import OneStale
@@ -198,3 +199,40 @@ def test_drawn_protocols_share_their_delays_and_refuse_too_few_slots() -> None:
     small = DengDrawn(16, 8, "random", periods=periods, slots=K - 1)
     with pytest.raises(InvalidParameterError, match=f"slots={K - 1}"):
         small.chunk(np.random.default_rng(0), 1, 100, 50, q.setup(None, 1, 100))  # type: ignore[arg-type]
+
+
+# The delay table (report, site and README summary) is generated from the results:
+# built here from records (no JAX run).
+
+
+def _table_results(gaps_last: list[float], diverged_last: list[bool]) -> dict[str, Any]:
+    sizes, ss = experiment_settings("delay-question", quick=True)
+    group = [s for s in ss if s.group == "mlp: (a) (i) eta=0.1"][:2]
+    runs = {
+        "b": _record(group[0].key, 0, [0.1, 0.2, 0.3, 0.2], [False] * 4),
+        "x": _record(group[1].key, 0, gaps_last, diverged_last),
+    }
+    return {"summary": summarise(group, runs, sizes)}
+
+
+def test_one_row_per_group_with_its_paired_change() -> None:
+    table = delay_table(
+        _table_results([0.1, 0.2, 1e8, 0.2], [False, False, True, False])
+    )
+    lines = table.splitlines()
+    assert len(lines) == 3  # header, rule, the one group
+    row = lines[2]
+    assert row.startswith("| mlp: (a) (i) eta=0.1 | 0 -> 16 | 1 -> 1 |")
+    assert row.endswith("| 0 of 4, 1 of 4 |")
+    # The 1e8 of the diverged pair is kept out of every number in the row.
+    assert "e+07" not in row
+    assert "e+08" not in row
+    # The gaps of the pairs left are those of the baseline: no change, and the
+    # row says how much the interval allows rather than "does not change".
+    assert "no detectable change: the interval allows +-" in row
+
+
+def test_all_pairs_diverged_is_not_estimable() -> None:
+    row = delay_table(_table_results([1e9] * 4, [True] * 4)).splitlines()[2]
+    assert "not estimable" in row
+    assert row.endswith("| 0 of 4, 4 of 4 |")
