@@ -89,3 +89,46 @@ def results_section() -> list[str]:
             "",
         ]
     return lines
+
+
+#: The README's summary: the groups of the delay question at a constant step,
+#: Deng et al.'s protocol and its control with the gradients per update held fixed.
+_README_GROUPS = ("(c) fixed (i)", "(c) random (i)")
+
+
+def readme_summary() -> str:
+    """Markdown: the README's delay-question summary, generated from the kept runs.
+
+    One row per kept ``delay-question`` run and group of :data:`_README_GROUPS`
+    (with and without the control (iii)): the paired change of the gap and of the
+    test error from the smallest to the largest delay. ``tests/docs`` checks that
+    the README carries exactly this text, so its numbers cannot drift from the runs.
+    """
+    from empirical.runs._reproduce_report import change_cell
+
+    lines = [
+        "| run | protocol (constant step) | gradients per update | gap change "
+        "| test error change |",
+        "|---|---|---|---|---|",
+    ]
+    for _, results, _ in _kept_runs():
+        if results["experiment"] != "delay-question":
+            continue
+        sz = results["sizes"]
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for r in results["summary"]:
+            groups.setdefault(r["group"], []).append(r)
+        for group, rows in groups.items():
+            if not any(f": {g}" in group for g in _README_GROUPS):
+                continue
+            rows = sorted(rows, key=lambda r: r["tau"])
+            first, last = rows[0], rows[-1]
+            lines.append(
+                f"| n = {sz['n_samples']}, {first['model']}, tau {first['tau']} -> "
+                f"{last['tau']} | {group} "
+                f"| {first['gradients_per_update']:.3g} -> "
+                f"{last['gradients_per_update']:.3g} "
+                f"| {change_cell(last, 'gap_loss')} "
+                f"| {change_cell(last, 'test_error')} |"
+            )
+    return "\n".join(lines)

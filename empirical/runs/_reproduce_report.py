@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-__all__ = ["delay_table", "delay_verdict", "write_report"]
+__all__ = ["change_cell", "delay_table", "delay_verdict", "write_report"]
 
 
 def _ci(e: dict[str, Any] | None) -> str:
@@ -52,7 +52,7 @@ def delay_verdict(row: dict[str, Any]) -> str:
     return "no detectable change" + note
 
 
-def _change(row: dict[str, Any], field: str) -> str:
+def change_cell(row: dict[str, Any], field: str) -> str:
     """The paired change of ``field`` against the group's baseline, with its words.
 
     For the gap the verdict says how much change the interval still allows; for
@@ -99,8 +99,8 @@ def delay_table(results: dict[str, Any]) -> str:
             f"| {group} | {first['tau']} -> {last['tau']} "
             f"| {first['gradients_per_update']:.3g} -> "
             f"{last['gradients_per_update']:.3g} | {_ci(first['gap_loss'])} "
-            f"| {_change(last, 'gap_loss')} | {_change(last, 'stability_avg2')} "
-            f"| {_change(last, 'test_error')} "
+            f"| {change_cell(last, 'gap_loss')} | {change_cell(last, 'stability_avg2')} "
+            f"| {change_cell(last, 'test_error')} "
             f"| {first['diverged']} of {first['n_pairs_total']}, "
             f"{last['diverged']} of {last['n_pairs_total']} |"
         )
