@@ -189,6 +189,13 @@ def run_task(task: RunTask) -> dict[str, Any]:
     }
 
 
+def _per_run(sizes: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The sizes that decide one (setting, seed) run: all but ``n_seeds``."""
+    if sizes is None:
+        return None
+    return {k: v for k, v in sizes.items() if k != "n_seeds"}
+
+
 def _in_process(tasks: list[RunTask]) -> Iterator[tuple[RunTask, dict[str, Any]]]:
     """The default executor: the tasks one after the other in this process."""
     for t in tasks:
@@ -302,8 +309,13 @@ def reproduce(
             f = out / "runs" / f"{task.stem}.json"
             if resume and f.exists():
                 old = json.loads(f.read_text())
-                # A run of other sizes (say --quick, then the full grid) is redone.
-                if old.get("sizes") == sizes.__dict__ and old["n_steps"] == s.n_steps:
+                # A run of other sizes (say --quick, then the full grid) is redone;
+                # the number of seeds is not one: a (setting, seed) run is the same
+                # whichever the number of seeds around it, so it is kept.
+                if (
+                    _per_run(old.get("sizes")) == _per_run(sizes.__dict__)
+                    and old["n_steps"] == s.n_steps
+                ):
                     runs[task.stem] = old
                     continue
             todo.append(task)

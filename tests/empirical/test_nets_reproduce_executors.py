@@ -146,6 +146,42 @@ def test_each_finished_run_is_written_at_once_and_resumed(
     assert pickle.loads(pickle.dumps(rec.tasks[0])) == rec.tasks[0]
 
 
+class _AllThenInterrupt:
+    """An executor that finishes every task, then is interrupted (before the summary)."""
+
+    def map_unordered(
+        self, fn: Callable[[RunTask], Any], tasks: list[RunTask]
+    ) -> Iterator[tuple[RunTask, Any]]:
+        for t in tasks:
+            yield t, fn(t)
+        raise _Interrupt
+
+
+def test_resume_with_more_seeds_keeps_the_runs_of_the_seeds_already_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A (setting, seed) run does not depend on how many seeds surround it, so a
+    # grid grown from one seed to two redoes only the second seed's runs ...
+    monkeypatch.setattr(_reproduce, "run_setting", _fake_run_setting)
+    with pytest.raises(_Interrupt):
+        reproduce("deng2024", tmp_path, executor=_AllThenInterrupt(), **TINY)
+    rec = _Recording()
+    with pytest.raises(_Interrupt):
+        reproduce(
+            "deng2024", tmp_path, executor=rec, resume=True, **{**TINY, "n_seeds": 2}
+        )
+    assert len(rec.tasks) == 6
+    assert {t.seed for t in rec.tasks} == {1}
+    # ... while another size (here the epochs) still redoes every run.
+    rec = _Recording()
+    with pytest.raises(_Interrupt):
+        reproduce(
+            "deng2024", tmp_path, executor=rec, resume=True, **{**TINY, "epochs": 2}
+        )
+    assert len(rec.tasks) == 6
+    assert {t.seed for t in rec.tasks} == {0}
+
+
 def _args(*argv: str) -> Any:
     return build_parser().parse_args(["reproduce", "deng2024", *argv])
 
