@@ -6,7 +6,7 @@ cannot drift from what ``asyncstab reproduce`` runs. Needs only the package
 (no JAX run): the tables are computed from the settings.
 
 "Results at each scale" is generated from the ``results.json`` of runs kept in
-``docs/results/<name>/`` (each beside a ``run.json`` with its wall time and the
+``docs/kept-runs/<name>/`` (each beside a ``run.json`` with its wall time and the
 machine it ran on): every number on the page is read from a run, none is typed.
 """
 
@@ -20,7 +20,7 @@ from .paths import DOCS
 
 #: Kept runs: one folder each, ``results.json`` (as written by ``asyncstab
 #: reproduce``) and ``run.json`` (``wall_s``, ``machine``, ``date``).
-RESULTS = DOCS / "results"
+RESULTS = DOCS / "kept-runs"
 
 _INTRO = """# Reproductions: what is the same, what differs, and why
 
@@ -67,7 +67,7 @@ def results_section() -> list[str]:
     lines = [
         "## Results at each scale",
         "",
-        "Runs kept in the repository (`docs/results/`), each as its command wrote "
+        "Runs kept in the repository (`docs/kept-runs/`), each as its command wrote "
         "it; the tables are generated from their `results.json`. For every group "
         "of settings: the paired change (95%, over the same seeds and coupled "
         "pairs) from the smallest to the largest delay; diverged pairs are counted "
@@ -83,7 +83,7 @@ def results_section() -> list[str]:
             f"n = {sz['n_samples']}, {sz['n_seeds']} seeds x {sz['n_pairs']} coupled "
             f"pairs, {sz['epochs']} epochs; {run['wall_s'] / 60:.0f} minutes on "
             f"{run['machine']} ({run['date']}). Data: "
-            f"[`results.json`](results/{folder.name}/results.json).",
+            f"[`results.json`](kept-runs/{folder.name}/results.json).",
             "",
             delay_table(results),
             "",
