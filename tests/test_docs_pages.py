@@ -123,10 +123,10 @@ def test_comparing_answer_reads_the_ranks(sitegen: ModuleType) -> None:
     ]
     payload = json.dumps({"rows": rows})
     assert comparing.answer(payload) == (
-        "The tightest bound on the gap is `a` (2, bounding uniform stability); "
-        "the next is `b` (3), 1.5 times larger."
+        "the tightest bound on the gap is `a` (2, bounding uniform stability); "
+        "the next is `b` (3 as a gap), 1.5 times larger."
     )
-    assert comparing.answer(json.dumps({"rows": rows[1:2]})).startswith("No ")
+    assert comparing.answer(json.dumps({"rows": rows[1:2]})).startswith("no ")
 
 
 def test_layout_benchmarks_and_walkthrough_index_follow_the_code(

@@ -85,20 +85,24 @@ def _fmt(x: float) -> str:
 
 
 def answer(payload: str) -> str:
-    """The tightest gap bound at a setting, and the next distinct one, from ``--json``."""
+    """The tightest gap bound at a setting, and the next rank's first, from ``--json``.
+
+    A clause (lower case) for the page's sentences; rows that share a rank are
+    equally tight, so "the next" is the first row of the next rank.
+    """
     rows = _gap_rows(payload)
     if not rows:
-        return "No registered bound applies at this setting."
+        return "no registered bound applies at this setting."
     best = rows[0]
     text = (
-        f"The tightest bound on the gap is `{best['key']}` ({_fmt(best['gap'])}, "
+        f"the tightest bound on the gap is `{best['key']}` ({_fmt(best['gap'])}, "
         f"bounding {best['quantity']})"
     )
     worse = [r for r in rows if r["rank"] > best["rank"]]
     if worse:
         nxt = worse[0]
         text += (
-            f"; the next is `{nxt['key']}` ({_fmt(nxt['gap'])}), "
+            f"; the next is `{nxt['key']}` ({_fmt(nxt['gap'])} as a gap), "
             f"{_fmt(nxt['gap'] / best['gap'])} times larger"
         )
     return text + "."
@@ -116,8 +120,8 @@ def page() -> tuple[str, dict[str, bytes]]:
         runs["table"].rstrip(),
         "```",
         "",
-        f"**Answer at this setting.** {answer(runs['json'])} At diameter "
-        f"{SMALL_DIAMETER} (the same setting otherwise): {answer(runs['small'])}",
+        f"**Answer at this setting:** {answer(runs['json'])} At diameter "
+        f"{SMALL_DIAMETER} (the same setting otherwise), {answer(runs['small'])}",
         "",
         "`--grid` with `--plot FILE` draws the applicable bounds, as gap bounds, against",
         "the delay:",
