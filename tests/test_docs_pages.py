@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import gc
 import importlib
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,8 +76,74 @@ def test_the_real_readme_has_what_getting_started_needs(sitegen: ModuleType) -> 
     gs = importlib.import_module("sitegen.getting_started")
     assert len(cli.setup_commands()) == 2
     commands = cli.readme_commands()
+    # The README's calculator example is the page's; the others are the page's own.
     assert gs.example_for("bound", commands)
-    assert gs.example_for("verify", commands) == "asyncstab verify --quick"
+    parser = cli.build_parser()
+    for sub, _, _, default in gs.EXAMPLES:
+        assert default.split()[1] == sub
+        parser.parse_args(default.split()[1:])  # SystemExit on a bad flag
+    assert gs.EXAMPLES[2][3] == "asyncstab verify --quick"
+
+
+def test_worked_examples_cover_every_evaluable_theorem(sitegen: ModuleType) -> None:
+    import bounds
+
+    we = importlib.import_module("sitegen.worked_examples")
+    cli = importlib.import_module("sitegen.cli")
+    parser = cli.build_parser()
+    shown = set()
+    for _, command, status in we.COMMANDS:
+        args = parser.parse_args(command.split()[1:])
+        shown.add(getattr(args, "theorem", None))
+        assert status in (0, 2)
+    assert set(bounds.REGISTRY) <= shown
+    assert any(status == 2 for _, _, status in we.COMMANDS)  # a refused input
+
+
+def test_name_table_comes_from_the_symbols_and_the_parser(sitegen: ModuleType) -> None:
+    from bounds import _symbols
+
+    names = importlib.import_module("sitegen.names")
+    meanings = names.docstring_meanings(_symbols.__doc__ or "")
+    assert meanings["n_samples"] == "training-set size"
+    assert meanings["period"].endswith("(staleness d - 1; Deng et al.'s fixed delays)")
+    page = names.page()
+    for name, flag in names.cli_flags().items():
+        if name in _symbols.SYMBOL:
+            assert f"| `{name}` | `{flag}` |" in page
+    assert "| `n_samples` | `--n-samples` | integer >= 2 |" in page
+
+
+def test_comparing_answer_reads_the_ranks(sitegen: ModuleType) -> None:
+    comparing = importlib.import_module("sitegen.comparing")
+    rows = [
+        {"key": "b", "rank": 2, "gap": 3.0, "quantity": "generalization gap"},
+        {"key": "x", "rank": None, "gap": None, "quantity": "excess risk"},
+        {"key": "a", "rank": 1, "gap": 2.0, "quantity": "uniform stability"},
+    ]
+    payload = json.dumps({"rows": rows})
+    assert comparing.answer(payload) == (
+        "the tightest bound on the gap is `a` (2, bounding uniform stability); "
+        "the next is `b` (3 as a gap), 1.5 times larger."
+    )
+    assert comparing.answer(json.dumps({"rows": rows[1:2]})).startswith("no ")
+
+
+def test_layout_benchmarks_and_walkthrough_index_follow_the_code(
+    sitegen: ModuleType,
+) -> None:
+    layout = importlib.import_module("sitegen.layout")
+    text = layout.page()
+    for floor in layout.floors():
+        if floor.count(".") == 1 and not floor.split(".")[1].startswith("_"):
+            assert f"`{floor.replace('.', '/')}/`" in text
+    bench = importlib.import_module("sitegen.benchmarks").page()
+    for script in sorted((DOCS.parent / "benchmarks").glob("bench_*.py")):
+        assert f"## `python benchmarks/{script.name}`" in bench
+    nbs = importlib.import_module("sitegen.notebooks")
+    index = nbs.index_page()
+    for path in nbs.notebook_paths():
+        assert f"]({path.stem}.md)" in index
 
 
 def test_a_failing_example_command_stops_the_build(

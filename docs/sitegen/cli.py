@@ -59,16 +59,18 @@ class Run:
     command: str
     stdout: str
     returncode: int
+    stderr: str = ""
 
 
-def run_cli(command: str, cwd: Path, *, timeout: float = 900) -> Run:
+def run_cli(command: str, cwd: Path, *, timeout: float = 900, status: int = 0) -> Run:
     """Run ``asyncstab ARGS`` (``command`` starts with ``asyncstab``) in ``cwd``.
 
     The interpreter running the build runs the entry module's ``main``, with the
     checkout first on ``PYTHONPATH``: the documented code is the code that runs.
+    ``status`` is the exit status the example is meant to show (2: refused input).
 
     Raises:
-        DocsBuildError: the command exits with a nonzero status.
+        DocsBuildError: the command exits with another status than ``status``.
     """
     argv = command.split()
     if argv[0] != "asyncstab":
@@ -87,11 +89,13 @@ def run_cli(command: str, cwd: Path, *, timeout: float = 900) -> Run:
         timeout=timeout,
         check=False,
     )
-    if proc.returncode != 0:
+    if proc.returncode != status:
         raise DocsBuildError(
             f"`{command}` exited with status {proc.returncode}:\n{proc.stderr[-2000:]}"
         )
-    return Run(command, _ANSI.sub("", proc.stdout), proc.returncode)
+    return Run(
+        command, _ANSI.sub("", proc.stdout), proc.returncode, _ANSI.sub("", proc.stderr)
+    )
 
 
 def readme_commands(text: str | None = None) -> list[str]:

@@ -51,7 +51,7 @@ def page(examples: list[Example]) -> tuple[str, dict[str, bytes]]:
         "",
         "Regenerated on every build, never pasted: each section below is the report",
         "a real run wrote. By default the runs are the getting-started ones at their",
-        "`--quick` sizes; for the suite's full sizes (the numbers the README quotes) run",
+        "`--quick` sizes; for the suite's full default sizes (minutes) run",
         "",
         "```bash",
         "ASYNCSTAB_DOCS_FULL=1 mkdocs build   # runs `asyncstab verify` with its defaults",

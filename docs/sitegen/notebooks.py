@@ -190,3 +190,30 @@ def walkthroughs() -> list[Walkthrough]:
         nb = json.loads((folder / path.name).read_text(encoding="utf-8"))
         out.append(render(path.stem, nb, p))
     return out
+
+
+def index_page() -> str:
+    """Markdown of ``walkthroughs/index.md``: each notebook's title and first paragraph.
+
+    Read from the notebooks themselves (their first markdown cell), not executed.
+    """
+    lines = [
+        "# Walkthroughs",
+        "",
+        "The notebooks of `notebooks/`, each executed when this site was built with the",
+        "small sizes of the test suite (`tests/test_notebooks.py` runs them too). Open",
+        'them yourself with `pip install -e ".[test]"` and `jupyter lab notebooks/`.',
+        "",
+    ]
+    for path in notebook_paths():
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        first = next((c for c in nb["cells"] if c["cell_type"] == "markdown"), None)
+        text = _text(first["source"]) if first is not None else ""
+        paras = [p.strip() for p in text.split("\n\n") if p.strip()]
+        title = path.stem
+        if paras and paras[0].startswith("# "):
+            title = paras.pop(0).splitlines()[0][2:].strip()
+        # The first paragraph, and what it introduces when it ends with a colon.
+        shown = paras[:2] if paras and paras[0].endswith(":") else paras[:1]
+        lines += [f"## [{title}]({path.stem}.md)", "", *[f"{p}\n" for p in shown]]
+    return "\n".join(lines)

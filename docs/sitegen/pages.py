@@ -6,12 +6,17 @@ from typing import Any
 
 from . import (
     api,
+    benchmarks,
     cli_reference,
+    comparing,
     findings,
     getting_started,
+    layout,
+    names,
     notebooks,
     reproductions,
     theorems,
+    worked_examples,
 )
 
 
@@ -21,7 +26,15 @@ def nav() -> list[Any]:
     modules = [e.page for e in entries if e.kind == "module"]
     return [
         {"Home": "index.md"},
-        {"Getting started": "getting-started.md"},
+        {
+            "Using asyncstab": [
+                "getting-started.md",
+                "examples.md",
+                "comparing.md",
+                "verify.md",
+                "networks.md",
+            ]
+        },
         {"Theory": ["stability.md", "theory.md"]},
         {
             "Theorems": [
@@ -31,7 +44,8 @@ def nav() -> list[Any]:
         },
         {
             "Walkthroughs": [
-                f"walkthroughs/{p.stem}.md" for p in notebooks.notebook_paths()
+                "walkthroughs/index.md",
+                *[f"walkthroughs/{p.stem}.md" for p in notebooks.notebook_paths()],
             ]
         },
         {"Findings": "findings.md"},
@@ -39,12 +53,15 @@ def nav() -> list[Any]:
         {
             "Reference": [
                 "reference/index.md",
+                "names.md",
+                "layout.md",
                 *[f"reference/{p}.md" for p in api.PACKAGES],
                 *modules,
                 "cli.md",
             ]
         },
         {"Ray": "ray.md"},
+        {"Benchmarks": "benchmarks.md"},
         {"About this site": "about-this-site.md"},
     ]
 
@@ -60,6 +77,14 @@ def generate() -> dict[str, str | bytes]:
         if e.kind == "module":
             out[e.page] = api.module_page(e)
     out["cli.md"] = cli_reference.page()
+    out["names.md"] = names.page()
+    out["layout.md"] = layout.page()
+    out["benchmarks.md"] = benchmarks.page()
+    out["examples.md"] = worked_examples.page()
+    text, figures = comparing.page()
+    out["comparing.md"] = text
+    out.update(figures)
+    out["walkthroughs/index.md"] = notebooks.index_page()
     out["reproductions.md"] = reproductions.page()
     out["theorems/index.md"] = theorems.index_page()
     for t in theorems.entries():

@@ -191,11 +191,33 @@ def page(theorem: Any, png_name: str | None, caption: str) -> str:
     return "\n".join(lines)
 
 
+def _cell(text: object) -> str:
+    """Text in a Markdown table cell: a ``|`` (as in ``||w||``) escaped."""
+    return str(text).replace("|", "\\|")
+
+
 def _row(t: Any) -> str:
     return (
-        f"| [`{t.key}`]({slug(t)}.md) | {t.registry_key} | {_value(t.quantity)} "
-        f"| {label(t)} | {t.reference.short} |"
+        f"| [`{t.key}`]({slug(t)}.md) | {t.registry_key} | {_cell(_value(t.quantity))} "
+        f"| {label(t)} | {_cell(t.reference.short)} |"
     )
+
+
+def summary_table() -> str:
+    """The README's theorem table: key, registry label, quantity bounded, source.
+
+    One row per registry entry (:func:`entries`); the reconstruction and
+    rate-only labels follow the registry label. ``tests/test_readme.py`` checks
+    that the README holds exactly this table.
+    """
+    lines = ["| key | registry | bounds | source |", "|---|---|---|---|"]
+    for t in entries():
+        name = t.registry_key + (f" ({label(t)})" if label(t) else "")
+        quantity = getattr(t.quantity, "label", _value(t.quantity))
+        lines.append(
+            f"| `{t.key}` | {name} | {_cell(quantity)} | {_cell(t.reference.short)} |"
+        )
+    return "\n".join(lines)
 
 
 def index_page() -> str:
