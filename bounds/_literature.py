@@ -1,4 +1,4 @@
-r"""The sharper bounds of the literature (THEORY.md, "Registry, part 2").
+r"""The sharper bounds of the literature (docs/theory.md, part 2).
 
 Deng, Sun, Li, Li, Lu, NeurIPS 2024 ([DSL-*]): projected delayed SGD
 ``w_{k+1} = Proj_Omega(w_k - eta_k grad f(w_{k - tau_k}; z_{i_k}))`` on a convex set

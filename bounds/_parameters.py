@@ -80,7 +80,7 @@ _RELATIONS: tuple[tuple[str, str, str], ...] = (
 #: Values used when an argument is omitted.
 DEFAULTS: dict[str, float] = {"max_delay": 0, "loss_bound": 1.0}
 
-#: Defaults read from another argument *the caller gave* (THEORY.md, part 2):
+#: Defaults read from another argument *the caller gave* (docs/theory.md, "Names"):
 #: ``||w_1 - w*|| <= r`` and ``F(w*) <= B`` for a loss in ``[0, B]``.
 LINKED_DEFAULTS: dict[str, str] = {
     "init_distance": "diameter",

@@ -38,7 +38,8 @@ class RateOnly:
 
     Attributes:
         key: API key, e.g. ``"r-rate"``.
-        registry_key: key of THEORY.md, e.g. ``"[R-rate]"``.
+        registry_key: label in the registry of docs/theory.md ("The
+            registry"), e.g. ``"[R-rate]"``.
         title: one line.
         quantity: what the rate is for.
         rate: the O-expression (unknown constant omitted).

@@ -1,4 +1,4 @@
-"""The registry: every theorem of THEORY.md as one :class:`Theorem` instance.
+"""The registry: every theorem of docs/theory.md ("The registry") as one :class:`Theorem`.
 
 Each docstring-level statement lives in the instance (``Theorem.statement()``);
 the proofs of the project's own results [D-cvx] and [D-ncvx] are in

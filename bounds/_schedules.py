@@ -1,4 +1,4 @@
-"""Step-size schedules, including the delay-scaled rule [rule-tau] of THEORY.md.
+"""Step-size schedules, including the delay-scaled rule [rule-tau] (docs/theory.md).
 
 A schedule is a small callable ``schedule(t, delays) -> step sizes`` evaluated on
 arrays: ``t`` holds 1-based step numbers and ``delays`` the staleness ``tau_t`` of
@@ -9,7 +9,8 @@ return frozen dataclasses (optax's schedule closures, made inspectable).
 References:
     Regatti, Tendolkar, Zhou, Gupta, Liang. Distributed SGD Generalizes Well Under
     Asynchrony. Allerton 2019, arXiv:1909.13391 (advice: shrink the step size as
-    the delay grows; its exact form here is [rule-tau] of the project's THEORY.md).
+    the delay grows; its exact form here is docs/theory.md, "The step-size rule
+    [rule-tau]").
 """
 
 from __future__ import annotations

@@ -34,7 +34,8 @@ class Theorem:
 
     Attributes:
         key: CLI/API key, e.g. ``"hardt-cvx"``.
-        registry_key: key of THEORY.md, e.g. ``"[H-cvx]"``.
+        registry_key: label in the registry of docs/theory.md ("The
+            registry"), e.g. ``"[H-cvx]"``.
         title: one line.
         quantity: what is bounded.
         assumptions: hypotheses of the theorem.

@@ -4,7 +4,8 @@ The argument checks (``_conditions.py``), the closed form (``_closed_form.py``),
 the recursions (``_recursion.py``, ``_deng.py``, ``_levels.py``) and the inverse
 questions (``_inverse.py``) take any object with these read-only members, so none
 of them imports ``_theorem.py``; :class:`~bounds.Theorem` sits above them and
-calls down (``DESIGN.md``: each floor imports only the floors below it). A
+calls down (CONTRIBUTING.md, "Code layout": each floor imports only the floors
+below it). A
 structural type (PEP 544) and not a base class, so that every member of
 ``Theorem`` stays on ``Theorem`` itself.
 """
@@ -31,7 +32,7 @@ class TheoremLike(Protocol):
 
     @property
     def registry_key(self) -> str:
-        """Key of THEORY.md, e.g. ``"[H-cvx]"``."""
+        """Label in the registry of docs/theory.md ("The registry"), e.g. ``"[H-cvx]"``."""
 
     @property
     def quantity(self) -> Quantity:

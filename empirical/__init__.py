@@ -38,6 +38,7 @@ _EXPORTS: dict[str, str] = {
     "WorkerDelay": "schedules._delays",
     "TraceDelay": "schedules._delays",
     "make_delay": "schedules._delays",
+    "example_trace": "schedules._trace_file",
     # simulation and measurement
     "RunStats": "simulators.linear._simulate",
     "DivergenceError": "simulators.linear._simulate",

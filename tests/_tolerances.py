@@ -30,8 +30,8 @@ RTOL_LOOP = 1e-9
 #: by ~1e-14 relative; 1e-12 leaves room and is far below any real decrease.
 RTOL_MONOTONE = 1e-12
 
-#: Pathwise bound against a simulated run. THEORY.md: violations are rounding
-#: only (1e-16-level). Both sides are sums of <= 40 terms of size <= ~10, each
+#: Pathwise bound against a simulated run. docs/theory.md ("Three levels"):
+#: violations are rounding only. Both sides are sums of <= 40 terms of size <= ~10, each
 #: with ~1 ulp of error; 1e-12 absolute (plus relative 1e-12) is far below any
 #: real violation and far above the accumulated rounding.
 ATOL_PATHWISE = 1e-12

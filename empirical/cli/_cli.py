@@ -79,7 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--losses", type=_csv, help="keep these losses' settings")
     v.add_argument("--datasets", type=_csv, help="run on these data sets")
     v.add_argument("--max-delays", help="delay grid, e.g. 0,2,8")
-    v.add_argument("--delays-from", metavar="TRACE", help="staleness trace file")
+    v.add_argument(
+        "--delays-from",
+        metavar="TRACE",
+        help="staleness trace file, or example:NAME for a recorded trace shipped "
+        "with the package (BCD_sun_MNIST, BCD_Davis_RCV1, PIAG_sun_MNIST)",
+    )
     v.add_argument("--output", default="asyncstab-results", help="results folder")
     v.add_argument(
         "--resume",
@@ -119,7 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
         "simulated workers, staleness capped at MAX), all with MAX = --max-delay; "
         "or, with their own maximum (--max-delay unused): "
         "'workers:K[:exponential|lognormal[:CAP]]' (K workers, compute times, "
-        "optional cap) and 'trace:PATH' (a recorded trace, one delay a line); "
+        "optional cap) and 'trace:PATH' (a recorded trace, one delay a line; "
+        "PATH may be example:NAME, a trace shipped with the package); "
         "default uniform",
     )
     s.add_argument(

@@ -5,9 +5,9 @@ updates applied). ``K`` worker actors each loop: compute a mini-batch gradient o
 their shard at the weights they read, push ``(gradient, version read)``, and get
 the new ``(weights, version)`` back in the same call. The server applies every
 gradient on arrival, ``w <- w - eta_t g``, and records its staleness
-``tau_t = version now - version read``: the model of THEORY.md ("Setting") with the
-delays produced by the system's timing. Three step-size rules (THEORY.md,
-[rule-tau]): ``"constant"`` ``eta_t = eta0``, ``"staleness"`` ``eta0 / (tau_t + 1)``
+``tau_t = version now - version read``: the model of docs/theory.md ("Setting")
+with the delays produced by the system's timing. Three step-size rules
+(docs/theory.md, "The step-size rule [rule-tau]"): ``"constant"`` ``eta_t = eta0``, ``"staleness"`` ``eta0 / (tau_t + 1)``
 and ``"rule-tau"`` ``eta0 / (tau + 1)`` with a ``tau`` chosen in advance.
 
 Accounting identity. Every worker holds exactly one read at all times (its push

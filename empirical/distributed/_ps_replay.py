@@ -1,7 +1,7 @@
 """Closing the loop: the bounds under the delay process a real system produced.
 
 A staleness trace (from :meth:`empirical.distributed._ps.PSResult.write_trace`, or a recorded
-one such as ``../shared/data/delay-traces/``) is replayed in the coupled simulator
+one such as those shipped with the package, :func:`empirical.example_trace`) is replayed in the coupled simulator
 (:class:`~empirical.schedules._delays.TraceDelay`: each pair reads the trace cyclically
 from its own random offset), and every theorem is checked on those runs
 (:func:`~empirical.measurement._verdict.verify`): the closed forms of the bounded-delay

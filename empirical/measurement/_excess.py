@@ -1,8 +1,8 @@
 r"""The excess risk of projected delayed SGD on the data pool, ``F(wbar_K) - F(w*)``.
 
 Deng et al. 2024 (NeurIPS, "Stability and Generalization of Asynchronous SGD:
-Sharper Bounds Beyond Lipschitz and Smoothness", Theorem 3; THEORY.md
-[DSL-excess]) bound ``E[F(wbar_K) - F(w*)]`` for the weighted average
+Sharper Bounds Beyond Lipschitz and Smoothness", Theorem 3; docs/theory.md,
+part 2, [DSL-excess]) bound ``E[F(wbar_K) - F(w*)]`` for the weighted average
 ``wbar_K = sum_{k=1}^K eta_k w_k / sum_{k=1}^K eta_k`` of projected delayed SGD
 (``w_1`` the initial point, ``K`` updates; accumulated by the simulator, see
 :attr:`empirical.simulators.linear._simulate.RunStats.average_iterates`), with ``w*`` a minimiser

@@ -1,6 +1,6 @@
 """Verdicts: one theorem against one batch of coupled runs.
 
-Three checks, at the three levels of THEORY.md:
+Three checks, at the three levels of docs/theory.md ("Three levels"):
 
 1. **Closed form** (the theorem's statement) against the measured stability,
    one-sided: the upper confidence limit below the bound is a pass ("holds"), the
@@ -75,7 +75,7 @@ class PathwiseViolationWarning(UserWarning):
 
 
 def one_sided(estimate: Estimate, bound: float) -> str:
-    """The one-sided verdict of THEORY.md for ``E[X] <= bound``.
+    """The one-sided verdict for ``E[X] <= bound`` (docs/theory.md, "What the harness measures").
 
     Examples:
         >>> e = Estimate(1.0, 0.8, 1.2, 50, "t")
@@ -176,7 +176,7 @@ def theorem_params(
     one that is not (e.g. [DSL-excess]), :func:`verify` uses the level-2 recursion
     on the realised sequences when the step varies.
 
-    The data-dependent names of Deng et al. 2024 (THEORY.md, registry part 2) are
+    The data-dependent names of Deng et al. 2024 (docs/theory.md, "Names" and part 2) are
     upper estimates, so that the bound stays valid: ``diameter`` is the projection
     ball's ``r``; ``init_distance`` is ``r`` (``||w_1 - w*|| <= r`` on the ball);
     ``train_loss`` is the upper confidence limit of the measured training loss;

@@ -1,7 +1,7 @@
 """Data sets for the coupled-run harness, scaled so that every row has ``||x|| <= R``.
 
-Why the scaling: the exact Lipschitz and smoothness constants of THEORY.md ("Losses
-with exact constants") are stated for features with ``||x|| <= R`` (logistic
+Why the scaling: the exact Lipschitz and smoothness constants of docs/theory.md
+("Losses with exact constants") are stated for features with ``||x|| <= R`` (logistic
 ``L = R``, ``beta = R^2 / 4``, ...). So every data set is standardised (zero mean,
 unit variance per feature; constant features are left at zero) and then divided by
 its largest row norm and multiplied by ``radius``. After that the declared constants

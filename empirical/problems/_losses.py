@@ -1,8 +1,8 @@
-"""Losses with their constants: the linear models of THEORY.md and a small MLP.
+"""Losses with their constants: the linear models of docs/theory.md and a small MLP.
 
 Each loss is a frozen dataclass that *declares* its Lipschitz constant ``L`` and
-smoothness ``beta`` for features with ``||x|| <= R`` (THEORY.md, "Losses with exact
-constants"), so the harness can check a theorem's assumptions before comparing.
+smoothness ``beta`` for features with ``||x|| <= R`` (docs/theory.md, "Losses with
+exact constants"), so the harness can check a theorem's assumptions before comparing.
 
 Shapes (vectorised over ``r`` replicas, each replica its own parameter vector):
 ``value(W (r, p), X (r, m, d), y (r, m)) -> (r, m)`` per-sample losses and

@@ -31,7 +31,8 @@ class Problem:
         loss_bound: ``B`` with ``f in [0, B]``, or ``None`` when unbounded.
         convex: whether the loss is convex in the parameters.
         constants_estimated: ``True`` when ``L`` and ``beta`` are estimates.
-        constants_method: ``"exact (THEORY.md)"`` or how they were estimated.
+        constants_method: ``"exact (docs/theory.md, losses with exact
+            constants)"`` or how they were estimated.
         diameter: ``D`` of the projection ball ``||w|| <= D/2`` of projected
             SGD, or ``None`` (no projection).
         strong_convexity: ``gamma`` of a strongly convex loss, else ``None``.
@@ -105,7 +106,7 @@ def make_problem(
         }
         lip = loss_obj.lipschitz(r, **ball)
         smooth = loss_obj.smoothness(r, **ball)
-        method = "exact (THEORY.md, losses with exact constants)"
+        method = "exact (docs/theory.md, losses with exact constants)"
     return Problem(
         dataset=ds,
         loss=loss_obj,

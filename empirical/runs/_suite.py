@@ -37,7 +37,8 @@ the weighted average on the data pool (:mod:`empirical.measurement._excess`).
 
 Delays are ``constant`` so that the measured effect is the effect
 of exactly ``tau`` (the closed forms use ``tau_t = tau``); ``--delays-from TRACE``
-replaces them by a recorded trace.
+replaces them by a recorded trace in every one-worker setting (protocol (a));
+the worker protocols (b) and (c) make their own delays and keep them.
 """
 
 from __future__ import annotations
@@ -311,7 +312,8 @@ def build_suite(
         n_pairs: coupled pairs per setting.
         seed: base seed (every task uses it; tasks differ by their config).
         theorems: restrict the verdicts to these theorem keys.
-        delays_from: a staleness trace file replacing the constant delays.
+        delays_from: a staleness trace file (or ``example:NAME``, a shipped
+            one) replacing the constant delays of the one-worker settings.
         worst_case: add the worst-case search to every linear-loss setting.
 
     Raises:
@@ -365,7 +367,9 @@ def build_suite(
         trace_tau = make_delay(f"trace:{delays_from}").max_delay
         assert trace_tau is not None  # a finite trace has a largest value
         for r in rows:
-            if r["max_delay"] > 0:
+            # The worker protocols (b) and (c) make their own delays and keep
+            # them; the trace replaces those of the one-worker settings.
+            if r["max_delay"] > 0 and r.get("protocol", "a") == "a":
                 r["delay"], r["max_delay"] = f"trace:{delays_from}", trace_tau
     if worst_case:
         for r in rows:

@@ -6,7 +6,7 @@ are frozen dataclasses that validate in ``__post_init__``. ``max_delay`` is the
 bound ``tau`` that bounded-delay theorems use (``None`` only for an uncapped
 :class:`WorkerDelay`, whose delays have no a-priori bound).
 
-Delays come from the system's timing, not from the data (THEORY.md, "Setting"):
+Delays come from the system's timing, not from the data (docs/theory.md, "Setting"):
 the simulator draws them once per pair from their own random stream and shares
 them between the two coupled runs.
 """
@@ -252,7 +252,9 @@ class TraceDelay(AbstractDelay):
         """Read a trace: a CSV/text file of integers written as floats, one row a step.
 
         Args:
-            path: the file (see ``../shared/data/delay-traces/README.md`` beside the checkout).
+            path: the file, or ``example:NAME`` for a trace shipped with the
+                package (:func:`empirical.example_trace`; the ``README.md``
+                beside those files gives their source and format).
             column: for multi-column (PIAG) files, ``"min"`` takes the row minimum
                 (the freshest gradient, the one that just arrived) and an int picks
                 that column. One-column files are used as they are.

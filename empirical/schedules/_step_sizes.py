@@ -12,7 +12,8 @@ from bounds._validation import check_choice
 
 __all__ = ["SCHEDULES", "make_schedule"]
 
-#: Step-size schedules a task can use ([rule-tau] of THEORY.md in three forms).
+#: Step-size schedules a task can use ([rule-tau] in three forms: docs/theory.md,
+#: "The step-size rule [rule-tau]").
 SCHEDULES = (
     "constant",
     "rule-tau",

@@ -5,7 +5,7 @@ The graph is read from the source with :mod:`ast`, not from ``sys.modules``: eve
 under ``if TYPE_CHECKING``), relative imports are resolved against the importing
 module, and ``from . import x`` is an edge to the submodule ``x`` when there is
 one (to the package's ``__init__`` otherwise). Python tolerates a cycle hidden in a
-function body; a reader of the floors (``DESIGN.md``) does not, so it counts.
+function body; a reader of the floors (CONTRIBUTING.md, "Code layout") does not, so it counts.
 The checker is itself tested on small packages written to ``tmp_path``, one with a
 cycle hidden in a function, so that a checker which never finds a cycle fails.
 """
@@ -21,8 +21,8 @@ import bounds
 
 BOUNDS = Path(bounds.__file__).resolve().parent
 
-#: STYLE.md, section 1: "a file past ~400 lines should be split" (one concept per
-#: module; the anchor projects' medians are 130-220 lines).
+#: CONTRIBUTING.md, "Conventions": a file past ~400 lines should be split (one
+#: concept per module).
 MAX_MODULE_LINES = 400
 
 

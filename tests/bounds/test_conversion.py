@@ -18,7 +18,8 @@ from tests._tolerances import RTOL_KNOWN, RTOL_VECTOR
 
 def test_optimal_gamma_minimises_symbolically() -> None:
     expr = LEI_YING_GAP.expr
-    g_opt = sp.sqrt(2 * beta * F_S / epsilon)  # THEORY.md, part 2
+    # Lei & Ying 2020, Theorem 2(b); docs/theory.md, part 2
+    g_opt = sp.sqrt(2 * beta * F_S / epsilon)
     first = sp.diff(expr, gamma_s)
     assert sp.simplify(first.subs(gamma_s, g_opt)) == 0
     # second derivative 2 beta F_S / gamma^3 > 0: a minimum, the only critical point

@@ -1,5 +1,5 @@
-"""The integer burn-in t0 = floor(t0*) costs nothing (docs/theory.md, "The optimal
-t0 is real, the proof is for integers"): machine-checked steps plus an exact check.
+"""The integer burn-in t0 = floor(t0*) costs nothing (docs/theory.md, "The integer
+burn-in costs nothing"): machine-checked steps plus an exact check.
 
 With s = k + 1, k = floor(t0*) and u = t0*/s in (0, 1] (u in [k/(k+1), 1) for
 k >= 1), the integer bound divided by B/(n - 1) is at most k + u^(q+1) + t0* u^q/q,

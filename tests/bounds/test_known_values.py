@@ -1,4 +1,5 @@
-"""Bound values computed by hand from THEORY.md's formulas, arithmetic in comments."""
+"""Bound values computed by hand from the registry's formulas (docs/theory.md, "The
+registry"; Hardt et al. 2016, Theorems 3.8, 3.9, 3.12), arithmetic in comments."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Level 3, the ideal property test of THEORY.md: simulate coupled delayed-SGD runs
+"""Level 3, the ideal property test (docs/theory.md, "Three levels"): simulate coupled delayed-SGD runs
 with a plain loop and check the realised divergence never exceeds the pathwise bound.
 
 Models (features ||x|| <= 1, labels y in {-1, +1}):

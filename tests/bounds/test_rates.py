@@ -1,4 +1,4 @@
-"""Rate-only entries: evaluate refuses, and the exponents are THEORY.md's."""
+"""Rate-only entries: evaluate refuses, and the exponents are docs/theory.md's (part 2)."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ CONSTANTS = st.fixed_dictionaries(
 
 
 def plain_loop(theorem: Theorem, eta: list[float], tau: list[int], k: dict) -> float:
-    """The recursions of THEORY.md, one step at a time (1-based t)."""
+    """The recursions of docs/theory.md, one step at a time (1-based t)."""
     n, L, beta, B = k["n_samples"], k["lipschitz"], k["smoothness"], k["loss_bound"]
     T = len(eta)
     eff = [min(tau[t - 1], t - 1) for t in range(1, T + 1)]  # w_s, s < 1, is w_1

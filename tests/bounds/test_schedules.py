@@ -47,7 +47,7 @@ def test_rule_tau_forms() -> None:
 
 
 def test_rule_tau_decaying_restores_the_synchronous_rate() -> None:
-    # THEORY.md: eta_t = c / ((tau+1) t) makes q = beta c again: [R-ncvx] with
+    # docs/theory.md, "The step-size rule [rule-tau]": eta_t = c / ((tau+1) t) makes q = beta c again: [R-ncvx] with
     # c' = c / (tau + 1) has q = beta c' (tau + 1) = beta c.
     t = THEOREMS["regatti-ncvx"]
     kw = dict(n_samples=1000, n_steps=10**4, lipschitz=1, smoothness=1)

@@ -1,6 +1,6 @@
 """A slow, independent reference of the coupled-pair simulator, for tests only.
 
-Written as the model reads in THEORY.md: one model at a time, a Python loop over
+Written as the model reads in docs/theory.md ("Setting"): one model at a time, a Python loop over
 steps, the full list of past iterates (``hist[k]`` is ``w_{k+1}``), and its own
 scalar formulas for the linear losses (the MLP uses the loss's own per-sample
 gradient, which tests/empirical/test_losses.py checks by finite differences).
@@ -39,7 +39,7 @@ def _sig(z: float) -> float:
 
 
 def _scalar_loss(loss: Any, m: float, y: float) -> tuple[float, float]:
-    """(phi(m, y), phi'(m, y)) for the linear losses, from the THEORY.md formulas."""
+    """(phi(m, y), phi'(m, y)) for the linear losses, from docs/theory.md, "Losses with exact constants"."""
     if isinstance(loss, LeastSquares):
         return 0.5 * (m - y) ** 2, m - y
     if isinstance(loss, Logistic | RegLogistic):  # penalty added by the callers

@@ -23,7 +23,7 @@ from empirical.problems._problem import make_problem
 from empirical.schedules._delays import UniformDelay
 from empirical.simulators.linear._simulate import simulate_pairs
 
-# Every linear loss of the harness is f >= 0 and beta-smooth (THEORY.md's table);
+# Every linear loss of the harness is f >= 0 and beta-smooth (docs/theory.md, "Losses with exact constants");
 # Lei & Ying's conversion needs nothing else (no convexity, no Lipschitz constant).
 LINEAR = [
     ("logistic", "breast_cancer"),

@@ -18,12 +18,11 @@ from empirical.schedules._delays import (
     WorkerDelay,
     make_delay,
 )
+from empirical.schedules._trace_file import EXAMPLE_TRACES, example_trace
 
 # Chi-square tests use fixed seeds, so they are deterministic; ALPHA = 1e-3 is the
 # false-alarm rate each would have were the seed drawn at random.
 ALPHA = 1e-3
-# The recorded traces live in ../shared beside the checkout (CI always has it).
-TRACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "delay-traces"
 
 
 def _chi2_pvalue(sample: np.ndarray, pmf: np.ndarray) -> float:
@@ -145,14 +144,40 @@ def test_trace_from_file_columns(tmp_path):
         TraceDelay.from_file(tmp_path / "missing.csv")
 
 
-@pytest.mark.skipif(
-    not TRACES.is_dir(), reason="needs ../shared/data/delay-traces beside the checkout"
-)
 def test_recorded_traces_match_their_readme():
-    assert TraceDelay.from_file(TRACES / "BCD_sun_MNIST.csv").max_delay == 16
-    assert len(TraceDelay.from_file(TRACES / "BCD_Davis_RCV1.csv").values) == 2001
-    piag = TraceDelay.from_file(TRACES / "PIAG_sun_MNIST.csv")
-    assert len(piag.values) == 1500
+    # The numbers of the table in empirical/data/delay_traces/README.md.
+    sun = TraceDelay.from_file(example_trace("BCD_sun_MNIST"))
+    assert (len(sun.values), sun.max_delay) == (3001, 16)
+    davis = TraceDelay.from_file(example_trace("BCD_Davis_RCV1"))
+    assert (len(davis.values), davis.max_delay) == (2001, 22)
+    piag = example_trace("PIAG_sun_MNIST")
+    columns = [TraceDelay.from_file(piag, k).values for k in range(8)]
+    assert {len(c) for c in columns} == {1500}
+    assert max(max(c) for c in columns) == 29
+    # The row minimum (the default) is never above any column.
+    freshest = TraceDelay.from_file(piag).values
+    assert all(v == min(c[i] for c in columns) for i, v in enumerate(freshest))
+
+
+def test_example_traces_are_files_of_the_installed_package():
+    import empirical
+
+    root = Path(empirical.__file__).resolve().parent / "data" / "delay_traces"
+    for name in EXAMPLE_TRACES:
+        path = example_trace(name)
+        assert path.is_file()
+        assert path.resolve() == root / f"{name}.csv"
+    assert empirical.example_trace is example_trace  # the public name
+
+
+def test_example_prefix_names_a_shipped_trace(tmp_path, monkeypatch):
+    by_name = make_delay("trace:example:PIAG_sun_MNIST")
+    assert by_name == TraceDelay.from_file(example_trace("PIAG_sun_MNIST"))
+    assert by_name.max_delay == 7  # row minimum: the freshest of the 8 gradients
+    # A file whose name starts with "example:" is still reachable as ./example:...
+    monkeypatch.chdir(tmp_path)
+    np.savetxt(tmp_path / "example:mine", [0.0, 3.0], fmt="%.18e")
+    assert make_delay("trace:./example:mine").max_delay == 3
 
 
 def test_sampling_is_reproducible():
@@ -214,6 +239,12 @@ def test_make_delay_trace(tmp_path):
         (lambda: make_delay("uniform:3:4"), r"1 field\(s\) too many \('4'\)"),
         (lambda: make_delay("uniform:x"), "spec='uniform:x': MAX='x' must be a number"),
         (lambda: make_delay("trace:"), "spec='trace:' is missing PATH"),
+        (
+            lambda: make_delay("trace:example:BCD_sun"),
+            r"path='example:BCD_sun' names no shipped trace: the examples are "
+            r"'example:BCD_sun_MNIST', .* is written './example:BCD_sun'",
+        ),
+        (lambda: example_trace("mnist"), "name='mnist' must be one of"),
         (lambda: make_delay("constant:-1"), "tau=-1 must be >= 0"),
     ],
     ids=lambda v: v if isinstance(v, str) else "",
@@ -247,3 +278,20 @@ def test_ps_config_invalid(overrides, match):
 
     with pytest.raises(InvalidParameterError, match=match):
         PSConfig(**overrides)
+
+
+def test_verify_suite_replays_a_shipped_trace():
+    # `asyncstab verify --delays-from example:BCD_sun_MNIST`: every delayed
+    # setting replays the trace, with tau = the trace's largest delay.
+    from empirical.runs._suite import build_suite
+
+    tasks = build_suite(quick=True, delays_from="example:BCD_sun_MNIST")
+    one_worker = [t for t in tasks if t.protocol == "a" and t.max_delay > 0]
+    assert one_worker
+    assert {(t.delay, t.max_delay) for t in one_worker} == {
+        ("trace:example:BCD_sun_MNIST", 16)
+    }
+    # The worker protocols make their own delays (a trace there is refused).
+    workers = [t for t in tasks if t.protocol != "a"]
+    assert workers
+    assert {t.delay for t in workers} == {"constant"}

@@ -1,6 +1,6 @@
 """Delayed SGD on coupled pairs of neighbouring data sets, all replicas at once.
 
-Model (THEORY.md, "Setting"): ``w_{t+1} = w_t - eta_t grad f(w_{t - tau_t}; z_{i_t})``
+Model (docs/theory.md, "Setting"): ``w_{t+1} = w_t - eta_t grad f(w_{t - tau_t}; z_{i_t})``
 for ``t = 1..T``, ``i_t`` uniform on the ``n`` training points, iterates with index
 ``< 1`` are the initial point ``w_1``; so the *effective* delay is
 ``min(tau_t, t - 1)``, and that is what :class:`RunStats` records.

@@ -16,7 +16,7 @@ minibatch mean loss), combine with the weights, clip, and step. ``lax.scan`` run
 
 Replicas ``0..P-1`` run on ``S_p`` and ``P..2P-1`` on ``S'_p``; per-pair inputs
 (positions, delays, weights, step sizes) are shared by both runs of a pair: the
-coupling of THEORY.md, "Setting".
+coupling of docs/theory.md, "Setting".
 """
 
 from __future__ import annotations

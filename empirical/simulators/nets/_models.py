@@ -26,7 +26,7 @@ logits), ``"squared"`` (``mean_k (z_k - [k = y])^2`` on one-hot targets: PyTorch
 ``nn.MSELoss`` as Deng et al.'s convex model uses it; labels ``0..K-1``) and
 ``"logistic"`` (``log(1 + exp(-y m))``; labels ``-1/+1``; ``apply``
 returns a scalar margin ``m``), the latter being the linear harness's logistic
-loss when ``apply`` is ``w.x`` (THEORY.md, "Losses with exact constants").
+loss when ``apply`` is ``w.x`` (docs/theory.md, "Losses with exact constants").
 """
 
 from __future__ import annotations

@@ -143,8 +143,9 @@ def pair_draws(
 def regatti_step_size(lr0: float, updates_per_epoch: int) -> Callable[[Any], Any]:
     """``lr0 / (1 + 0.05 epoch)``, epoch ``= floor((t - 1) / updates_per_epoch)``.
 
-    The schedule of Regatti et al. 2019's public code (THEORY.md, "How published
-    experiments produce their delays"): the epoch is a whole number of passes.
+    The schedule of Regatti et al. 2019's public code (docs/theory.md, "How the
+    published experiments produce their delays"): the epoch is a whole number of
+    passes.
 
     Examples:
         >>> f = regatti_step_size(0.1, 10)
