@@ -23,7 +23,7 @@ from empirical.schedules._delays import (
 # false-alarm rate each would have were the seed drawn at random.
 ALPHA = 1e-3
 # The recorded traces live in ../shared beside the checkout (CI always has it).
-TRACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "delay-traces"
+TRACES = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "delay-traces"
 
 
 def _chi2_pvalue(sample: np.ndarray, pmf: np.ndarray) -> float:
