@@ -7,6 +7,7 @@ argument of every calculator command: one line on stderr, exit status 2.
 from __future__ import annotations
 
 import json
+import shlex
 
 import pytest
 
@@ -14,40 +15,11 @@ from bounds import RATES, REGISTRY, THEOREMS
 from empirical.cli._cli import main
 from tests._tolerances import RTOL_EXACT
 
-_CVX = [
-    "--n-samples",
-    "500",
-    "--n-steps",
-    "1000",
-    "--lipschitz",
-    "1",
-    "--smoothness",
-    "1",
-]
-_NCVX = [
-    "--n-samples",
-    "50000",
-    "--n-steps",
-    "100000",
-    "--c",
-    "0.5",
-    "--lipschitz",
-    "1",
-    "--smoothness",
-    "1",
-]
+_CVX = "--n-samples 500 --n-steps 1000 --lipschitz 1 --smoothness 1"
+_NCVX = "--n-samples 50000 --n-steps 100000 --c 0.5 --lipschitz 1 --smoothness 1"
 
 
-_SCVX = [
-    "--n-samples",
-    "1000",
-    "--lipschitz",
-    "1",
-    "--smoothness",
-    "1",
-    "--strong-convexity",
-    "10",
-]
+_SCVX = "--n-samples 1000 --lipschitz 1 --smoothness 1 --strong-convexity 10"
 
 
 def _json(
@@ -59,7 +31,7 @@ def _json(
 
 def test_bound_known_value(capsys: pytest.CaptureFixture[str]) -> None:
     rows = _json(
-        ["bound", "--theorem", "hardt-cvx", "--step-size", "0.01", *_CVX], capsys
+        shlex.split(f"bound --theorem hardt-cvx --step-size 0.01 {_CVX}"), capsys
     )
     # 2 L^2 eta T / n = 2 * 1 * 0.01 * 1000 / 500 = 0.04; float rounding only.
     assert rows[0]["value"] == pytest.approx(0.04, rel=1e-12)
@@ -70,16 +42,11 @@ def test_bound_grid_is_cartesian_and_matches_api(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     rows = _json(
-        [
-            "bound",
-            "--theorem",
-            "regatti-ncvx",
-            *_NCVX[2:],
-            "--grid",
-            "max_delay=0,4,32",
-            "--grid",
-            "n_samples=1000,50000",
-        ],
+        shlex.split(
+            "bound --theorem regatti-ncvx --n-steps 100000 --c 0.5"
+            " --lipschitz 1 --smoothness 1 --grid max_delay=0,4,32"
+            " --grid n_samples=1000,50000"
+        ),
         capsys,
     )
     assert len(rows) == 6
@@ -102,16 +69,10 @@ def test_bound_grid_is_cartesian_and_matches_api(
 
 def test_step_size_shrinks_with_delay(capsys: pytest.CaptureFixture[str]) -> None:
     rows = _json(
-        [
-            "step-size",
-            "--theorem",
-            "delayed-cvx",
-            "--target-gap",
-            "0.05",
-            *_CVX,
-            "--grid",
-            "max_delay=0,1,8,32",
-        ],
+        shlex.split(
+            f"step-size --theorem delayed-cvx --target-gap 0.05 {_CVX}"
+            " --grid max_delay=0,1,8,32"
+        ),
         capsys,
     )
     values = [r["value"] for r in rows]
@@ -123,21 +84,10 @@ def test_step_size_shrinks_with_delay(capsys: pytest.CaptureFixture[str]) -> Non
 
 def test_samples_known_value(capsys: pytest.CaptureFixture[str]) -> None:
     rows = _json(
-        [
-            "samples",
-            "--theorem",
-            "hardt-cvx",
-            "--target-gap",
-            "0.04",
-            "--n-steps",
-            "1000",
-            "--step-size",
-            "0.01",
-            "--lipschitz",
-            "1",
-            "--smoothness",
-            "1",
-        ],
+        shlex.split(
+            "samples --theorem hardt-cvx --target-gap 0.04 --n-steps 1000"
+            " --step-size 0.01 --lipschitz 1 --smoothness 1"
+        ),
         capsys,
     )
     assert rows[0]["value"] == 500  # 2 * 0.01 * 1000 / n <= 0.04  <=>  n >= 500
@@ -164,457 +114,256 @@ def test_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("argv", "match"),
     [
-        (["bound", "--theorem", "nope", *_CVX], "theorem='nope'"),
-        (["bound", "--theorem", "hardt-cvx", *_CVX], "needs step_size"),
+        (shlex.split(f"bound --theorem nope {_CVX}"), "theorem='nope'"),
+        (shlex.split(f"bound --theorem hardt-cvx {_CVX}"), "needs step_size"),
         (
-            [
-                "bound",
-                "--theorem",
-                "hardt-cvx",
-                "--step-size",
-                "0.5",
-                *_CVX[:6],
-                "--smoothness",
-                "10",
-            ],
+            shlex.split(
+                "bound --theorem hardt-cvx --step-size 0.5 --n-samples 500"
+                " --n-steps 1000 --lipschitz 1 --smoothness 10"
+            ),
             "step_size=0.5 violates eta <= 2/beta",
         ),
         (
-            [
-                "bound",
-                "--theorem",
-                "hardt-cvx",
-                "--step-size",
-                "0.01",
-                "--max-delay",
-                "3",
-                *_CVX,
-            ],
+            shlex.split(
+                f"bound --theorem hardt-cvx --step-size 0.01 --max-delay 3 {_CVX}"
+            ),
             "max_delay=3 violates tau = 0",
         ),
         (
-            ["bound", "--theorem", "hardt-cvx", "--step-size", "nan", *_CVX],
+            shlex.split(f"bound --theorem hardt-cvx --step-size nan {_CVX}"),
             "step_size=nan",
         ),
         (
-            ["bound", "--theorem", "hardt-cvx", "--step-size", "inf", *_CVX],
+            shlex.split(f"bound --theorem hardt-cvx --step-size inf {_CVX}"),
             "step_size=inf",
         ),
         (
-            ["bound", "--theorem", "hardt-cvx", "--step-size", "-0.1", *_CVX],
+            shlex.split(f"bound --theorem hardt-cvx --step-size -0.1 {_CVX}"),
             "step_size=-0.1",
         ),
         (
-            ["bound", "--theorem", "hardt-cvx", "--step-size", "abc", *_CVX],
+            shlex.split(f"bound --theorem hardt-cvx --step-size abc {_CVX}"),
             "step_size='abc'",
         ),
         (
-            [
-                "bound",
-                "--theorem",
-                "hardt-cvx",
-                "--step-size",
-                "0.01",
-                *_CVX[2:],
-                "--n-samples",
-                "1",
-            ],
+            shlex.split(
+                "bound --theorem hardt-cvx --step-size 0.01 --n-steps 1000"
+                " --lipschitz 1 --smoothness 1 --n-samples 1"
+            ),
             "n_samples=1",
         ),
         (
-            [
-                "bound",
-                "--theorem",
-                "hardt-cvx",
-                "--step-size",
-                "0.01",
-                *_CVX[2:],
-                "--n-samples",
-                "2.5",
-            ],
+            shlex.split(
+                "bound --theorem hardt-cvx --step-size 0.01 --n-steps 1000"
+                " --lipschitz 1 --smoothness 1 --n-samples 2.5"
+            ),
             "n_samples=2.5",
         ),
         (
-            [
-                "bound",
-                "--theorem",
-                "hardt-cvx",
-                "--step-size",
-                "0.01",
-                *_CVX[:2],
-                "--n-steps",
-                "0",
-                *_CVX[4:],
-            ],
+            shlex.split(
+                "bound --theorem hardt-cvx --step-size 0.01 --n-samples 500"
+                " --n-steps 0 --lipschitz 1 --smoothness 1"
+            ),
             "n_steps=0",
         ),
         (
-            [
-                "bound",
-                "--theorem",
-                "delayed-cvx",
-                "--step-size",
-                "0.01",
-                "--max-delay",
-                "2000",
-                *_CVX,
-            ],
+            shlex.split(
+                f"bound --theorem delayed-cvx --step-size 0.01 --max-delay 2000 {_CVX}"
+            ),
             "max_delay=2000 must be <= n_steps=1000",
         ),
         (
-            [
-                "bound",
-                "--theorem",
-                "delayed-cvx",
-                "--step-size",
-                "0.01",
-                "--max-delay",
-                "-1",
-                *_CVX,
-            ],
+            shlex.split(
+                f"bound --theorem delayed-cvx --step-size 0.01 --max-delay -1 {_CVX}"
+            ),
             "max_delay=-1",
         ),
         (
-            [
-                "bound",
-                "--theorem",
-                "hardt-cvx",
-                "--step-size",
-                "0.01",
-                *_CVX[:6],
-                "--smoothness",
-                "0",
-            ],
+            shlex.split(
+                "bound --theorem hardt-cvx --step-size 0.01 --n-samples 500"
+                " --n-steps 1000 --lipschitz 1 --smoothness 0"
+            ),
             "smoothness=0",
         ),
         (
-            [
-                "bound",
-                "--theorem",
-                "hardt-cvx",
-                "--step-size",
-                "0.01",
-                *_CVX[:4],
-                "--lipschitz",
-                "-1",
-                *_CVX[6:],
-            ],
+            shlex.split(
+                "bound --theorem hardt-cvx --step-size 0.01 --n-samples 500"
+                " --n-steps 1000 --lipschitz -1 --smoothness 1"
+            ),
             "lipschitz=-1",
         ),
         (
-            [
-                "bound",
-                "--theorem",
-                "hardt-scvx",
-                "--step-size",
-                "0.1",
-                "--n-samples",
-                "10",
-                "--lipschitz",
-                "1",
-                "--smoothness",
-                "1",
-                "--strong-convexity",
-                "0",
-            ],
+            shlex.split(
+                "bound --theorem hardt-scvx --step-size 0.1 --n-samples 10"
+                " --lipschitz 1 --smoothness 1 --strong-convexity 0"
+            ),
             "strong_convexity=0",
         ),
         (
-            ["bound", "--theorem", "hardt-ncvx", *_NCVX, "--loss-bound", "0"],
+            shlex.split(f"bound --theorem hardt-ncvx {_NCVX} --loss-bound 0"),
             "loss_bound=0",
         ),
         (
-            ["bound", "--theorem", "hardt-ncvx", *_NCVX[:4], "--c", "0", *_NCVX[6:]],
+            shlex.split(
+                "bound --theorem hardt-ncvx --n-samples 50000 --n-steps 100000"
+                " --c 0 --lipschitz 1 --smoothness 1"
+            ),
             "c=0",
         ),
         (
-            ["bound", "--theorem", "hardt-ncvx", *_NCVX, "--step-size", "0.1"],
+            shlex.split(f"bound --theorem hardt-ncvx {_NCVX} --step-size 0.1"),
             "step_size=0.1 is not a parameter of hardt-ncvx",
         ),
         (
-            [
-                "bound",
-                "--theorem",
-                "hardt-cvx",
-                "--step-size",
-                "0.01",
-                *_CVX,
-                "--grid",
-                "eta",
-            ],
+            shlex.split(
+                f"bound --theorem hardt-cvx --step-size 0.01 {_CVX} --grid eta"
+            ),
             "grid='eta'",
         ),
         (
-            [
-                "bound",
-                "--theorem",
-                "delayed-cvx",
-                "--step-size",
-                "0.01",
-                *_CVX,
-                "--grid",
-                "max_delay=0,-4",
-            ],
+            shlex.split(
+                f"bound --theorem delayed-cvx --step-size 0.01 {_CVX}"
+                " --grid max_delay=0,-4"
+            ),
             "max_delay=-4",
         ),
         (
-            ["step-size", "--theorem", "delayed-cvx", "--target-gap", "0", *_CVX],
+            shlex.split(f"step-size --theorem delayed-cvx --target-gap 0 {_CVX}"),
             "target_gap=0",
         ),
         (
-            ["step-size", "--theorem", "delayed-cvx", "--target-gap", "-1", *_CVX],
+            shlex.split(f"step-size --theorem delayed-cvx --target-gap -1 {_CVX}"),
             "target_gap=-1",
         ),
         (
-            ["step-size", "--theorem", "delayed-cvx", "--target-gap", "x", *_CVX],
+            shlex.split(f"step-size --theorem delayed-cvx --target-gap x {_CVX}"),
             "target_gap='x'",
         ),
         (
-            [
-                "step-size",
-                "--theorem",
-                "delayed-cvx",
-                "--target-gap",
-                "0.1",
-                "--step-size",
-                "0.1",
-                *_CVX,
-            ],
+            shlex.split(
+                "step-size --theorem delayed-cvx --target-gap 0.1 --step-size 0.1"
+                f" {_CVX}"
+            ),
             "step_size=0.1 must not be given",
         ),
         (
-            [
-                "step-size",
-                "--theorem",
-                "hardt-scvx",
-                "--target-gap",
-                "1e-9",
-                "--n-samples",
-                "10",
-                "--lipschitz",
-                "1",
-                "--smoothness",
-                "1",
-                "--strong-convexity",
-                "0.1",
-            ],
+            shlex.split(
+                "step-size --theorem hardt-scvx --target-gap 1e-9 --n-samples 10"
+                " --lipschitz 1 --smoothness 1 --strong-convexity 0.1"
+            ),
             "target_gap=1e-09 is below",
         ),
         (
-            ["step-size", "--theorem", "zzz", "--target-gap", "0.1", *_CVX],
+            shlex.split(f"step-size --theorem zzz --target-gap 0.1 {_CVX}"),
             "theorem='zzz'",
         ),
         (
-            [
-                "samples",
-                "--theorem",
-                "delayed-cvx",
-                "--target-gap",
-                "0.01",
-                "--n-steps",
-                "1000",
-                "--step-size",
-                "0.1",
-                "--lipschitz",
-                "1",
-                "--smoothness",
-                "1",
-                "--max-delay",
-                "8",
-            ],
+            shlex.split(
+                "samples --theorem delayed-cvx --target-gap 0.01 --n-steps 1000"
+                " --step-size 0.1 --lipschitz 1 --smoothness 1 --max-delay 8"
+            ),
             "no n_samples",
         ),
         (
-            [
-                "samples",
-                "--theorem",
-                "hardt-cvx",
-                "--target-gap",
-                "nan",
-                "--n-steps",
-                "1000",
-                "--step-size",
-                "0.1",
-                "--lipschitz",
-                "1",
-                "--smoothness",
-                "1",
-            ],
+            shlex.split(
+                "samples --theorem hardt-cvx --target-gap nan --n-steps 1000"
+                " --step-size 0.1 --lipschitz 1 --smoothness 1"
+            ),
             "target_gap=nan",
         ),
-        (["show", "nope"], "theorem='nope'"),
+        (shlex.split("show nope"), "theorem='nope'"),
         # issue 12: grids and numbers, one parser and one behaviour
         (
-            [
-                "bound",
-                "--theorem",
-                "delayed-cvx",
-                "--step-size",
-                "0.01",
-                *_CVX,
-                "--grid",
-                "max_delay=1",
-                "--grid",
-                "max_delay=2",
-            ],
+            shlex.split(
+                f"bound --theorem delayed-cvx --step-size 0.01 {_CVX}"
+                " --grid max_delay=1 --grid max_delay=2"
+            ),
             "grid='max_delay=2' repeats the axis max_delay",
         ),
         (
-            [
-                "step-size",
-                "--theorem",
-                "delayed-cvx",
-                "--target-gap",
-                "0.1",
-                *_CVX,
-                "--grid",
-                "max_delay=1",
-                "--grid",
-                "max-delay=2",
-            ],
+            shlex.split(
+                f"step-size --theorem delayed-cvx --target-gap 0.1 {_CVX}"
+                " --grid max_delay=1 --grid max-delay=2"
+            ),
             "repeats the axis max_delay",
         ),
         (
-            [
-                "samples",
-                "--theorem",
-                "hardt-cvx",
-                "--target-gap",
-                "0.1",
-                "--step-size",
-                "0.01",
-                "--lipschitz",
-                "1",
-                "--smoothness",
-                "1",
-                "--grid",
-                "n_steps=1",
-                "--grid",
-                "n_steps=2",
-            ],
+            shlex.split(
+                "samples --theorem hardt-cvx --target-gap 0.1 --step-size 0.01"
+                " --lipschitz 1 --smoothness 1 --grid n_steps=1 --grid n_steps=2"
+            ),
             "repeats the axis n_steps",
         ),
         (
-            [
-                "bound",
-                "--theorem",
-                "delayed-cvx",
-                "--step-size",
-                "0.01",
-                *_CVX,
-                "--max-delay",
-                "3",
-                "--grid",
-                "max_delay=0,8",
-            ],
+            shlex.split(
+                f"bound --theorem delayed-cvx --step-size 0.01 {_CVX}"
+                " --max-delay 3 --grid max_delay=0,8"
+            ),
             "grid='max_delay=0,8' sets max_delay, which is also given as a constant",
         ),
         (
-            [
-                "bound",
-                "--theorem",
-                "delayed-cvx",
-                "--step-size",
-                "0.01",
-                *_CVX,
-                "--grid",
-                "max_delay=0,,2",
-            ],
+            shlex.split(
+                f"bound --theorem delayed-cvx --step-size 0.01 {_CVX}"
+                " --grid max_delay=0,,2"
+            ),
             "empty value at position 2",
         ),
         (
-            [
-                "bound",
-                "--theorem",
-                "delayed-cvx",
-                "--step-size",
-                "0.01",
-                *_CVX,
-                "--grid",
-                "max_delay=0,2,",
-            ],
+            shlex.split(
+                f"bound --theorem delayed-cvx --step-size 0.01 {_CVX}"
+                " --grid max_delay=0,2,"
+            ),
             "empty value at position 3",
         ),
         (
-            ["bound", "--theorem", "hardt-cvx", "--step-size", "1e-400", *_CVX],
+            shlex.split(f"bound --theorem hardt-cvx --step-size 1e-400 {_CVX}"),
             "step_size='1e-400' is below the float64 range",
         ),
         (
-            ["bound", "--theorem", "hardt-cvx", "--step-size", "1e-320", *_CVX],
+            shlex.split(f"bound --theorem hardt-cvx --step-size 1e-320 {_CVX}"),
             "step_size='1e-320' is below the float64 range",
         ),
         (
-            [
-                "bound",
-                "--theorem",
-                "hardt-cvx",
-                "--step-size",
-                "0.01",
-                *_CVX[2:],
-                "--n-samples",
-                "1e309",
-            ],
+            shlex.split(
+                "bound --theorem hardt-cvx --step-size 0.01 --n-steps 1000"
+                " --lipschitz 1 --smoothness 1 --n-samples 1e309"
+            ),
             "n_samples='1e309' is beyond the float64 range",
         ),
         (
-            ["step-size", "--theorem", "hardt-cvx", "--target-gap", "1e-400", *_CVX],
+            shlex.split(f"step-size --theorem hardt-cvx --target-gap 1e-400 {_CVX}"),
             "target_gap='1e-400' is below the float64 range",
         ),
         # impossible constants: gamma > beta, in every subcommand
         (
-            ["bound", "--theorem", "hardt-scvx", "--step-size", "0.1", *_SCVX],
+            shlex.split(f"bound --theorem hardt-scvx --step-size 0.1 {_SCVX}"),
             "strong_convexity=10.0 must be <= smoothness=1.0",
         ),
         (
-            ["step-size", "--theorem", "hardt-scvx", "--target-gap", "1", *_SCVX],
+            shlex.split(f"step-size --theorem hardt-scvx --target-gap 1 {_SCVX}"),
             "strong_convexity=10.0 must be <= smoothness=1.0",
         ),
         (
-            [
-                "samples",
-                "--theorem",
-                "hardt-scvx",
-                "--target-gap",
-                "1",
-                "--step-size",
-                "0.1",
-                *_SCVX[2:],
-            ],
+            shlex.split(
+                "samples --theorem hardt-scvx --target-gap 1 --step-size 0.1"
+                " --lipschitz 1 --smoothness 1 --strong-convexity 10"
+            ),
             "strong_convexity=10.0 must be <= smoothness=1.0",
         ),
         # extreme magnitudes: a refusal naming the value that is out of range
         (
-            [
-                "step-size",
-                "--theorem",
-                "delayed-cvx",
-                "--target-gap",
-                "1e12",
-                "--n-samples",
-                "2",
-                "--n-steps",
-                "1e300",
-                "--lipschitz",
-                "1e300",
-                "--smoothness",
-                "1e-300",
-                "--max-delay",
-                "1e300",
-            ],
+            shlex.split(
+                "step-size --theorem delayed-cvx --target-gap 1e12 --n-samples 2"
+                " --n-steps 1e300 --lipschitz 1e300 --smoothness 1e-300"
+                " --max-delay 1e300"
+            ),
             "step_size for target_gap=1000000000000.0 is 1e-888, outside the float64",
         ),
         (
-            [
-                "bound",
-                "--theorem",
-                "hardt-ncvx",
-                *_NCVX[:2],
-                *_NCVX[4:],
-                "--n-steps",
-                "1e300",
-                "--max-delay",
-                "1e300",
-            ],
+            shlex.split(
+                "bound --theorem hardt-ncvx --n-samples 50000 --c 0.5"
+                " --lipschitz 1 --smoothness 1 --n-steps 1e300 --max-delay 1e300"
+            ),
             "max_delay=1e+300 violates tau = 0",
         ),
     ],
@@ -659,16 +408,10 @@ def test_huge_target_gives_the_condition_step(
     target: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     rows = _json(
-        [
-            "step-size",
-            "--theorem",
-            "delayed-cvx",
-            "--target-gap",
-            target,
-            *_CVX,
-            "--max-delay",
-            "8",
-        ],
+        shlex.split(
+            f"step-size --theorem delayed-cvx --target-gap {target} {_CVX}"
+            " --max-delay 8"
+        ),
         capsys,
     )
     # every step size the condition eta <= 2/beta allows keeps the bound below
@@ -729,21 +472,10 @@ def test_tiny_values_leak_no_warning(capsys: pytest.CaptureFixture[str]) -> None
     # RuntimeWarning fails this test. At n = 2 the bound is
     # 2 * 1e-600 * 1e-300 * 1 / 2 = 1e-900 <= 1e-300: n = 2.
     rows = _json(
-        [
-            "samples",
-            "--theorem",
-            "hardt-cvx",
-            "--target-gap",
-            "1e-300",
-            "--n-steps",
-            "1",
-            "--step-size",
-            "1e-300",
-            "--lipschitz",
-            "1e-300",
-            "--smoothness",
-            "1",
-        ],
+        shlex.split(
+            "samples --theorem hardt-cvx --target-gap 1e-300 --n-steps 1"
+            " --step-size 1e-300 --lipschitz 1e-300 --smoothness 1"
+        ),
         capsys,
     )
     assert rows[0]["value"] == 2
@@ -777,42 +509,22 @@ def test_show_json_and_latex_bibtex_keep_the_statement(
     ("argv", "match"),
     [
         (
-            [
-                "bound",
-                "--theorem",
-                "hardt-cvx",
-                "--step-size",
-                "0.01",
-                *_CVX,
-                "--lipschitz",
-                "2",
-            ],
+            shlex.split(
+                f"bound --theorem hardt-cvx --step-size 0.01 {_CVX} --lipschitz 2"
+            ),
             "lipschitz='2': --lipschitz is already given (lipschitz='1')",
         ),
         (
-            [
-                "bound",
-                "--theorem",
-                "hardt-cvx",
-                "--theorem",
-                "delayed-cvx",
-                "--step-size",
-                "0.01",
-                *_CVX,
-            ],
+            shlex.split(
+                "bound --theorem hardt-cvx --theorem delayed-cvx --step-size 0.01"
+                f" {_CVX}"
+            ),
             "--theorem is already given",
         ),
         (
-            [
-                "step-size",
-                "--theorem",
-                "hardt-cvx",
-                "--target-gap",
-                "1",
-                "--target-gap",
-                "2",
-                *_CVX,
-            ],
+            shlex.split(
+                f"step-size --theorem hardt-cvx --target-gap 1 --target-gap 2 {_CVX}"
+            ),
             "--target-gap is already given",
         ),
     ],
