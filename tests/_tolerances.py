@@ -53,7 +53,7 @@ BUMP_INVERSE = 1e-6
 #: differ by rounding of the log-space evaluation.
 RTOL_MONOTONE = 1e-12
 
-#: Seconds a killed sweep's children get to exit (tests/empirical/test_orphans.py).
+#: Seconds a killed sweep's children get to exit (tests/empirical/distributed/test_orphans.py).
 #: With PR_SET_PDEATHSIG the kernel kills them at once; the parent-liveness thread
 #: needs one poll (1 s); the resource tracker exits when its pipe closes. 60 s is
 #: generous for a loaded 2-core machine and still far below "never" (the bug).

@@ -3,7 +3,7 @@
 Written as the model reads in docs/theory.md ("Setting"): one model at a time, a Python loop over
 steps, the full list of past iterates (``hist[k]`` is ``w_{k+1}``), and its own
 scalar formulas for the linear losses (the MLP uses the loss's own per-sample
-gradient, which tests/empirical/test_losses.py checks by finite differences).
+gradient, which tests/empirical/problems/test_losses.py checks by finite differences).
 It shares with the simulator only the random inputs (``_draw``: data split,
 replaced index, index sequence, delays, start), so any disagreement points at the
 dynamics, the coupling, the ring buffer or the final statistics.

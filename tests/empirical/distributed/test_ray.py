@@ -274,7 +274,7 @@ sys.exit(3)
 @pytest.mark.skipif(not has_proc(), reason="reads the process table in /proc")
 def test_failed_ray_start_stops_what_it_started():
     env = {**os.environ, "ASYNCSTAB_RAY_START_ATTEMPTS": "2"}
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[3])
     proc = subprocess.Popen(
         [sys.executable, "-c", _FAILING_START],
         stdout=subprocess.PIPE,

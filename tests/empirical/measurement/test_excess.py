@@ -36,11 +36,7 @@ from empirical.runs._sweep import load_results, run_task
 from empirical.schedules._delays import ConstantDelay, UniformDelay
 from empirical.simulators.linear._simulate import _draw, simulate_pairs
 from tests._tolerances import ATOL_AVERAGE, ATOL_SCIPY_OPT, RTOL_AVERAGE, RTOL_BALL
-
-try:
-    from ._reference import _project, ref_grad
-except ImportError:  # tests/empirical is not a package
-    from _reference import _project, ref_grad  # type: ignore[no-redef]
+from tests.empirical._reference import _project, ref_grad
 
 
 def _plain_average(problem, *, step_size, delay, n_steps, n_pairs, seed):

@@ -5,6 +5,7 @@ stderr, exit status 2)."""
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import pytest
@@ -14,28 +15,11 @@ from empirical.cli._cli import main
 from tests._tolerances import RTOL_KNOWN
 
 # The README's default setting.
-README = [
-    "--loss-family",
-    "convex-smooth",
-    "--n-samples",
-    "5000",
-    "--n-steps",
-    "20000",
-    "--step-size",
-    "0.05",
-    "--max-delay",
-    "16",
-    "--smoothness",
-    "0.25",
-    "--lipschitz",
-    "1",
-    "--diameter",
-    "4",
-    "--optimal-risk",
-    "0.6931",
-    "--train-loss",
-    "0.3",
-]
+README = shlex.split(
+    "--loss-family convex-smooth --n-samples 5000 --n-steps 20000"
+    " --step-size 0.05 --max-delay 16 --smoothness 0.25 --lipschitz 1"
+    " --diameter 4 --optimal-risk 0.6931 --train-loss 0.3"
+)
 
 
 def _compare_json(argv: list[str], capsys: pytest.CaptureFixture[str]) -> dict:
@@ -85,21 +69,10 @@ def test_text_table_labels(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_bound_labels_the_reconstruction(capsys: pytest.CaptureFixture[str]) -> None:
-    argv = [
-        "bound",
-        "--theorem",
-        "regatti-ncvx",
-        "--n-samples",
-        "100",
-        "--n-steps",
-        "100",
-        "--c",
-        "0.5",
-        "--lipschitz",
-        "1",
-        "--smoothness",
-        "1",
-    ]
+    argv = shlex.split(
+        "bound --theorem regatti-ncvx --n-samples 100 --n-steps 100"
+        " --c 0.5 --lipschitz 1 --smoothness 1"
+    )
     assert main(argv) == 0
     assert "RECONSTRUCTION" in capsys.readouterr().out
     assert main([*argv, "--json"]) == 0

@@ -21,11 +21,7 @@ from empirical.problems._problem import make_problem
 from empirical.schedules._delays import UniformDelay
 from empirical.simulators.linear._simulate import simulate_pairs
 from tests._tolerances import ATOL_PATHWISE, RTOL_LOOP, RTOL_PATHWISE
-
-try:
-    from ._reference import reference_pairs
-except ImportError:  # tests/empirical is not a package
-    from _reference import reference_pairs  # type: ignore[no-redef]
+from tests.empirical._reference import reference_pairs
 
 # The constants hold exactly in real arithmetic; 1e-12 relative allows for the
 # rounding of a 10-term dot product and of the norms computed here.

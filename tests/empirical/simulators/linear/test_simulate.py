@@ -23,11 +23,7 @@ from empirical.simulators.linear._simulate import (
     default_record_steps,
     simulate_pairs,
 )
-
-try:
-    from ._reference import plain_sgd, reference_pairs
-except ImportError:  # tests/empirical is not a package
-    from _reference import plain_sgd, reference_pairs  # type: ignore[no-redef]
+from tests.empirical._reference import plain_sgd, reference_pairs
 
 # numba vs numpy: the kernel sums dot products in four interleaved partial sums,
 # numpy's einsum in its own order, and e*(g*x) vs (e*g)*x round differently; each

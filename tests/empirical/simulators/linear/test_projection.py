@@ -24,11 +24,7 @@ from tests._tolerances import (
     RTOL_BALL,
     RTOL_PATHWISE,
 )
-
-try:
-    from ._reference import reference_pairs
-except ImportError:  # tests/empirical is not a package
-    from _reference import reference_pairs  # type: ignore[no-redef]
+from tests.empirical._reference import reference_pairs
 
 # Same reasoning and sizes as RTOL_BACKEND / RTOL_REF of test_simulate.py: three
 # orders of summation of the same dot products, each step perturbing the last bit

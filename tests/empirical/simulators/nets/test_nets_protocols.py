@@ -23,11 +23,7 @@ from empirical.simulators.nets._simulate import (  # noqa: E402
     regatti_step_size,
     simulate_net_pairs,
 )
-
-try:
-    from .._tolerances import RTOL_JAX_LOOP
-except ImportError:  # tests is not a package
-    from _tolerances import RTOL_JAX_LOOP  # type: ignore[no-redef]
+from tests._tolerances import RTOL_JAX_LOOP  # noqa: E402
 
 
 def _reference_schedule(
@@ -200,11 +196,7 @@ def test_pathwise_bounds_hold_for_protocol_a() -> None:
     from empirical.problems._data import load_dataset
     from empirical.simulators.nets._datasets import NetData
     from empirical.simulators.nets._models import linear
-
-    try:
-        from .._tolerances import ATOL_PATHWISE, RTOL_PATHWISE
-    except ImportError:
-        from _tolerances import ATOL_PATHWISE, RTOL_PATHWISE  # type: ignore[no-redef]
+    from tests._tolerances import ATOL_PATHWISE, RTOL_PATHWISE
 
     ds = load_dataset("digits_binary")
     data = NetData("digits_binary", ds.X, np.asarray(ds.y, dtype=np.float64), 2)
@@ -258,11 +250,7 @@ def test_numba_protocol_kernel_matches_jax_backend(protocol: WorkerProtocol) -> 
     from empirical.simulators.linear._kernels_workers import run_protocol_linear
     from empirical.simulators.nets._datasets import NetData
     from empirical.simulators.nets._models import linear
-
-    try:
-        from .._tolerances import RTOL_JAX_NUMBA
-    except ImportError:
-        from _tolerances import RTOL_JAX_NUMBA  # type: ignore[no-redef]
+    from tests._tolerances import RTOL_JAX_NUMBA
 
     # radius 20: minibatch gradients of norm ~5 at the start, so (b)'s clipping
     # to norm 1 is active (a run without clipping fails this test).
@@ -330,11 +318,7 @@ def test_part3_pathwise_bounds_hold_on_jax_runs(
     from empirical.problems._data import load_dataset
     from empirical.simulators.nets._datasets import NetData
     from empirical.simulators.nets._models import linear
-
-    try:
-        from .._tolerances import ATOL_PATHWISE, RTOL_PATHWISE
-    except ImportError:
-        from _tolerances import ATOL_PATHWISE, RTOL_PATHWISE  # type: ignore[no-redef]
+    from tests._tolerances import ATOL_PATHWISE, RTOL_PATHWISE
 
     R = 20.0
     ds = load_dataset("breast_cancer", radius=R)

@@ -13,11 +13,7 @@ pytest.importorskip("mlxtend")
 from empirical.simulators.nets import _datasets  # noqa: E402
 from empirical.simulators.nets._lenet import lenet  # noqa: E402
 from empirical.simulators.nets._models import flatten  # noqa: E402
-
-try:
-    from .._tolerances import RTOL_LENET_REFERENCE
-except ImportError:  # tests is not a package
-    from _tolerances import RTOL_LENET_REFERENCE  # type: ignore[no-redef]
+from tests._tolerances import RTOL_LENET_REFERENCE  # noqa: E402
 
 
 class _NoNetwork(socket.socket):

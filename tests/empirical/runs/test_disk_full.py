@@ -126,7 +126,7 @@ def test_append_and_atomic_write_leave_no_partial_data(tmp_path: Path) -> None:
     """The same, for the two writers, in a child with a 100-byte cap."""
     code = f"""
 import os, sys
-sys.path.insert(0, {str(Path(__file__).parents[2])!r})
+sys.path.insert(0, {str(Path(__file__).parents[3])!r})
 from empirical.runs._disk import append_line, write_atomic, is_out_of_space
 p = {str(tmp_path / "a.jsonl")!r}
 append_line(p, "x" * 40)

@@ -18,11 +18,7 @@ from empirical.simulators.nets._backend import (  # noqa: E402
 )
 from empirical.simulators.nets._lenet import lenet  # noqa: E402
 from empirical.simulators.nets._models import NetModel, cnn1d, flatten, linear, mlp  # noqa: E402
-
-try:
-    from .._tolerances import RTOL_JAX_LOOP, RTOL_JAX_NUMBA
-except ImportError:  # tests is not a package
-    from _tolerances import RTOL_JAX_LOOP, RTOL_JAX_NUMBA  # type: ignore[no-redef]
+from tests._tolerances import RTOL_JAX_LOOP, RTOL_JAX_NUMBA  # noqa: E402
 
 
 class _NoBar:

@@ -28,7 +28,7 @@ def test_sigkilled_sweep_leaves_no_child_alive(tmp_path: Path) -> None:
         "'--n-pairs', '64', '--n-samples', '100', '--workers', '2', "
         f"'--results', {str(tmp_path / 'r.jsonl')!r}]))"
     )
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])}
     proc = subprocess.Popen(
         [sys.executable, "-c", code],
         stdout=subprocess.DEVNULL,

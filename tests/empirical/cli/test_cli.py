@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -119,22 +120,10 @@ def test_sweep_command_writes_and_resumes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "r.jsonl"
-    argv = [
-        "sweep",
-        "--grid",
-        "tau=0,2",
-        "--n-pairs",
-        "4",
-        "--n-steps",
-        "50",
-        "--n-samples",
-        "50",
-        "--results",
-        str(out),
-        "--backend",
-        "serial",
-        "--json",
-    ]
+    argv = shlex.split(
+        "sweep --grid tau=0,2 --n-pairs 4 --n-steps 50 --n-samples 50"
+        f" --results {shlex.quote(str(out))} --backend serial --json"
+    )
     assert main(argv) == 0
     rows = json.loads(capsys.readouterr().out)
     assert {r["theorem"] for r in rows} >= {"[H-cvx]", "[D-cvx]"}

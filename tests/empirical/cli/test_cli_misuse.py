@@ -9,6 +9,7 @@ raise).
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -27,114 +28,98 @@ def _no_work(*args: Any, **kwargs: Any) -> Any:
 
 REFUSED: list[tuple[list[str], str]] = [
     (
-        [
-            *["bound", "--theorem", "hardt-cvx", "--step-size", "0.1"],
-            *["--n-samples", "9", "--n-steps", "9"],
-        ],
+        shlex.split(
+            "bound --theorem hardt-cvx --step-size 0.1 --n-samples 9 --n-steps 9"
+        ),
         "needs lipschitz, smoothness (missing): add --lipschitz L --smoothness BETA",
     ),
     (
-        [
-            "compare",
-            "--loss-family",
-            "convex-smooth",
-            "--step-size",
-            "0.05",
-            "--c",
-            "1",
-        ],
+        shlex.split("compare --loss-family convex-smooth --step-size 0.05 --c 1"),
         "step_size=0.05 contradicts c=1",
     ),
     (
-        [
-            *["compare", "--loss-family", "convex-smooth", "--c", "1"],
-            *["--grid", "step_size=0.1,0.2"],
-        ],
+        shlex.split(
+            "compare --loss-family convex-smooth --c 1 --grid step_size=0.1,0.2"
+        ),
         "contradicts c=1",
     ),
     (
-        [
-            *["compare", "--loss-family", "convex-smooth", "--step-size", "0.1"],
-            *["--grid", "max_delay=0,2", "--plot", "/missing-dir/x.png"],
-        ],
+        shlex.split(
+            "compare --loss-family convex-smooth --step-size 0.1"
+            " --grid max_delay=0,2 --plot /missing-dir/x.png"
+        ),
         "the folder '/missing-dir' does not exist",
     ),
     (
-        [
-            *["compare", "--loss-family", "convex-smooth", "--step-size", "0.1"],
-            *["--grid", "max_delay=0,2", "--plot", "{dir}"],
-        ],
+        shlex.split(
+            "compare --loss-family convex-smooth --step-size 0.1"
+            " --grid max_delay=0,2 --plot {dir}"
+        ),
         "is a folder; it must name a figure file",
     ),
     (
-        [
-            *["compare", "--loss-family", "convex-smooth", "--step-size", "0.1"],
-            *["--grid", "max_delay=0,2", "--plot", "{dir}/figure"],
-        ],
+        shlex.split(
+            "compare --loss-family convex-smooth --step-size 0.1"
+            " --grid max_delay=0,2 --plot {dir}/figure"
+        ),
         "must end with one of .png",
     ),
     (
-        [
-            *["compare", "--loss-family", "convex-smooth", "--step-size", "0.1"],
-            *["--grid", "max_delay=0,2", "--plot", "/proc/x.png"],
-        ],
+        shlex.split(
+            "compare --loss-family convex-smooth --step-size 0.1"
+            " --grid max_delay=0,2 --plot /proc/x.png"
+        ),
         "plot='/proc/x.png' is not writable",
     ),
     (
-        ["compare", "--loss-family", "convex-smooth", "--plot", "{dir}/x.png"],
+        shlex.split("compare --loss-family convex-smooth --plot {dir}/x.png"),
         "needs a --grid axis to draw against: add --grid",
     ),
     (
-        ["sweep", "--results", "R", "--backend", "serial", "--workers", "2"],
+        shlex.split("sweep --results R --backend serial --workers 2"),
         "workers=2 has no effect with backend='serial'",
     ),
     (
-        ["sweep", "--results", "R", "--address", "auto"],
+        shlex.split("sweep --results R --address auto"),
         "address='auto' has no effect with backend='local'",
     ),
     (
-        ["sweep", "--results", "R", "--backend", "local", "--max-retries", "2"],
+        shlex.split("sweep --results R --backend local --max-retries 2"),
         "--max-retries is read by --backend ray only",
     ),
     (
-        [
-            *["sweep", "--results", "R", "--backend", "ray", "--address", "auto"],
-            *["--ray-num-cpus", "2"],
-        ],
+        shlex.split("sweep --results R --backend ray --address auto --ray-num-cpus 2"),
         "ray_num_cpus=2.0 contradicts address='auto'",
     ),
     (
-        [
-            *["sweep", "--results", "R", "--backend", "ray", "--workers", "2"],
-            *["--ray-num-cpus", "2"],
-        ],
+        shlex.split("sweep --results R --backend ray --workers 2 --ray-num-cpus 2"),
         "workers=2 contradicts ray_num_cpus=2.0",
     ),
     (
-        ["sweep", "--results", "R", "--delay", "trace:{trace}", "--max-delay", "3"],
+        shlex.split("sweep --results R --delay trace:{trace} --max-delay 3"),
         "max_delay=3 has no effect with delay='trace:",
     ),
     (
-        ["verify", "--max-delays", "0,2", "--delays-from", "{trace}"],
+        shlex.split("verify --max-delays 0,2 --delays-from {trace}"),
         "max_delays='0,2' contradicts delays_from=",
     ),
-    (["ps", "--tau", "2"], "tau=2 has no effect with rule='constant'"),
-    (["ps", "--no-evaluate", "--n-pairs", "8"], "n_pairs=8 has no effect with"),
-    (["ps", "--no-evaluate", "--theorems", "delayed-cvx"], "--theorems is read by"),
+    (shlex.split("ps --tau 2"), "tau=2 has no effect with rule='constant'"),
+    (shlex.split("ps --no-evaluate --n-pairs 8"), "n_pairs=8 has no effect with"),
+    (shlex.split("ps --no-evaluate --theorems delayed-cvx"), "--theorems is read by"),
     (
-        ["ps", "--address", "auto", "--ray-num-cpus", "2"],
+        shlex.split("ps --address auto --ray-num-cpus 2"),
         "ray_num_cpus=2.0 contradicts address='auto'",
     ),
     (
-        ["reproduce", "regatti2019", "--workers", "2"],
+        shlex.split("reproduce regatti2019 --workers 2"),
         "workers=2 has no effect with backend='serial'",
     ),
     (
-        ["reproduce", "regatti2019", "--backend", "ray", "--workers", "2"],
+        shlex.split("reproduce regatti2019 --backend ray --workers 2"),
         "workers=2 has no effect with backend='ray'",
     ),
     (
-        ["reproduce", "regatti2019", "--runtime-env", "{{}}"],
+        shlex.split("reproduce regatti2019 --runtime-env {{}}"),
         "runtime_env='{}' has no effect with backend='serial'",
     ),
 ]

@@ -17,11 +17,7 @@ from empirical.measurement._measure import measure, model_stability
 from empirical.problems._problem import make_problem
 from empirical.simulators.linear._runners import Draws
 from empirical.simulators.linear._simulate import simulate_draws
-
-try:
-    from ._reference import ref_grad
-except ImportError:  # tests/empirical is not a package
-    from _reference import ref_grad  # type: ignore[no-redef]
+from tests.empirical._reference import ref_grad
 
 N_TRAIN, T, TAU, ETA = 5, 40, 2, 0.8
 # Simulator against a plain loop: the reasons and sizes of test_simulate.py's

@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # One xdist worker runs them all: they share one build, one server, one browser.
 pytestmark = [pytest.mark.docs, pytest.mark.slow, pytest.mark.xdist_group("docs-site")]
 
