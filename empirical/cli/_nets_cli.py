@@ -247,7 +247,7 @@ def _check_sizes(args: argparse.Namespace) -> None:
     and models, made first (same functions, same messages)."""
     from dataclasses import replace
 
-    from bounds._validation import check_int
+    from bounds.internal import check_int
     from empirical.cli._args import csv_list
     from empirical.runs._experiments import experiment_settings
     from empirical.runs._reproduce import _only_models

@@ -17,11 +17,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bounds import InvalidParameterError
 
 from ._args import csv_list as _csv
+
+if TYPE_CHECKING:  # Ray is an optional extra, loaded by --backend ray
+    from empirical.distributed._ray_backend import RayExecutor
 
 __all__ = [
     "DEFAULT_MAX_RETRIES",
@@ -78,7 +81,7 @@ def _runtime_env(args: argparse.Namespace) -> dict[str, Any] | None:
     return env
 
 
-def ray_executor(args: argparse.Namespace, **options: Any) -> Any:
+def ray_executor(args: argparse.Namespace, **options: Any) -> RayExecutor:
     """The Ray executor of ``--backend ray`` (``sweep``, ``reproduce``) from its
     options; ``options`` go to :class:`~empirical.distributed._ray_backend.RayExecutor`."""
     from empirical.distributed._ray_backend import RayExecutor, import_ray
@@ -217,7 +220,7 @@ def _move_earlier_run(out: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bounds._validation import check_choice, check_positive
+    from bounds.internal import check_choice, check_positive
     from empirical.distributed._ps import (
         RULES,
         PSConfig,
@@ -242,7 +245,7 @@ def _run(args: argparse.Namespace) -> int:
         )
     theorems = tuple(args.theorems or ())
     if theorems:
-        from bounds import get_theorem  # type: ignore[attr-defined]
+        from bounds import get_theorem
 
         theorems = tuple(get_theorem(t).key for t in theorems)
     configs = [

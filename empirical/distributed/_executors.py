@@ -218,7 +218,7 @@ class LocalProcessExecutor:
 
 def make_executor(
     backend: str = "local", *, workers: int | None = None, split_cores: bool = False
-) -> Any:
+) -> Executor:
     """``"serial"`` or ``"local"`` (processes; ``split_cores`` as in
     :class:`LocalProcessExecutor`); ``"ray"`` when its module exists."""
     if backend == "serial":

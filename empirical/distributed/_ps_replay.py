@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from bounds._validation import check_choice, check_int, check_positive
+from bounds.internal import check_choice, check_int, check_positive
+from empirical.measurement._status import Status
 
 __all__ = ["SCHEDULE_OF_RULE", "TraceEvaluation", "TraceRow", "evaluate_trace"]
 
@@ -39,7 +40,7 @@ class TraceRow:
     """One theorem on the replayed trace (``None`` where it does not apply)."""
 
     theorem: str
-    status: str
+    status: Status
     bound: float | None
     recursion: float | None
     measured_stability: float

@@ -255,7 +255,7 @@ class RayExecutor:
         task_timeout_s: float = DEFAULT_TASK_TIMEOUT_S,
         max_retries: int = 3,
     ) -> None:
-        from bounds._validation import check_int
+        from bounds.internal import check_int
 
         check_int(max_retries, "max_retries", min_value=0)
         if workers is not None:

@@ -58,6 +58,9 @@ from numpy.typing import NDArray
 
 from ..problems._linear_loss import LinearLoss
 
+if TYPE_CHECKING:  # the simulator (numba) is loaded only by a run, not for a type
+    from empirical.simulators.linear._simulate import RunStats
+
 if TYPE_CHECKING:
     from ..problems._problem import Problem
 
@@ -274,7 +277,7 @@ def _start_distance(
 
 
 def excess_samples(
-    run_stats: Any,
+    run_stats: RunStats,
 ) -> tuple[NDArray[np.float64], PoolOptimum] | None:
     """Per pair ``F(wbar_T) - F(w_hat)`` of the run on ``S``, and the optimum.
 

@@ -137,7 +137,7 @@ def _est_txt(e: dict[str, Any]) -> str:
 
 def _labelled(registry_key: str) -> str:
     """The registry key, labelled where the statement is a reconstruction."""
-    from bounds import REGISTRY  # type: ignore[attr-defined]
+    from bounds import REGISTRY
 
     for t in REGISTRY.values():
         if t.registry_key == registry_key and t.is_reconstruction:

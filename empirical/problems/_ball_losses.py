@@ -34,8 +34,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from bounds._errors import InvalidParameterError
-from bounds._validation import check_positive
+from bounds import InvalidParameterError
+from bounds.internal import check_positive
 
 from ._linear_loss import F64, LinearLoss, Task
 

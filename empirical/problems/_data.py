@@ -20,7 +20,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from bounds._validation import check_choice, check_int, check_positive
+from bounds.internal import check_choice, check_int, check_positive
 
 __all__ = ["DATASETS", "Dataset", "load_dataset", "pair_split"]
 

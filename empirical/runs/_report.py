@@ -15,9 +15,10 @@ import sys
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from empirical.measurement._findings import findings as findings
+from empirical.measurement._status import CheckStatus
 from empirical.measurement._table import _est, _num, pathwise_bugs
 from empirical.measurement._table import format_table as format_table
 from empirical.measurement._table import table_rows as table_rows
@@ -170,7 +171,7 @@ def write_report(
         from ._figures import make_figures
 
         figs = [p.name for p in make_figures(out, records)]
-    n_verdicts = sum(r["status"] in ("holds", "inconclusive", "violated") for r in rows)
+    n_verdicts = sum(r["status"] in get_args(CheckStatus) for r in rows)
     multiplicity = {
         "verdicts": n_verdicts,
         "gap_verdicts": n_verdicts,

@@ -34,15 +34,19 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bounds._errors import InvalidParameterError
-from bounds._validation import check_choice, check_int
+from bounds import InvalidParameterError
+from bounds.internal import check_choice, check_int
 
 from ._experiments import DEFAULT_MODELS, Setting, Sizes, experiment_settings
 from ._reproduce_summary import summarise
+from ._settings import RegattiDecay
+
+if TYPE_CHECKING:
+    from empirical.distributed._executors import Executor
 
 __all__ = [
     "DIVERGED_FACTOR",
@@ -85,9 +89,12 @@ def run_setting(
     data = load_net_data(setting.data, n_points=sizes.n_points)
     n = setting.n_samples or sizes.n_samples
     proto = setting.protocol
-    step: Any = setting.step_size
-    if isinstance(step, tuple):
-        step = regatti_step_size(step[1], proto.updates_per_epoch(n))
+    rule = setting.step_size
+    step = (
+        regatti_step_size(rule.lr0, proto.updates_per_epoch(n))
+        if isinstance(rule, RegattiDecay)
+        else rule
+    )
     with np.errstate(all="ignore"):
         st = simulate_net_pairs(
             setting.model,
@@ -226,7 +233,7 @@ def reproduce(
     epochs: int | None = None,
     figures: bool = True,
     progress: Any = None,
-    executor: Any = None,
+    executor: Executor | None = None,
     models: Sequence[str] | None = None,
     n_samples: int | None = None,
 ) -> dict[str, Any]:

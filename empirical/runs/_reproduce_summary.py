@@ -25,7 +25,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ._applicability import theorems_for
-from ._settings import Setting, Sizes
+from ._settings import RegattiDecay, Setting, Sizes
 
 __all__ = ["RANGES", "bounded_estimate", "summarise"]
 
@@ -124,8 +124,8 @@ def summarise(
             "data": s.data,
             "substitute": s.substitute,
             "step_size": s.step_size
-            if not isinstance(s.step_size, tuple)
-            else f"{s.step_size[1]}/(1+0.05 epoch)",
+            if not isinstance(s.step_size, RegattiDecay)
+            else s.step_size.label,
             "step_rule": s.step_rule,
             "n_steps": s.n_steps,
             "n_samples": s.n_samples or sizes.n_samples,

@@ -19,11 +19,15 @@ import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bounds import InvalidParameterError
+from empirical.measurement._status import WorstStatus
 
 from ._task import SweepTask, make_protocol, make_schedule, unique_tasks
+
+if TYPE_CHECKING:
+    from empirical.distributed._executors import Executor
 
 __all__ = [
     "ResultsScan",
@@ -146,7 +150,8 @@ def _worst_case(task: SweepTask, verdicts: list[dict[str, Any]]) -> dict[str, An
     for v in verdicts:  # the worst case estimates uniform stability only
         if v["bound"] is not None and v["quantity"] == "uniform stability":
             v["bound_over_worst"] = v["bound"] / est.mean if est.mean > 0 else None
-            v["worst_status"] = "violated" if est.low > v["bound"] else "consistent"
+            worst: WorstStatus = "violated" if est.low > v["bound"] else "consistent"
+            v["worst_status"] = worst
     return wc.to_dict()
 
 
@@ -158,7 +163,7 @@ def run_task(task: SweepTask) -> dict[str, Any]:
     """
     import numpy as np
 
-    from bounds import REGISTRY  # type: ignore[attr-defined]
+    from bounds import REGISTRY
     from empirical.measurement._measure import measure
     from empirical.measurement._verdict import verify
     from empirical.simulators.linear._simulate import DivergenceError
@@ -356,7 +361,7 @@ def sweep(
     tasks: Iterable[SweepTask],
     *,
     results: str | os.PathLike[str] | None = None,
-    executor: Any = None,
+    executor: Executor | None = None,
     resume: bool = False,
     fn: Callable[[SweepTask], dict[str, Any]] = run_task,
     on_result: Callable[[SweepTask, dict[str, Any]], None] | None = None,

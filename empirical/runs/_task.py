@@ -17,14 +17,14 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from bounds import InvalidParameterError
-from bounds._grid import parse_grid as shared_parse_grid
-from bounds._grid import parse_number
-from bounds._validation import (
+from bounds.internal import (
     check_choice,
     check_finite,
     check_int,
     check_positive,
+    parse_number,
 )
+from bounds.internal import parse_grid as shared_parse_grid
 from empirical.schedules._step_sizes import SCHEDULES, make_schedule
 
 __all__ = [
@@ -83,7 +83,7 @@ class SweepTask:
     batch_size: int = 1
 
     def __post_init__(self) -> None:
-        from bounds._registry import REGISTRY
+        from bounds import REGISTRY
         from empirical.problems._data import DATASETS
         from empirical.problems._losses import LOSSES
 

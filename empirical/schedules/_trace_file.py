@@ -13,8 +13,8 @@ import math
 from pathlib import Path
 from typing import Literal
 
-from bounds._errors import InvalidParameterError
-from bounds._validation import check_int
+from bounds import InvalidParameterError
+from bounds.internal import check_int
 
 __all__ = ["MAX_TRACE_DELAY", "read_trace"]
 

@@ -34,8 +34,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from bounds._errors import InvalidParameterError
-from bounds._validation import check_int
+from bounds import InvalidParameterError
+from bounds.internal import check_int
 from empirical.problems._data import pair_split
 from empirical.schedules._protocols import Chunk, WorkerProtocol
 

@@ -26,9 +26,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from bounds._errors import InvalidParameterError
-from bounds._schedules import resolve_step_sizes
-from bounds._validation import check_choice, check_int, check_int_array
+from bounds import InvalidParameterError, resolve_step_sizes
+from bounds.internal import check_choice, check_int, check_int_array
 from empirical.problems._data import pair_split
 from empirical.problems._losses import Huber, LinearLoss
 from empirical.problems._problem import Problem

@@ -17,9 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from bounds._errors import InvalidParameterError
-from bounds._schedules import resolve_step_sizes
-from bounds._validation import check_int
+from bounds import InvalidParameterError, resolve_step_sizes
+from bounds.internal import check_int
 from empirical.problems._problem import Problem
 from empirical.schedules._protocols import WorkerProtocol
 
