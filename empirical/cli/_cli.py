@@ -13,12 +13,13 @@ import argparse
 import json
 import os
 import shlex
+import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bounds import InvalidParameterError
+from bounds import InvalidParameterError, get_theorem
 from bounds.internal import (
     OneLineParser,
     check_choice,
@@ -32,6 +33,7 @@ from bounds.internal import (
 from . import _nets_cli as nets_cli
 from . import _ps_cli as ps_cli
 from ._args import csv_list as _csv
+from ._conflicts import check_conflicts
 from ._failures import grid_labels, lost_message, space_message
 from ._resume import check_sweep_resume, check_verify_resume
 
@@ -181,8 +183,6 @@ def _check_names(names: Sequence[str] | None, known: Sequence[str], what: str) -
 
 
 def _theorem_keys(names: Sequence[str] | None) -> tuple[str, ...]:
-    from bounds import get_theorem
-
     if names is not None and not names:
         raise InvalidParameterError(
             "theorems='' must name at least one theorem key (leave out "
@@ -192,6 +192,7 @@ def _theorem_keys(names: Sequence[str] | None) -> tuple[str, ...]:
 
 
 def _executor(backend: str, workers: int | None) -> Executor:
+    # imported here, so that the calculator subcommands load no simulation code
     from empirical.distributed._executors import check_workers, make_executor
 
     if workers is not None:
@@ -200,6 +201,7 @@ def _executor(backend: str, workers: int | None) -> Executor:
 
 
 def _progress(total: int, desc: str) -> Any:
+    # imported here, so that the calculator subcommands load no simulation code
     from empirical.runs._progress import Progress
 
     # A bar on a terminal; one line per finished setting otherwise (CI, pipes).
@@ -212,12 +214,12 @@ def _notice(message: str) -> None:
 
 def _table_width() -> int:
     """Columns of the terminal (120 when unknown), at least 80."""
-    import shutil
 
     return max(80, shutil.get_terminal_size((120, 24)).columns)
 
 
 def _report_bugs(records: Sequence[dict[str, Any]]) -> int:
+    # imported here, so that the calculator subcommands load no simulation code
     from empirical.measurement._table import pathwise_bugs
 
     bugs = pathwise_bugs(records)
@@ -230,6 +232,7 @@ def _report_bugs(records: Sequence[dict[str, Any]]) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    # imported here, so that the calculator subcommands load no simulation code
     from empirical.measurement._table import format_table
     from empirical.problems._data import DATASETS
     from empirical.problems._losses import LOSSES
@@ -340,6 +343,7 @@ def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    # imported here, so that the calculator subcommands load no simulation code
     from empirical.measurement._table import format_table, table_rows
     from empirical.runs._summary import results_line
     from empirical.runs._sweep import sweep
@@ -434,8 +438,6 @@ def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(args_list)
     try:
-        from ._conflicts import check_conflicts
-
         check_conflicts(parser, args, args_list)
         command: Command = args.func
         return command(args, args_list)

@@ -20,8 +20,15 @@ from typing import Any
 
 import numpy as np
 
+import bounds
 from bounds.internal import check_choice, check_int, check_positive
+from empirical.measurement._measure import measure
 from empirical.measurement._status import Status
+from empirical.measurement._verdict import verify
+from empirical.problems._problem import make_problem
+from empirical.schedules._delays import TraceDelay
+from empirical.schedules._step_sizes import make_schedule
+from empirical.simulators.linear._simulate import simulate_pairs
 
 __all__ = ["SCHEDULE_OF_RULE", "TraceEvaluation", "TraceRow", "evaluate_trace"]
 
@@ -128,13 +135,6 @@ def evaluate_trace(
     Returns:
         :class:`TraceEvaluation`; ``.table()`` prints it.
     """
-    import bounds
-    from empirical.measurement._measure import measure
-    from empirical.measurement._verdict import verify
-    from empirical.problems._problem import make_problem
-    from empirical.schedules._delays import TraceDelay
-    from empirical.schedules._step_sizes import make_schedule
-    from empirical.simulators.linear._simulate import simulate_pairs
 
     check_choice(rule, "rule", tuple(SCHEDULE_OF_RULE))
     chosen = [bounds.get_theorem(k) for k in theorems] or list(bounds.THEOREMS.values())

@@ -55,6 +55,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.special import expit
 
 from ..problems._linear_loss import LinearLoss
 
@@ -84,8 +85,6 @@ _U = 2.0**-53  # unit roundoff of float64
 
 
 def _expit(z: NDArray[np.float64] | float) -> Any:
-    from scipy.special import expit
-
     return expit(z)
 
 

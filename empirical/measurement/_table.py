@@ -10,6 +10,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from bounds import REGISTRY
+
 from ._estimate import Estimate
 from ._status import Status
 
@@ -251,7 +253,6 @@ def _rows_of_record(
 
 def _theorem_cell(r: dict[str, Any]) -> str:
     """The registry key, labelled where the statement is a reconstruction."""
-    from bounds import REGISTRY
 
     theorem = REGISTRY.get(r.get("key") or "")
     if theorem is not None and theorem.is_reconstruction:

@@ -32,7 +32,7 @@ import math
 import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,8 +40,11 @@ import numpy as np
 
 from bounds import InvalidParameterError
 from bounds.internal import check_choice, check_int
+from empirical.runs._disk import write_atomic
+from empirical.runs._paths import check_writable_dir
 
 from ._experiments import DEFAULT_MODELS, Setting, Sizes, experiment_settings
+from ._reproduce_report import write_report
 from ._reproduce_summary import summarise
 from ._settings import RegattiDecay
 
@@ -80,6 +83,7 @@ def run_setting(
     setting: Setting, sizes: Sizes, seed: int, *, device: str = "cpu"
 ) -> dict[str, Any]:
     """Run one setting with one seed; a JSON-ready record (non-finite: ``None``)."""
+    # the nets extra (JAX) is loaded only by a network run
     from empirical.simulators.nets._datasets import load_net_data
     from empirical.simulators.nets._simulate import (
         regatti_step_size,
@@ -261,7 +265,6 @@ def reproduce(
     Raises:
         InvalidParameterError: an unknown experiment or a bad size.
     """
-    from dataclasses import replace
 
     sizes, _ = experiment_settings(name, quick=quick)
     over = {}
@@ -296,8 +299,6 @@ def reproduce(
             else []
         )
     )
-    from empirical.runs._disk import write_atomic
-    from empirical.runs._paths import check_writable_dir
 
     out = check_writable_dir(output, "output")  # before minutes of computing
     (out / "runs").mkdir(parents=True, exist_ok=True)
@@ -341,7 +342,6 @@ def reproduce(
         "runs": [runs[k] for k in sorted(runs)],
     }
     write_atomic(out / "results.json", json.dumps(results, indent=1))
-    from ._reproduce_report import write_report
 
     write_report(results, out, figures=figures, settings=settings)
     return results

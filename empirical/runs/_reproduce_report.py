@@ -17,6 +17,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ._disk import write_atomic
+from ._fidelity import fidelity_table
+from ._settings import Sizes
+
 __all__ = ["delay_verdict", "write_report"]
 
 
@@ -53,6 +57,7 @@ def delay_verdict(row: dict[str, Any]) -> str:
 
 
 def _figure(rows: list[dict[str, Any]], path: Path, title: str) -> None:
+    # matplotlib is loaded only when a figure is drawn
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(13, 6.4))
@@ -98,9 +103,6 @@ def _figure(rows: list[dict[str, Any]], path: Path, title: str) -> None:
 
 
 def _heading(results: dict[str, Any], settings: list[Any] | None) -> list[str]:
-    from ._fidelity import fidelity_table
-    from ._settings import Sizes
-
     sz = results["sizes"]
     over = results.get("overridden") or []
     note = ""
@@ -226,6 +228,5 @@ def write_report(
                     f"{last['gradients_per_update']:.3g}."
                 )
         lines.append("")
-    from ._disk import write_atomic
 
     write_atomic(out / "report.md", "\n".join(lines))  # whole or not at all

@@ -24,6 +24,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from empirical.measurement._estimate import estimate_mean
+
 from ._applicability import theorems_for
 from ._settings import RegattiDecay, Setting, Sizes
 
@@ -46,7 +48,6 @@ def bounded_estimate(
     method: Literal["t", "bca"] = "t",
 ) -> dict[str, Any] | None:
     """Mean and 95% interval, kept inside ``[lo, hi]``; ``None`` below 2 values."""
-    from empirical.measurement._estimate import estimate_mean
 
     x = np.asarray(values, dtype=np.float64)
     if x.size < 2:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from bounds import InvalidParameterError
+from bounds import REGISTRY, InvalidParameterError
 from bounds.internal import (
     check_choice,
     check_finite,
@@ -25,6 +25,10 @@ from bounds.internal import (
     parse_number,
 )
 from bounds.internal import parse_grid as shared_parse_grid
+from empirical.problems._data import DATASETS
+from empirical.problems._losses import LOSSES
+from empirical.schedules._delays import ConstantDelay, spec_number, split_spec
+from empirical.schedules._protocols import Deng, OneStale, Regatti
 from empirical.schedules._step_sizes import SCHEDULES, make_schedule
 
 __all__ = [
@@ -83,10 +87,6 @@ class SweepTask:
     batch_size: int = 1
 
     def __post_init__(self) -> None:
-        from bounds import REGISTRY
-        from empirical.problems._data import DATASETS
-        from empirical.problems._losses import LOSSES
-
         check_choice(self.loss, "loss", tuple(LOSSES))
         check_choice(self.dataset, "dataset", DATASETS)
         check_int(self.n_samples, "n_samples", min_value=2)
@@ -257,7 +257,6 @@ def check_task_delay(delay: Any) -> str:
     The message quotes ``delay`` as typed and says what is missing or extra.
     A trace file is read later, by :func:`~empirical.schedules._delays.make_delay`.
     """
-    from empirical.schedules._delays import spec_number, split_spec
 
     if not isinstance(delay, str):
         raise InvalidParameterError(
@@ -325,8 +324,6 @@ def make_protocol(spec: str, max_delay: int, batch_size: int = 1) -> Any:
         >>> make_protocol("c:16:random", 16, 4).period
         17
     """
-    from empirical.schedules._delays import ConstantDelay
-    from empirical.schedules._protocols import Deng, OneStale, Regatti
 
     kind, *rest = str(spec).split(":")
     workers = rest[0] if rest else ""

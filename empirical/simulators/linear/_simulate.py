@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from tqdm import tqdm
 
 from bounds import InvalidParameterError, resolve_step_sizes
 from bounds.internal import check_choice, check_int, check_int_array
@@ -240,7 +241,6 @@ def simulate_draws(
     n_blocks = 100 if progress else 1
     edges = np.unique(np.linspace(1, T + 1, n_blocks + 1).astype(np.int64))
     blocks = [(int(a), int(b)) for a, b in itertools.pairwise(edges)]
-    from tqdm import tqdm
 
     with tqdm(total=T, disable=not progress, desc="delayed SGD", unit="step") as bar:
         run = run_numba if use == "numba" else run_numpy

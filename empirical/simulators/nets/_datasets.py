@@ -25,6 +25,8 @@ as the linear harness does.
 
 from __future__ import annotations
 
+import gzip
+import importlib.resources
 import random
 from dataclasses import dataclass
 from functools import lru_cache
@@ -102,8 +104,6 @@ def mnist_arrays() -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     Returns:
         ``X (5000, 784)`` and ``y (5000,)`` (500 of each digit).
     """
-    import gzip
-    import importlib.resources
 
     package, rel = MNIST_RESOURCE
     res = importlib.resources.files(package).joinpath(rel)

@@ -23,6 +23,7 @@ from bounds import InvalidParameterError
 from bounds.internal import check_choice, check_int, check_positive
 from empirical.problems._data import pair_split
 from empirical.schedules._protocols import WorkerProtocol
+from empirical.simulators.linear._simulate import DivergenceError
 
 from ._backend import (
     compiled_evaluate,
@@ -240,8 +241,6 @@ def simulate_net_pairs(
     """
     import jax
     import jax.numpy as jnp
-
-    from empirical.simulators.linear._simulate import DivergenceError
 
     if not isinstance(model, NetModel):
         raise InvalidParameterError(f"model={model!r} must be a NetModel")
