@@ -23,6 +23,7 @@ import math
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._conditions import step_size_limit
 from ._conversion import LEI_YING_GAP
@@ -45,8 +46,8 @@ def _param(name: str, value: Any, key: str) -> float:
 def deng_recursion_bound(
     theorem: TheoremLike,
     *,
-    step_sizes: Any,
-    delays: Any = None,
+    step_sizes: ArrayLike,
+    delays: ArrayLike | None = None,
     n_samples: int,
     smoothness: float,
     diameter: float,
@@ -54,7 +55,7 @@ def deng_recursion_bound(
     optimal_risk: float | None = None,
     lipschitz: float | None = None,
     train_loss: float | None = None,
-    train_losses: Any = None,
+    train_losses: ArrayLike | None = None,
     gamma_split: float | None = None,
     loss_bound: float | None = None,
     strong_convexity: float | None = None,

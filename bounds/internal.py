@@ -14,6 +14,8 @@ What it re-exports:
 * the command-line parsers of numbers, value lists and grids (``parse_number``,
   ``parse_values``, ``parse_grid``), so that one input gives one behaviour in
   every subcommand;
+* ``StepSizeLike``, what a simulator accepts as ``step_size`` (a float, a
+  schedule, a callable or an array; :func:`bounds.resolve_step_sizes`);
 * the calculator's subcommands (``OneLineParser``, ``register_calculator``,
   ``run_calculator``), which the full ``asyncstab`` CLI mounts beside its own.
 
@@ -30,6 +32,7 @@ from ._cli import run as run_calculator
 from ._grid import parse_grid as parse_grid
 from ._grid import parse_number as parse_number
 from ._grid import parse_values as parse_values
+from ._schedules import StepSizeLike as StepSizeLike
 from ._validation import check_array as check_array
 from ._validation import check_bool_array as check_bool_array
 from ._validation import check_choice as check_choice
@@ -42,6 +45,7 @@ from ._validation import check_probability as check_probability
 
 __all__ = [
     "OneLineParser",
+    "StepSizeLike",
     "check_array",
     "check_bool_array",
     "check_choice",

@@ -275,3 +275,19 @@ def test_facade_names_every_lazy_export_for_type_checkers() -> None:
         for alias in node.names
     }
     assert typed == dict(empirical._EXPORTS)
+
+
+# ------------------------------------------------------- step-size rules
+def test_regatti_settings_carry_the_decay_rule() -> None:
+    """A setting's epoch decay is a small frozen object, not a tagged tuple; the
+    summary spells it as before (``lr0/(1+0.05 epoch)``)."""
+    pytest.importorskip("jax")
+    from empirical.runs._experiments import experiment_settings
+    from empirical.runs._settings import RegattiDecay
+
+    _, settings = experiment_settings("regatti2019", quick=True)
+    rules = {s.step_size for s in settings}
+    assert rules
+    assert all(isinstance(r, RegattiDecay) for r in rules)
+    assert RegattiDecay(0.1).label == "0.1/(1+0.05 epoch)"
+    assert RegattiDecay(0.1) == RegattiDecay(0.1)  # frozen, compared by value

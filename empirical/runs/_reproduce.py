@@ -31,7 +31,7 @@ import json
 import math
 import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -236,7 +236,7 @@ def reproduce(
     n_pairs: int | None = None,
     epochs: int | None = None,
     figures: bool = True,
-    progress: Any = None,
+    progress: Callable[[str], None] | None = None,
     executor: Executor | None = None,
     models: Sequence[str] | None = None,
     n_samples: int | None = None,

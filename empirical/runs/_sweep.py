@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bounds import REGISTRY, InvalidParameterError
+from bounds import REGISTRY, InvalidParameterError, StepSize
 from empirical.distributed._executors import SerialExecutor
 from empirical.measurement._excess import excess_samples
 from empirical.measurement._measure import measure
@@ -32,9 +32,13 @@ from empirical.measurement._status import WorstStatus
 from empirical.measurement._verdict import verify
 from empirical.measurement._worst_case import worst_case_stability
 from empirical.problems._linear_loss import LinearLoss
-from empirical.problems._problem import check_problem, make_problem
-from empirical.schedules._delays import make_delay
-from empirical.simulators.linear._simulate import DivergenceError, simulate_pairs
+from empirical.problems._problem import Problem, check_problem, make_problem
+from empirical.schedules._delays import AbstractDelay, make_delay
+from empirical.simulators.linear._simulate import (
+    DivergenceError,
+    RunStats,
+    simulate_pairs,
+)
 from empirical.simulators.linear._simulate_protocol import simulate_protocol_pairs
 
 from ._disk import append_line, write_atomic
@@ -55,7 +59,7 @@ __all__ = [
 ]
 
 
-def _schedule(task: SweepTask, max_delay: int | None) -> Any:
+def _schedule(task: SweepTask, max_delay: int | None) -> StepSize:
     if max_delay is None and task.schedule.startswith("rule-tau"):
         raise InvalidParameterError(
             f"schedule={task.schedule!r} needs a bounded delay model; "
@@ -92,7 +96,7 @@ def check_tasks(tasks: Iterable[SweepTask]) -> None:
         _schedule(t, delays[t.delay_spec])
 
 
-def _setup(task: SweepTask) -> tuple[Any, Any, Any]:
+def _setup(task: SweepTask) -> tuple[Problem, AbstractDelay, StepSize]:
     """The problem, delay model and step-size schedule of ``task``."""
 
     problem = make_problem(
@@ -107,7 +111,7 @@ def _setup(task: SweepTask) -> tuple[Any, Any, Any]:
     return problem, delay, _schedule(task, delay.max_delay)
 
 
-def simulate_task(task: SweepTask) -> Any:
+def simulate_task(task: SweepTask) -> RunStats:
     """Build the problem, delay model and schedule of ``task`` and simulate it
     (a worker protocol's runs when the task names one)."""
 
@@ -229,14 +233,14 @@ def run_task(task: SweepTask) -> dict[str, Any]:
     }
 
 
-def _excess_samples(rs: Any) -> dict[str, Any]:
+def _excess_samples(rs: RunStats) -> dict[str, Any]:
     """Per-pair ``F(wbar_T) - F(w_hat)`` where the excess risk is measured."""
 
     ex = excess_samples(rs)
     return {} if ex is None else {"excess_risk": ex[0].tolist()}
 
 
-def _delta_slope(rs: Any) -> dict[str, Any]:
+def _delta_slope(rs: RunStats) -> dict[str, Any]:
     """Log-log slope of ``E delta_t`` against ``t`` over the record steps ``t >= n``.
 
     From the first epoch on (``t >= n``) almost every pair has drawn the differing

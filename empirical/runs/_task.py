@@ -28,7 +28,7 @@ from bounds.internal import parse_grid as shared_parse_grid
 from empirical.problems._data import DATASETS
 from empirical.problems._losses import LOSSES
 from empirical.schedules._delays import ConstantDelay, spec_number, split_spec
-from empirical.schedules._protocols import Deng, OneStale, Regatti
+from empirical.schedules._protocols import Deng, OneStale, Regatti, WorkerProtocol
 from empirical.schedules._step_sizes import SCHEDULES, make_schedule
 
 __all__ = [
@@ -311,7 +311,9 @@ def check_task_delay(delay: Any) -> str:
     return delay
 
 
-def make_protocol(spec: str, max_delay: int, batch_size: int = 1) -> Any:
+def make_protocol(
+    spec: str, max_delay: int, batch_size: int = 1
+) -> WorkerProtocol | None:
     """The worker protocol of a task: ``"a"``, ``"b:W"`` or ``"c:W:fixed|random"``.
 
     ``"a"`` with ``batch_size`` 1 is ``None`` (the one-gradient simulator runs
