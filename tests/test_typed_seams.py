@@ -73,20 +73,14 @@ def test_empirical_imports_no_private_bounds_module() -> None:
 
 def test_internal_module_reexports_the_private_objects() -> None:
     """Not copies: the same functions, so behaviour cannot drift apart."""
-    from bounds import _cli, _grid, _validation
+    from bounds import _cli, _grid, _schedules, _validation
 
+    renamed = {"register_calculator": "register", "run_calculator": "run"}
     for name in bounds.internal.__all__:
-        obj = getattr(bounds.internal, name)
-        origin = (
-            {
-                "register_calculator": _cli.register,
-                "run_calculator": _cli.run,
-                "OneLineParser": _cli.OneLineParser,
-            }.get(name)
-            or getattr(_validation, name, None)
-            or getattr(_grid, name)
-        )
-        assert obj is origin, name
+        homes = [m for m in (_cli, _grid, _schedules, _validation) if name in m.__all__]
+        home = _cli if name in renamed else homes[0]
+        origin = getattr(home, renamed.get(name, name))
+        assert getattr(bounds.internal, name) is origin, name
     assert "internal" not in bounds.__all__
 
 
