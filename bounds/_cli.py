@@ -13,14 +13,14 @@ import json
 import math
 import re
 import sys
-from collections.abc import Sequence
-from typing import Any, NoReturn
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn, TypeVar
 
+from ._cli_catalogue import print_table, run_list, run_show
 from ._compare_cli import add_compare_arguments, run_compare
-from ._conditions import cond_text
 from ._errors import InvalidParameterError
 from ._grid import parse_grid, parse_number
-from ._inverse import max_step_size, min_samples
+from ._inverse import InverseSolution, max_step_size, min_samples
 from ._parameters import (
     COUNTS,
     format_number,
@@ -29,7 +29,6 @@ from ._parameters import (
     json_number,
 )
 from ._protocol import AGGREGATIONS
-from ._rate import RATES
 from ._registry import REGISTRY, get_theorem
 from ._symbols import SYMBOL
 
@@ -90,39 +89,61 @@ def _add_constants(p: argparse.ArgumentParser, *, skip: str = "") -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
-def register(subparsers: Any) -> None:
-    """Add the calculator subcommands to an argparse ``subparsers`` object."""
-    p = subparsers.add_parser("bound", help="evaluate a theorem's bound")
+#: What a calculator subcommand runs: the parsed arguments -> exit status.
+Command = Callable[[argparse.Namespace], int]
+#: The parser class of the subcommands (:class:`OneLineParser` in ``asyncstab``).
+P = TypeVar("P", bound=argparse.ArgumentParser)
+
+
+def register(subparsers: argparse._SubParsersAction[P]) -> dict[str, P]:
+    """Add the calculator subcommands to an argparse ``subparsers`` object.
+
+    Each subcommand's parser carries its :data:`Command` as the default
+    ``calculator`` (``set_defaults``), which :func:`run` calls. Returns the
+    parsers by subcommand name.
+    """
+    parsers: dict[str, P] = {}
+
+    def add(name: str, command: Command, **kwargs: Any) -> P:
+        p = subparsers.add_parser(name, **kwargs)
+        p.set_defaults(calculator=command)
+        parsers[name] = p
+        return p
+
+    p = add("bound", _run_bound, help="evaluate a theorem's bound")
     p.add_argument(
         "--theorem", required=True, action=_Once, help=f"one of {', '.join(REGISTRY)}"
     )
     _add_constants(p)
-    p = subparsers.add_parser(
-        "compare", help="every registered bound at a setting, ranked as gap bounds"
+    p = add(
+        "compare",
+        _run_compare,
+        help="every registered bound at a setting, ranked as gap bounds",
     )
     add_compare_arguments(p)
     _add_constants(p)
-    p = subparsers.add_parser(
-        "step-size", help="largest step size (or c) for a target gap"
+    p = add(
+        "step-size", _run_step_size, help="largest step size (or c) for a target gap"
     )
     p.add_argument("--theorem", required=True, action=_Once)
     p.add_argument("--target-gap", required=True, action=_Once)
     _add_constants(p)
-    p = subparsers.add_parser("samples", help="smallest n_samples for a target gap")
+    p = add("samples", _run_samples, help="smallest n_samples for a target gap")
     p.add_argument("--theorem", required=True, action=_Once)
     p.add_argument("--target-gap", required=True, action=_Once)
     _add_constants(p, skip="n_samples")
-    p = subparsers.add_parser(
-        "list", help="every theorem: key, assumptions, conditions, citation"
+    p = add(
+        "list", run_list, help="every theorem: key, assumptions, conditions, citation"
     )
     p.add_argument("--json", action="store_true")
-    p = subparsers.add_parser("show", help="one theorem: statement, LaTeX, bibtex")
+    p = add("show", run_show, help="one theorem: statement, LaTeX, bibtex")
     p.add_argument("theorem")
     p.add_argument("--latex", action="store_true", help="add the LaTeX statement")
     p.add_argument("--bibtex", action="store_true", help="add the bibtex entry")
     p.add_argument(
         "--json", action="store_true", help="everything above, machine-readable"
     )
+    return parsers
 
 
 def _grid(args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -144,15 +165,6 @@ def _grid(args: argparse.Namespace) -> list[dict[str, Any]]:
         {**base, **dict(zip(axes, combo, strict=True))}
         for combo in itertools.product(*axes.values())
     ]
-
-
-def _print_table(rows: list[dict[str, Any]], columns: Sequence[str]) -> None:
-    cells = [[str(r.get(c, "")) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(x[i]) for x in cells)) for i, c in enumerate(columns)]
-    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
-    print("  ".join("-" * w for w in widths))
-    for x in cells:
-        print("  ".join(v.ljust(w) for v, w in zip(x, widths, strict=True)).rstrip())
 
 
 def _checked_params(params: dict[str, Any]) -> dict[str, Any]:
@@ -185,9 +197,10 @@ def _cmd_bound(args: argparse.Namespace) -> list[dict[str, Any]]:
     return out
 
 
-def _cmd_inverse(args: argparse.Namespace) -> list[dict[str, Any]]:
+def _cmd_inverse(
+    args: argparse.Namespace, solve: Callable[..., InverseSolution]
+) -> list[dict[str, Any]]:
     theorem = get_theorem(args.theorem)
-    solve = max_step_size if args.command == "step-size" else min_samples
     target: Any = parse_number(args.target_gap, "target_gap")  # validated by solve
     out = []
     for params in _grid(args):
@@ -207,66 +220,6 @@ def _cmd_inverse(args: argparse.Namespace) -> list[dict[str, Any]]:
     return out
 
 
-def _list_rows() -> list[dict[str, Any]]:
-    rows = [
-        {
-            "key": t.key,
-            "registry": t.registry_key,
-            "schedule": t.schedule,
-            "assumptions": ", ".join(sorted(a.name.lower() for a in t.assumptions)),
-            "conditions": "; ".join(map(cond_text, t.conditions)) or "-",
-            "quantity": t.quantity.label,
-            "source": t.reference.short
-            + (" (reconstruction)" if t.is_reconstruction else ""),
-        }
-        for t in REGISTRY.values()
-    ]
-    rows += [
-        {
-            "key": r.key,
-            "registry": r.registry_key,
-            "schedule": "rate only",
-            "assumptions": ", ".join(r.assumptions),
-            "conditions": r.label,
-            "quantity": r.quantity.label,
-            "source": r.reference.short + " (rate only)",
-        }
-        for r in RATES.values()
-    ]
-    return rows
-
-
-def _show(args: argparse.Namespace) -> None:
-    t = get_theorem(args.theorem)
-    if args.json:
-        print(
-            json.dumps(
-                {
-                    "key": t.key,
-                    "registry": t.registry_key,
-                    "title": t.title,
-                    "statement": t.statement(),
-                    "latex": t.latex(),
-                    "assumptions": sorted(a.value for a in t.assumptions),
-                    "conditions": [cond_text(c) for c in t.conditions],
-                    "parameters": list(t.parameters),
-                    "schedule": t.schedule,
-                    "scaling": t.scaling,
-                    "source": t.reference.short,
-                    "reconstruction": t.is_reconstruction,
-                    "bibtex": t.reference.bibtex(),
-                },
-                indent=2,
-            )
-        )
-        return
-    print(t.statement())
-    if args.latex:
-        print(t.latex())
-    if args.bibtex:
-        print(t.reference.bibtex())
-
-
 def one_line(message: str) -> str:
     """``message`` with line breaks and other control characters escaped."""
     return "".join(
@@ -275,10 +228,11 @@ def one_line(message: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run a calculator subcommand; errors propagate as InvalidParameterError
-    (with a one-line message)."""
+    """Run a calculator subcommand (the ``calculator`` default its parser set);
+    errors propagate as InvalidParameterError (with a one-line message)."""
+    command: Command = args.calculator
     try:
-        return _run(args)
+        return command(args)
     except InvalidParameterError as exc:
         message = _with_flags(str(exc))
         if one_line(message) == message and message == str(exc):
@@ -312,57 +266,24 @@ def _with_flags(message: str) -> str:
 _METAVAR = {"smoothness": "BETA", "lipschitz": "L", "strong_convexity": "GAMMA"}
 
 
-def _note_ignored(args: argparse.Namespace) -> None:
-    """Say, by name, which options of ``show`` have no effect (one line each)."""
-    if args.command != "show":
-        return
-    rate = args.theorem in RATES
-    if not rate:
-        try:
-            get_theorem(args.theorem)
-        except InvalidParameterError:
-            return  # refused below, in one line
-    for flag, on in (("--latex", args.latex), ("--bibtex", args.bibtex)):
-        if not on:
-            continue
-        if args.json and not (rate and flag == "--latex"):
-            why = "the JSON already holds it"
-        elif rate and flag == "--latex":
-            why = f"{args.theorem} is rate only: it has no LaTeX statement"
-        else:
-            continue
-        print(f"asyncstab: note: {flag} has no effect here: {why}", file=sys.stderr)
+def _run_compare(args: argparse.Namespace) -> int:
+    return run_compare(args, _grid, print_table)
 
 
-def _run(args: argparse.Namespace) -> int:
-    _note_ignored(args)
-    if args.command == "list":
-        rows = _list_rows()
-        if args.json:
-            print(json.dumps(rows, indent=2))
-        else:
-            _print_table(
-                rows,
-                ["key", "registry", "quantity", "schedule", "conditions", "source"],
-            )
-        return 0
-    if args.command == "show" and args.theorem in RATES:
-        rate = RATES[args.theorem]
-        if args.json:
-            doc = {"key": rate.key, "registry": rate.registry_key, "rate_only": True}
-            doc |= {"statement": rate.statement(), "bibtex": rate.reference.bibtex()}
-            print(json.dumps(doc, indent=2))
-            return 0
-        print(rate.statement())
-        if args.bibtex:
-            print(rate.reference.bibtex())
-        return 0
-    if args.command == "show":
-        _show(args)
-        return 0
-    if args.command == "compare":
-        return run_compare(args, _grid, _print_table)
-    rows = _cmd_bound(args) if args.command == "bound" else _cmd_inverse(args)
+def _run_bound(args: argparse.Namespace) -> int:
+    return _print_rows(args, _cmd_bound(args))
+
+
+def _run_step_size(args: argparse.Namespace) -> int:
+    return _print_rows(args, _cmd_inverse(args, max_step_size))
+
+
+def _run_samples(args: argparse.Namespace) -> int:
+    return _print_rows(args, _cmd_inverse(args, min_samples))
+
+
+def _print_rows(args: argparse.Namespace, rows: list[dict[str, Any]]) -> int:
+    """The rows of ``bound``, ``step-size`` or ``samples``: JSON or a table."""
     if args.json:
         print(json.dumps(rows, indent=2, allow_nan=False))
         return 0
@@ -376,7 +297,7 @@ def _run(args: argparse.Namespace) -> int:
         for k in r:
             if k in SYMBOL and not isinstance(r[k], str):
                 r[k] = format_number(r[k])
-    _print_table(rows, columns)
+    print_table(rows, columns)
     return 0
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -75,9 +77,6 @@ def check_compare_args(
 
 
 def _check_plot_path(text: str) -> None:
-    import os
-    import tempfile
-
     path = Path(text)
     if text == "" or path.is_dir():
         raise InvalidParameterError(
@@ -148,6 +147,7 @@ def plot_comparison(table: ComparisonTable, axis: str, path: str | Path) -> Path
         InvalidParameterError: ``axis`` is not a grid axis of ``table``, or no
             row has a gap value.
     """
+    # matplotlib is loaded only when a figure is drawn
     import matplotlib
 
     matplotlib.use("Agg")

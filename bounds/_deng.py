@@ -23,11 +23,13 @@ import math
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._conditions import step_size_limit
 from ._conversion import LEI_YING_GAP
 from ._errors import InvalidParameterError, StepSizeConditionError
 from ._parameters import Value, validate_parameter
+from ._quantity import Quantity
 from ._recursion import _arrays, _check_step_limit, _stale_sum
 from ._theorem_like import TheoremLike
 from ._validation import check_array
@@ -44,8 +46,8 @@ def _param(name: str, value: Any, key: str) -> float:
 def deng_recursion_bound(
     theorem: TheoremLike,
     *,
-    step_sizes: Any,
-    delays: Any = None,
+    step_sizes: ArrayLike,
+    delays: ArrayLike | None = None,
     n_samples: int,
     smoothness: float,
     diameter: float,
@@ -53,9 +55,10 @@ def deng_recursion_bound(
     optimal_risk: float | None = None,
     lipschitz: float | None = None,
     train_loss: float | None = None,
-    train_losses: Any = None,
+    train_losses: ArrayLike | None = None,
     gamma_split: float | None = None,
-    **ignored: Any,
+    loss_bound: float | None = None,
+    strong_convexity: float | None = None,
 ) -> Value:
     r"""Level 2 of [DSL-cvx], [DSL-gen] and [DSL-excess] on actual sequences.
 
@@ -72,7 +75,9 @@ def deng_recursion_bound(
             shape ``(..., K)``: selects the data-dependent form B.4 of [DSL-cvx]
             (also inside [DSL-gen]).
         gamma_split: the free gamma ([DSL-gen], [DSL-excess]); default optimal.
-        **ignored: other constants (``loss_bound``, ...), accepted and unused.
+        loss_bound, strong_convexity: constants of the other recursions, accepted
+            (so that one call serves every theorem) and unused. Any other name is
+            refused.
 
     Returns:
         the bound on the theorem's quantity, shape ``step_sizes.shape[:-1]``.
@@ -92,6 +97,9 @@ def deng_recursion_bound(
         True
     """
     key = f"{theorem.reference.short} {theorem.registry_key}"
+    if theorem.recursion != "deng":
+        raise InvalidParameterError(f"theorem={theorem.key!r} is not a [DSL-*] bound")
+    del loss_bound, strong_convexity  # the [DSL-*] bounds do not use them
     n = float(validate_parameter("n_samples", n_samples))
     beta = float(validate_parameter("smoothness", smoothness))
     r = float(validate_parameter("diameter", diameter))
@@ -113,7 +121,12 @@ def deng_recursion_bound(
     D = np.cumsum(stale, -1)  # D_k, k = 1..K
     S1, S2, eta1 = eta.sum(-1), (eta**2).sum(-1), eta[..., 0]
     e = math.e
-    if theorem.key in ("deng-cvx", "deng-gen"):
+    # One recursion, three statements: the quantity a [DSL-*] theorem bounds says
+    # which of Deng et al.'s sums it is (Theorem 1 and its gap form, Theorem 3).
+    if theorem.quantity in (
+        Quantity.ON_AVERAGE_MODEL_STABILITY,
+        Quantity.GENERALIZATION_GAP,
+    ):
         if train_losses is not None:
             fs = check_array(train_losses, "train_losses")
             if fs.shape[-1] != K or (fs < 0).any():
@@ -135,14 +148,14 @@ def deng_recursion_bound(
                 * (eta1 * d1**2 + (4 * beta * r**2 + 2 * fstar) * S2)
             )
         out = first + 2 * beta**2 * r**2 * e * D[..., -1]
-        if theorem.key == "deng-gen":
+        if theorem.quantity is Quantity.GENERALIZATION_GAP:
             out = LEI_YING_GAP.convert(
                 out,
                 smoothness=beta,
                 train_loss=_param("train_loss", train_loss, key),
                 gamma_split=gamma_split,
             )
-    elif theorem.key == "deng-excess":
+    elif theorem.quantity is Quantity.EXCESS_RISK:
         fstar = _param("optimal_risk", optimal_risk, key)
         L = _param("lipschitz", lipschitz, key)
         W = (eta * D).sum(-1)

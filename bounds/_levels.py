@@ -7,10 +7,14 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from typing import Any
 
 from . import _recursion
 from ._deng import deng_recursion_bound, no_pathwise_level
+from ._errors import InvalidParameterError
 from ._parameters import Value
 from ._theorem_like import TheoremLike
 from ._workers import workers_pathwise_bound, workers_recursion_bound
@@ -19,6 +23,30 @@ from ._workers import workers_pathwise_bound, workers_recursion_bound
 _WORKERS = ("workers_convex", "workers_nonconvex")
 
 __all__ = ["pathwise_bound", "recursion_bound"]
+
+
+@functools.cache
+def _keywords(function: Callable[..., Any]) -> tuple[str, ...]:
+    """The keyword arguments ``function`` takes after the theorem."""
+    return tuple(inspect.signature(function).parameters)[1:]
+
+
+def _checked(
+    function: Callable[..., Any], theorem: TheoremLike, kwargs: dict[str, Any]
+) -> dict[str, Any]:
+    """``kwargs``, or an error naming the first argument ``function`` does not take.
+
+    A misspelt name (``step_size=`` for ``step_sizes=``) is refused rather than
+    dropped, with the names the theorem's recursion accepts.
+    """
+    accepted = _keywords(function)
+    for name, value in kwargs.items():
+        if name not in accepted:
+            raise InvalidParameterError(
+                f"{name}={value!r} is not an argument of the recursion of "
+                f"{theorem.key}; it accepts {', '.join(accepted)}"
+            )
+    return kwargs
 
 
 def recursion_bound(theorem: TheoremLike, **kwargs: Any) -> Value:
@@ -41,10 +69,12 @@ def recursion_bound(theorem: TheoremLike, **kwargs: Any) -> Value:
         0.04
     """
     if theorem.recursion == "deng":
-        return deng_recursion_bound(theorem, **kwargs)
-    if theorem.recursion in _WORKERS:
-        return workers_recursion_bound(theorem, **kwargs)
-    return _recursion.recursion_bound(theorem, **kwargs)
+        function: Callable[..., Any] = deng_recursion_bound
+    elif theorem.recursion in _WORKERS:
+        function = workers_recursion_bound
+    else:
+        function = _recursion.recursion_bound
+    return function(theorem, **_checked(function, theorem, kwargs))
 
 
 def pathwise_bound(theorem: TheoremLike, **kwargs: Any) -> Any:
@@ -58,6 +88,9 @@ def pathwise_bound(theorem: TheoremLike, **kwargs: Any) -> Any:
     """
     if theorem.recursion == "deng":
         raise no_pathwise_level(theorem)
-    if theorem.recursion in _WORKERS:
-        return workers_pathwise_bound(theorem, **kwargs)
-    return _recursion.pathwise_bound(theorem, **kwargs)
+    function: Callable[..., Any] = (
+        workers_pathwise_bound
+        if theorem.recursion in _WORKERS
+        else _recursion.pathwise_bound
+    )
+    return function(theorem, **_checked(function, theorem, kwargs))

@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from ._assumption import Assumption
 from ._conditions import step_size_limit
@@ -111,8 +111,8 @@ def _stale_sum(eta: NDArray[np.float64], tau: NDArray[np.int64]) -> NDArray[np.f
 def recursion_bound(
     theorem: TheoremLike,
     *,
-    step_sizes: Any,
-    delays: Any = None,
+    step_sizes: ArrayLike,
+    delays: ArrayLike | None = None,
     n_samples: int,
     lipschitz: float,
     smoothness: float,
@@ -190,12 +190,12 @@ def _min_over_t0(
 def pathwise_bound(
     theorem: TheoremLike,
     *,
-    step_sizes: Any,
-    delays: Any = None,
-    hits: Any,
+    step_sizes: ArrayLike,
+    delays: ArrayLike | None = None,
+    hits: ArrayLike,
     lipschitz: float,
     smoothness: float,
-    record_steps: Any = None,
+    record_steps: ArrayLike | None = None,
     strong_convexity: float | None = None,
 ) -> NDArray[np.float64]:
     r"""Level 3: a deterministic bound on ``delta_t`` of realised coupled runs.

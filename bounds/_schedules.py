@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeAlias, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -32,6 +32,7 @@ __all__ = [
     "RuleTauStep",
     "StalenessAdaptiveStep",
     "StepSize",
+    "StepSizeLike",
     "constant",
     "decaying",
     "inverse_sqrt",
@@ -49,6 +50,12 @@ class StepSize(Protocol):
     def __call__(
         self, t: NDArray[np.int64], delays: NDArray[np.int64]
     ) -> NDArray[np.float64]: ...
+
+
+#: What a simulator accepts as ``step_size`` (:func:`resolve_step_sizes` turns it
+#: into the array ``eta_t``): a constant, a schedule, a callable on the 1-based
+#: steps, or the array itself.
+StepSizeLike: TypeAlias = "float | StepSize | Callable[..., Any] | NDArray[np.float64]"
 
 
 @dataclass(frozen=True)
@@ -183,7 +190,7 @@ def staleness_adaptive(step_size: float) -> StalenessAdaptiveStep:
 
 
 def resolve_step_sizes(
-    step_size: float | StepSize | Callable[..., Any] | NDArray[np.float64],
+    step_size: StepSizeLike,
     *,
     n_steps: int,
     delays: NDArray[np.int64] | None = None,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,11 +29,11 @@ __all__ = [
 ]
 
 
-def _is_bool(value: Any) -> bool:
+def _is_bool(value: object) -> bool:
     return isinstance(value, bool | np.bool_)
 
 
-def check_finite(value: Any, name: str) -> float:
+def check_finite(value: object, name: str) -> float:
     """Return ``value`` as a float; raise unless it is a finite real number.
 
     Examples:
@@ -56,7 +55,7 @@ def check_finite(value: Any, name: str) -> float:
     return x
 
 
-def check_positive(value: Any, name: str) -> float:
+def check_positive(value: object, name: str) -> float:
     """Return ``value`` as a float; raise unless it is finite and ``> 0``.
 
     Examples:
@@ -73,7 +72,7 @@ def check_positive(value: Any, name: str) -> float:
     return x
 
 
-def check_nonnegative(value: Any, name: str) -> float:
+def check_nonnegative(value: object, name: str) -> float:
     """Return ``value`` as a float; raise unless it is finite and ``>= 0``."""
     x = check_finite(value, name)
     if x < 0:
@@ -81,7 +80,7 @@ def check_nonnegative(value: Any, name: str) -> float:
     return x
 
 
-def check_probability(value: Any, name: str, *, open_left: bool = False) -> float:
+def check_probability(value: object, name: str, *, open_left: bool = False) -> float:
     """Return ``value`` as a float; raise unless it lies in ``[0, 1]``.
 
     With ``open_left=True`` the interval is ``(0, 1]``.
@@ -94,7 +93,11 @@ def check_probability(value: Any, name: str, *, open_left: bool = False) -> floa
 
 
 def check_int(
-    value: Any, name: str, *, min_value: int | None = None, max_value: int | None = None
+    value: object,
+    name: str,
+    *,
+    min_value: int | None = None,
+    max_value: int | None = None,
 ) -> int:
     """Return ``value`` as an int; raise unless it is an integer in range.
 
@@ -127,7 +130,7 @@ def check_int(
     return k
 
 
-def check_choice(value: Any, name: str, choices: Sequence[str]) -> str:
+def check_choice(value: object, name: str, choices: Sequence[str]) -> str:
     """Return ``value``; raise unless it is one of ``choices``."""
     if not isinstance(value, str) or value not in choices:
         raise InvalidParameterError(
@@ -137,7 +140,7 @@ def check_choice(value: Any, name: str, choices: Sequence[str]) -> str:
 
 
 def check_array(
-    value: Any,
+    value: object,
     name: str,
     *,
     ndim: int | None = None,
@@ -185,7 +188,7 @@ def check_array(
 
 
 def check_int_array(
-    value: Any, name: str, *, min_value: int | None = None
+    value: object, name: str, *, min_value: int | None = None
 ) -> NDArray[np.int64]:
     """Return ``value`` as an int64 1-d array of integers (``3.0`` is accepted)."""
     arr = check_array(value, name, ndim=1, min_value=min_value)
@@ -195,7 +198,7 @@ def check_int_array(
     return arr.astype(np.int64)
 
 
-def check_bool_array(value: Any, name: str) -> NDArray[np.bool_]:
+def check_bool_array(value: object, name: str) -> NDArray[np.bool_]:
     """Return ``value`` as a bool array; numbers are accepted only as 0 and 1.
 
     Examples:

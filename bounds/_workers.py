@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from ._errors import InvalidParameterError, StepSizeConditionError
 from ._parameters import validate_parameter
@@ -164,9 +164,9 @@ def min_over_t0(
 def workers_recursion_bound(
     theorem: TheoremLike,
     *,
-    step_sizes: Any,
-    weights: Any = None,
-    delays: Any = None,
+    step_sizes: ArrayLike,
+    weights: ArrayLike | None = None,
+    delays: ArrayLike | None = None,
     batch_size: int = 1,
     n_samples: int,
     lipschitz: float,
@@ -236,15 +236,15 @@ def workers_recursion_bound(
 def workers_pathwise_bound(
     theorem: TheoremLike,
     *,
-    step_sizes: Any,
-    weights: Any = None,
-    delays: Any = None,
-    hits: Any,
+    step_sizes: ArrayLike,
+    weights: ArrayLike | None = None,
+    delays: ArrayLike | None = None,
+    hits: ArrayLike,
     batch_size: int = 1,
     lipschitz: float,
     smoothness: float,
     clip: float | None = None,
-    record_steps: Any = None,
+    record_steps: ArrayLike | None = None,
     strong_convexity: float | None = None,
 ) -> NDArray[np.float64]:
     r"""Level 3: a deterministic bound on ``delta_t`` of realised coupled runs.

@@ -11,7 +11,95 @@ the simulator, numba or Ray until a name is used.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from empirical._lazy import lazy_attributes
+
+if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
+    from .distributed._executors import Executor as Executor
+    from .distributed._executors import LocalProcessExecutor as LocalProcessExecutor
+    from .distributed._executors import SerialExecutor as SerialExecutor
+    from .distributed._executors import make_executor as make_executor
+    from .distributed._ps import PSResult as PSResult
+    from .distributed._ps import run_ps as run_ps
+    from .distributed._ps_config import PSConfig as PSConfig
+    from .distributed._ps_replay import evaluate_trace as evaluate_trace
+    from .distributed._ray_backend import RayExecutor as RayExecutor
+    from .distributed._ray_backend import RayStartError as RayStartError
+    from .measurement._estimate import Estimate as Estimate
+    from .measurement._estimate import estimate_mean as estimate_mean
+    from .measurement._estimate import estimate_means as estimate_means
+    from .measurement._measure import Measurement as Measurement
+    from .measurement._measure import measure as measure
+    from .measurement._measure import model_stability as model_stability
+    from .measurement._slopes import SlopeFit as SlopeFit
+    from .measurement._slopes import bootstrap_slope as bootstrap_slope
+    from .measurement._slopes import fit_slope as fit_slope
+    from .measurement._verdict import PathwiseCheck as PathwiseCheck
+    from .measurement._verdict import (
+        PathwiseViolationWarning as PathwiseViolationWarning,
+    )
+    from .measurement._verdict import Verdict as Verdict
+    from .measurement._verdict import verify as verify
+    from .measurement._worst_case import WorstCase as WorstCase
+    from .measurement._worst_case import worst_case_stability as worst_case_stability
+    from .problems._data import DATASETS as DATASETS
+    from .problems._data import Dataset as Dataset
+    from .problems._data import load_dataset as load_dataset
+    from .problems._losses import LOSSES as LOSSES
+    from .problems._losses import MLP as MLP
+    from .problems._losses import EstimatedConstants as EstimatedConstants
+    from .problems._losses import Huber as Huber
+    from .problems._losses import LeastSquares as LeastSquares
+    from .problems._losses import Logistic as Logistic
+    from .problems._losses import RegLogistic as RegLogistic
+    from .problems._losses import Sigmoid as Sigmoid
+    from .problems._losses import estimate_constants as estimate_constants
+    from .problems._problem import Problem as Problem
+    from .problems._problem import make_problem as make_problem
+    from .runs._fidelity import fidelity_table as fidelity_table
+    from .runs._report import write_report as write_report
+    from .runs._reproduce import reproduce as reproduce
+    from .runs._suite import build_suite as build_suite
+    from .runs._sweep import load_results as load_results
+    from .runs._sweep import sweep as sweep
+    from .runs._task import SweepTask as SweepTask
+    from .runs._task import make_tasks as make_tasks
+    from .runs._task import parse_grid as parse_grid
+    from .schedules._delays import AbstractDelay as AbstractDelay
+    from .schedules._delays import ConstantDelay as ConstantDelay
+    from .schedules._delays import GeometricDelay as GeometricDelay
+    from .schedules._delays import TraceDelay as TraceDelay
+    from .schedules._delays import UniformDelay as UniformDelay
+    from .schedules._delays import WorkerDelay as WorkerDelay
+    from .schedules._delays import make_delay as make_delay
+    from .schedules._protocols import Deng as Deng
+    from .schedules._protocols import OneStale as OneStale
+    from .schedules._protocols import Regatti as Regatti
+    from .schedules._protocols import WorkerProtocol as WorkerProtocol
+    from .schedules._protocols import applicable_theorems as applicable_theorems
+    from .schedules._published_draws import DengDrawn as DengDrawn
+    from .schedules._published_draws import RegattiDrawn as RegattiDrawn
+    from .schedules._published_draws import deng_worker_delays as deng_worker_delays
+    from .schedules._published_draws import held_fixed as held_fixed
+    from .schedules._published_draws import max_arrivals as max_arrivals
+    from .schedules._published_draws import (
+        regatti_worker_delays as regatti_worker_delays,
+    )
+    from .simulators.linear._runners import Draws as Draws
+    from .simulators.linear._simulate import DivergenceError as DivergenceError
+    from .simulators.linear._simulate import RunStats as RunStats
+    from .simulators.linear._simulate import simulate_draws as simulate_draws
+    from .simulators.linear._simulate import simulate_pairs as simulate_pairs
+    from .simulators.nets._datasets import NetData as NetData
+    from .simulators.nets._datasets import load_net_data as load_net_data
+    from .simulators.nets._lenet import lenet as lenet
+    from .simulators.nets._models import NetModel as NetModel
+    from .simulators.nets._models import affine as affine
+    from .simulators.nets._models import cnn1d as cnn1d
+    from .simulators.nets._models import mlp as mlp
+    from .simulators.nets._simulate import NetRunStats as NetRunStats
+    from .simulators.nets._simulate import simulate_net_pairs as simulate_net_pairs
 
 #: public name -> private module that defines it.
 _EXPORTS: dict[str, str] = {

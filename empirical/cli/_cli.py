@@ -13,17 +13,32 @@ import argparse
 import json
 import os
 import shlex
+import shutil
 import sys
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from bounds import InvalidParameterError
-from bounds import _cli as bounds_cli
+from bounds import InvalidParameterError, get_theorem
+from bounds.internal import (
+    OneLineParser,
+    check_choice,
+    check_int,
+    parse_number,
+    parse_values,
+    register_calculator,
+    run_calculator,
+)
 
+from . import _nets_cli as nets_cli
+from . import _ps_cli as ps_cli
 from ._args import csv_list as _csv
+from ._conflicts import check_conflicts
 from ._failures import grid_labels, lost_message, space_message
 from ._resume import check_sweep_resume, check_verify_resume
+
+if TYPE_CHECKING:
+    from empirical.distributed._executors import Executor
 
 __all__ = ["EXIT_BROKEN_PIPE", "build_parser", "main"]
 
@@ -32,9 +47,6 @@ CALCULATOR_COMMANDS = ("bound", "compare", "step-size", "samples", "list", "show
 
 def _int_list(text: str, name: str) -> list[int]:
     """``"0,2,8"`` as non-negative ints, parsed as ``--grid`` values are."""
-    from bounds._grid import parse_number, parse_values
-    from bounds._validation import check_int
-
     return parse_values(
         text, name, lambda x: check_int(parse_number(x, name), name, min_value=0)
     )
@@ -68,13 +80,15 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of ``asyncstab`` (room for a ``ps`` subcommand later)."""
-    parser = bounds_cli.OneLineParser(
+    parser = OneLineParser(
         prog="asyncstab",
         description="Stability bounds of delayed SGD: calculator and empirical checks.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    bounds_cli.register(sub)
+    for calculator in register_calculator(sub).values():
+        calculator.set_defaults(func=_run_calculator)
     v = sub.add_parser("verify", help="run the verification suite on real data")
+    v.set_defaults(func=_cmd_verify)
     v.add_argument("--quick", action="store_true", help="small suite (about 20 s)")
     v.add_argument("--losses", type=_csv, help="keep these losses' settings")
     v.add_argument("--datasets", type=_csv, help="run on these data sets")
@@ -101,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(v)
     s = sub.add_parser("sweep", help="run a grid of settings, append results to a file")
+    s.set_defaults(func=_cmd_sweep)
     s.add_argument(
         "--grid",
         action="append",
@@ -142,27 +157,38 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--resume", action="store_true", help="skip tasks already in FILE")
     s.add_argument("--backend", default="local", help="local | serial | ray")
     _add_common(s)
-    from ._ps_cli import add_ray_arguments
-    from ._ps_cli import register as register_ps
-
-    add_ray_arguments(s)  # --address, --ray-num-cpus, --runtime-env (backend ray)
-    register_ps(sub)
-    from ._nets_cli import register as register_reproduce
-
-    register_reproduce(sub)
+    ps_cli.add_ray_arguments(
+        s
+    )  # --address, --ray-num-cpus, --runtime-env (backend ray)
+    ps_cli.register(sub).set_defaults(func=_run_ps)
+    nets_cli.register(sub).set_defaults(func=_run_reproduce)
     return parser
 
 
-def _check_names(names: Sequence[str] | None, known: Sequence[str], what: str) -> None:
-    from bounds._validation import check_choice
+#: What a subcommand runs: the parsed arguments and the command line as typed
+#: (``verify`` and ``sweep`` record it and check which options were typed) ->
+#: exit status. Each subcommand's parser sets it as its ``func`` default.
+Command = Callable[[argparse.Namespace, Sequence[str]], int]
 
+
+def _run_calculator(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    return int(run_calculator(args))
+
+
+def _run_ps(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    return ps_cli.run(args)
+
+
+def _run_reproduce(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    return nets_cli.run(args)
+
+
+def _check_names(names: Sequence[str] | None, known: Sequence[str], what: str) -> None:
     for x in names or ():
         check_choice(x, what, tuple(known))
 
 
 def _theorem_keys(names: Sequence[str] | None) -> tuple[str, ...]:
-    from bounds import get_theorem  # type: ignore[attr-defined]
-
     if names is not None and not names:
         raise InvalidParameterError(
             "theorems='' must name at least one theorem key (leave out "
@@ -171,7 +197,8 @@ def _theorem_keys(names: Sequence[str] | None) -> tuple[str, ...]:
     return tuple(get_theorem(x).key for x in names or ())
 
 
-def _executor(backend: str, workers: int | None) -> Any:
+def _executor(backend: str, workers: int | None) -> Executor:
+    # imported here, so that the calculator subcommands load no simulation code
     from empirical.distributed._executors import check_workers, make_executor
 
     if workers is not None:
@@ -180,6 +207,7 @@ def _executor(backend: str, workers: int | None) -> Any:
 
 
 def _progress(total: int, desc: str) -> Any:
+    # imported here, so that the calculator subcommands load no simulation code
     from empirical.runs._progress import Progress
 
     # A bar on a terminal; one line per finished setting otherwise (CI, pipes).
@@ -192,12 +220,12 @@ def _notice(message: str) -> None:
 
 def _table_width() -> int:
     """Columns of the terminal (120 when unknown), at least 80."""
-    import shutil
 
     return max(80, shutil.get_terminal_size((120, 24)).columns)
 
 
 def _report_bugs(records: Sequence[dict[str, Any]]) -> int:
+    # imported here, so that the calculator subcommands load no simulation code
     from empirical.measurement._table import pathwise_bugs
 
     bugs = pathwise_bugs(records)
@@ -210,6 +238,7 @@ def _report_bugs(records: Sequence[dict[str, Any]]) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    # imported here, so that the calculator subcommands load no simulation code
     from empirical.measurement._table import format_table
     from empirical.problems._data import DATASETS
     from empirical.problems._losses import LOSSES
@@ -320,6 +349,7 @@ def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    # imported here, so that the calculator subcommands load no simulation code
     from empirical.measurement._table import format_table, table_rows
     from empirical.runs._summary import results_line
     from empirical.runs._sweep import sweep
@@ -348,10 +378,9 @@ def _cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
     check_writable_file(args.results, "results")
     if args.resume:
         check_sweep_resume(args.results, tasks)
+    executor: Executor
     if args.backend == "ray":
-        from ._ps_cli import ray_executor
-
-        executor = ray_executor(args)
+        executor = ps_cli.ray_executor(args)
     else:
         executor = _executor(args.backend, args.workers)
     start = time.perf_counter()
@@ -415,22 +444,9 @@ def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(args_list)
     try:
-        from ._conflicts import check_conflicts
-
         check_conflicts(parser, args, args_list)
-        if args.command == "verify":
-            return _cmd_verify(args, args_list)
-        if args.command == "sweep":
-            return _cmd_sweep(args, args_list)
-        if args.command == "ps":
-            from . import _ps_cli
-
-            return _ps_cli.run(args)
-        if args.command == "reproduce":
-            from . import _nets_cli as nets_cli
-
-            return nets_cli.run(args)
-        return int(bounds_cli.run(args))
+        command: Command = args.func
+        return command(args, args_list)
     except InvalidParameterError as exc:
         print(f"asyncstab: error: {exc}", file=sys.stderr)
         return 2

@@ -25,7 +25,7 @@ def _subparser(
 ) -> argparse.ArgumentParser:
     for action in parser._actions:  # argparse keeps its subparsers here
         if isinstance(action, argparse._SubParsersAction):
-            return action.choices[command]  # type: ignore[no-any-return]
+            return action.choices[command]
     raise KeyError(command)  # pragma: no cover - every command is registered
 
 

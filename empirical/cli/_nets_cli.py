@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
+
+from bounds import InvalidParameterError
+from bounds.internal import check_int
+from empirical.cli._args import csv_list
+from empirical.cli._ps_cli import add_ray_arguments
 
 __all__ = ["register", "run"]
 
@@ -65,7 +72,6 @@ def register(sub: Any) -> argparse.ArgumentParser:
         help="worker processes of --backend local (default: all cores; 1 with "
         "--device gpu, as they share the GPU)",
     )
-    from empirical.cli._ps_cli import add_ray_arguments
 
     add_ray_arguments(p)  # --address, --ray-num-cpus, --runtime-env (backend ray)
     return p
@@ -79,6 +85,7 @@ def _executor(args: argparse.Namespace) -> Any:
     of its own. With ``ray`` and ``--device gpu`` each task requests one GPU
     (``num_gpus=1``), so Ray places it on a node with a free GPU.
     """
+    # imported here, so that the calculator subcommands load no simulation code
     from empirical.distributed._executors import check_workers, make_executor
 
     if args.workers is not None:
@@ -113,7 +120,6 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    from empirical.cli._args import csv_list
     from empirical.runs._reproduce import reproduce
     from empirical.runs._reproduce_report import delay_verdict
 
@@ -161,6 +167,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _verdict_counts(rows: list[dict[str, Any]]) -> dict[str, int]:
     """Settings by their paired verdict against the group's smallest delay."""
+    # imported here, so that the calculator subcommands load no simulation code
     from empirical.runs._reproduce_report import delay_verdict
 
     counts = {
@@ -198,9 +205,8 @@ def _one_run(args: argparse.Namespace, out: str) -> int:
     the same settings (else one line, exit 2); without it, an earlier run is
     moved aside, and the user is told where. Returns the number of run files
     a resume keeps."""
-    from pathlib import Path
 
-    from empirical.cli._args import csv_list
+    # imported here, so that the calculator subcommands load no simulation code
     from empirical.runs._paths import check_writable_dir, move_aside
     from empirical.runs._run_settings import (
         SETTINGS_FILE,
@@ -245,10 +251,8 @@ def _one_run(args: argparse.Namespace, out: str) -> int:
 def _check_sizes(args: argparse.Namespace) -> None:
     """The checks :func:`~empirical.runs._reproduce.reproduce` makes of its sizes
     and models, made first (same functions, same messages)."""
-    from dataclasses import replace
 
-    from bounds._validation import check_int
-    from empirical.cli._args import csv_list
+    # imported here, so that the calculator subcommands load no simulation code
     from empirical.runs._experiments import experiment_settings
     from empirical.runs._reproduce import _only_models
 
@@ -270,7 +274,6 @@ def _check_sizes(args: argparse.Namespace) -> None:
 
 def _refuse_unrecorded(folder: Any) -> Exception:
     """A folder of runs without recorded settings cannot be checked: refused."""
-    from bounds import InvalidParameterError
 
     return InvalidParameterError(
         f"resume: output={str(folder)!r} holds runs without a record of their "

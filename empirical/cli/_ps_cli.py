@@ -17,11 +17,16 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from typing import Any
+import sys
+from typing import TYPE_CHECKING, Any
 
 from bounds import InvalidParameterError
+from bounds.internal import check_choice, check_positive
 
 from ._args import csv_list as _csv
+
+if TYPE_CHECKING:  # Ray is an optional extra, loaded by --backend ray
+    from empirical.distributed._ray_backend import RayExecutor
 
 __all__ = [
     "DEFAULT_MAX_RETRIES",
@@ -78,9 +83,10 @@ def _runtime_env(args: argparse.Namespace) -> dict[str, Any] | None:
     return env
 
 
-def ray_executor(args: argparse.Namespace, **options: Any) -> Any:
+def ray_executor(args: argparse.Namespace, **options: Any) -> RayExecutor:
     """The Ray executor of ``--backend ray`` (``sweep``, ``reproduce``) from its
     options; ``options`` go to :class:`~empirical.distributed._ray_backend.RayExecutor`."""
+    # imported here, so that the calculator subcommands load no simulation code
     from empirical.distributed._ray_backend import RayExecutor, import_ray
 
     import_ray()  # a clear error now if Ray is missing
@@ -186,8 +192,8 @@ def _print_run(res: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``asyncstab ps``: exit status 0, or 1 (with one line) if the run failed."""
-    import sys
 
+    # imported here, so that the calculator subcommands load no simulation code
     from empirical.distributed._ps import PSFailureError
 
     try:
@@ -200,8 +206,8 @@ def run(args: argparse.Namespace) -> int:
 def _move_earlier_run(out: Any) -> None:
     """The output folder holds one run: an earlier run's traces and summary are
     moved into a sibling folder (never deleted), and the user is told where."""
-    import sys
 
+    # imported here, so that the calculator subcommands load no simulation code
     from empirical.runs._paths import move_aside
 
     if not out.is_dir():
@@ -217,7 +223,7 @@ def _move_earlier_run(out: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bounds._validation import check_choice, check_positive
+    # imported here, so that the calculator subcommands load no simulation code
     from empirical.distributed._ps import (
         RULES,
         PSConfig,
@@ -242,7 +248,7 @@ def _run(args: argparse.Namespace) -> int:
         )
     theorems = tuple(args.theorems or ())
     if theorems:
-        from bounds import get_theorem  # type: ignore[attr-defined]
+        from bounds import get_theorem
 
         theorems = tuple(get_theorem(t).key for t in theorems)
     configs = [

@@ -13,9 +13,13 @@ that their thread pools start with one thread.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import queue
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -80,12 +84,7 @@ def _die_with_parent(parent: int) -> None:
     With the workers gone, the multiprocessing resource tracker reads end-of-file
     on its pipe (the workers held the last copies of its write end) and exits too.
     """
-    import signal
-    import threading
-
     if sys.platform.startswith("linux"):
-        import ctypes
-
         try:
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
@@ -136,7 +135,6 @@ def _claim_cores(cores: Any) -> None:
     pool of all the machine's cores in every worker. With a block of its own, each
     worker's pool fits its share.
     """
-    import queue
 
     if not hasattr(os, "sched_setaffinity"):  # pragma: no cover - not Linux
         return
@@ -154,6 +152,7 @@ def _pin_threads() -> None:
     if "numba" in sys.modules:  # numba read NUMBA_NUM_THREADS at import
         sys.modules["numba"].set_num_threads(1)
     try:  # libraries already imported (none, with the spawn context)
+        # imported here: a spawned worker imports this module before numpy
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(1)
@@ -218,7 +217,7 @@ class LocalProcessExecutor:
 
 def make_executor(
     backend: str = "local", *, workers: int | None = None, split_cores: bool = False
-) -> Any:
+) -> Executor:
     """``"serial"`` or ``"local"`` (processes; ``split_cores`` as in
     :class:`LocalProcessExecutor`); ``"ray"`` when its module exists."""
     if backend == "serial":
@@ -228,6 +227,7 @@ def make_executor(
             return SerialExecutor()
         return LocalProcessExecutor(workers, split_cores=split_cores)
     if backend == "ray":
+        # imported here: the Ray backend only when it is asked for
         from ._ray_backend import RayExecutor  # Ray itself is imported lazily there
 
         return RayExecutor(workers=workers)

@@ -38,6 +38,7 @@ the trace is the longest prefix ``t = 1, 2, ...`` with no update missing.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -47,9 +48,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bounds import InvalidParameterError
+from empirical.problems._problem import make_problem
 
 from ._ps_actors import _Server, _Worker
 from ._ps_config import RULES, PSConfig
+from ._ray_backend import import_ray, ray_session
 
 __all__ = [
     "RULES",
@@ -97,7 +100,6 @@ class PSServerLostError(PSFailureError):
 
 def _write_trace(staleness: NDArray[np.int64], path: str | Path) -> Path:
     """One integer a line, whole or not at all (written beside, then renamed)."""
-    import os
 
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
@@ -182,8 +184,6 @@ class PSRun:
 
     def __init__(self, cfg: PSConfig) -> None:
         import ray
-
-        from empirical.problems._problem import make_problem
 
         self.cfg = cfg
         self.problem = pr = make_problem(
@@ -372,7 +372,6 @@ class PSRun:
 
 def start_ps(config: PSConfig | None = None, **overrides: Any) -> PSRun:
     """Start a run on the Ray instance already initialised; ``.wait()`` finishes it."""
-    from ._ray_backend import import_ray
 
     cfg = PSConfig(**{**asdict(config or PSConfig()), **overrides})
     if not import_ray().is_initialized():
@@ -399,7 +398,6 @@ def run_ps(
     Raises:
         PSFailureError: every worker died, the server died, or the run stalled.
     """
-    from ._ray_backend import ray_session
 
     cfg = PSConfig(**{**asdict(config or PSConfig()), **overrides})
     with ray_session(address=address, num_cpus=num_cpus, runtime_env=runtime_env):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bounds._validation import (
+from bounds.internal import (
     check_choice,
     check_int,
     check_nonnegative,

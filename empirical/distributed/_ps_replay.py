@@ -20,7 +20,15 @@ from typing import Any
 
 import numpy as np
 
-from bounds._validation import check_choice, check_int, check_positive
+import bounds
+from bounds.internal import check_choice, check_int, check_positive
+from empirical.measurement._measure import measure
+from empirical.measurement._status import Status
+from empirical.measurement._verdict import verify
+from empirical.problems._problem import make_problem
+from empirical.schedules._delays import TraceDelay
+from empirical.schedules._step_sizes import make_schedule
+from empirical.simulators.linear._simulate import simulate_pairs
 
 __all__ = ["SCHEDULE_OF_RULE", "TraceEvaluation", "TraceRow", "evaluate_trace"]
 
@@ -39,7 +47,7 @@ class TraceRow:
     """One theorem on the replayed trace (``None`` where it does not apply)."""
 
     theorem: str
-    status: str
+    status: Status
     bound: float | None
     recursion: float | None
     measured_stability: float
@@ -127,13 +135,6 @@ def evaluate_trace(
     Returns:
         :class:`TraceEvaluation`; ``.table()`` prints it.
     """
-    import bounds
-    from empirical.measurement._measure import measure
-    from empirical.measurement._verdict import verify
-    from empirical.problems._problem import make_problem
-    from empirical.schedules._delays import TraceDelay
-    from empirical.schedules._step_sizes import make_schedule
-    from empirical.simulators.linear._simulate import simulate_pairs
 
     check_choice(rule, "rule", tuple(SCHEDULE_OF_RULE))
     chosen = [bounds.get_theorem(k) for k in theorems] or list(bounds.THEOREMS.values())

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from bounds import InvalidParameterError
+from bounds.internal import check_int
 
 from ._lost import TasksLostError
 from ._threads import THREAD_ENV_VARS, check_workers
@@ -255,8 +256,6 @@ class RayExecutor:
         task_timeout_s: float = DEFAULT_TASK_TIMEOUT_S,
         max_retries: int = 3,
     ) -> None:
-        from bounds._validation import check_int
-
         check_int(max_retries, "max_retries", min_value=0)
         if workers is not None:
             check_workers(workers)

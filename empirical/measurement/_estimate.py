@@ -28,7 +28,7 @@ from numpy.typing import ArrayLike
 from scipy import stats
 
 from bounds import InvalidParameterError
-from bounds._validation import check_choice, check_finite
+from bounds.internal import check_choice, check_finite
 
 __all__ = ["SKEW_THRESHOLD", "Estimate", "estimate_mean", "estimate_means"]
 

@@ -55,8 +55,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.special import expit
 
 from ..problems._linear_loss import LinearLoss
+
+if TYPE_CHECKING:  # the simulator (numba) is loaded only by a run, not for a type
+    from empirical.simulators.linear._simulate import RunStats
 
 if TYPE_CHECKING:
     from ..problems._problem import Problem
@@ -81,8 +85,6 @@ _U = 2.0**-53  # unit roundoff of float64
 
 
 def _expit(z: NDArray[np.float64] | float) -> Any:
-    from scipy.special import expit
-
     return expit(z)
 
 
@@ -274,7 +276,7 @@ def _start_distance(
 
 
 def excess_samples(
-    run_stats: Any,
+    run_stats: RunStats,
 ) -> tuple[NDArray[np.float64], PoolOptimum] | None:
     """Per pair ``F(wbar_T) - F(w_hat)`` of the run on ``S``, and the optimum.
 

@@ -12,6 +12,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
+from bounds import THEOREMS
+
 from ._estimate import Estimate
 from ._paired import PAIRING_KEYS, compare_records, paired_slope
 from ._slopes import fit_slope
@@ -33,7 +37,6 @@ def _bound_exponent(
     rec: dict[str, Any], key: str, name: str, lo: float, hi: float
 ) -> float | None:
     """d log(bound) / d log(name) between ``lo`` and ``hi`` (closed form)."""
-    from bounds import THEOREMS
 
     v = _verdict(rec, key)
     if v is None or not v["params"] or name not in v["params"]:
@@ -159,7 +162,6 @@ def _paired_ratio(
 ) -> dict[str, Any] | None:
     """``mean(b) / mean(a)`` with a paired-bootstrap 95% percentile interval
     (pairs resampled jointly, fixed seed); None when the records are not paired."""
-    import numpy as np
 
     ca, cb = a["config"], b["config"]
     if not all(ca[k] == cb[k] for k in PAIRING_KEYS) or "samples" not in a:

@@ -9,7 +9,7 @@ against the certified pool optimum (:mod:`._excess`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -18,6 +18,9 @@ from bounds import InvalidParameterError
 
 from ._estimate import Estimate, estimate_mean, estimate_means
 from ._excess import excess_samples, init_distance
+
+if TYPE_CHECKING:  # the simulator (numba) is loaded only by a run, not for a type
+    from empirical.simulators.linear._simulate import RunStats
 
 __all__ = ["Measurement", "excess_risk", "measure", "model_stability"]
 
@@ -138,7 +141,7 @@ def excess_risk(
     )
 
 
-def measure(run_stats: Any, *, confidence: float = 0.95) -> Measurement:
+def measure(run_stats: RunStats, *, confidence: float = 0.95) -> Measurement:
     """Estimates with intervals from a :class:`~empirical.simulators.linear._simulate.RunStats`.
 
     Examples:
@@ -156,6 +159,8 @@ def measure(run_stats: Any, *, confidence: float = 0.95) -> Measurement:
     delta = np.asarray(run_stats.delta, dtype=np.float64)
     ex = excess_samples(run_stats)
     opt = None if ex is None else ex[1]
+    # measured for projected runs only (``average_iterates``), which have a ball
+    diameter = None if opt is None else run_stats.problem.diameter
 
     def est(v: ArrayLike) -> Estimate:
         return estimate_mean(v, confidence=confidence)
@@ -182,11 +187,11 @@ def measure(run_stats: Any, *, confidence: float = 0.95) -> Measurement:
         optimal_risk_accuracy=None if opt is None else opt.accuracy,
         init_distance=(
             None
-            if opt is None
+            if opt is None or diameter is None
             else init_distance(
                 opt,
                 getattr(run_stats, "starts", None),
-                float(run_stats.problem.diameter),
+                float(diameter),
             )
         ),
     )

@@ -14,8 +14,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ._estimate import Estimate
-from ._slopes import fit_slope
+import numpy as np
+
+from bounds import InvalidParameterError
+
+from ._estimate import Estimate, estimate_mean
+from ._slopes import bootstrap_slope, fit_slope
 
 __all__ = ["PAIRING_KEYS", "compare_records", "paired_slope"]
 
@@ -30,7 +34,6 @@ def compare_records(a: dict[str, Any], b: dict[str, Any], q: str) -> dict[str, A
     ``b - a`` is estimated on paired samples: a much tighter interval than two
     separate ones. Otherwise two separate intervals must not overlap.
     """
-    from ._estimate import estimate_mean
 
     ca, cb = a["config"], b["config"]
     if all(ca[k] == cb[k] for k in PAIRING_KEYS) and "samples" in a and "samples" in b:
@@ -57,8 +60,6 @@ def compare_records(a: dict[str, Any], b: dict[str, Any], q: str) -> dict[str, A
 
 
 def _slope(xs: Sequence[float], ests: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    from bounds import InvalidParameterError
-
     try:
         return fit_slope(xs, [Estimate.from_dict(e) for e in ests]).to_dict()
     except InvalidParameterError as exc:
@@ -76,11 +77,6 @@ def paired_slope(
     (:func:`~empirical.measurement._slopes.bootstrap_slope`). Otherwise the points are
     independent and :func:`~empirical.measurement._slopes.fit_slope` applies.
     """
-    import numpy as np
-
-    from bounds import InvalidParameterError
-
-    from ._slopes import bootstrap_slope
 
     keys = [k for k in PAIRING_KEYS if k != varying]
     c0 = recs[0]["config"]

@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from bounds import InvalidParameterError
-from bounds._validation import check_int
+from bounds.internal import check_int
 
 from ._estimate import _BOOTSTRAP_SEED, Estimate, _check_confidence
 

@@ -10,7 +10,10 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from bounds import REGISTRY
+
 from ._estimate import Estimate
+from ._status import Status
 
 __all__ = [
     "COLUMNS",
@@ -102,7 +105,7 @@ def _row(
     bound: float | None = None,
     recursion: float | None = None,
     ratio: float | None = None,
-    status: str = "not applicable",
+    status: Status = "not applicable",
     worst_case: dict[str, Any] | None = None,
     bound_over_worst: float | None = None,
 ) -> dict[str, Any]:
@@ -250,7 +253,6 @@ def _rows_of_record(
 
 def _theorem_cell(r: dict[str, Any]) -> str:
     """The registry key, labelled where the statement is a reconstruction."""
-    from bounds._registry import REGISTRY
 
     theorem = REGISTRY.get(r.get("key") or "")
     if theorem is not None and theorem.is_reconstruction:

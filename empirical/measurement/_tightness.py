@@ -12,6 +12,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from bounds import REGISTRY
+
 from ._paired import compare_records, paired_slope
 from ._table import setting_label
 
@@ -137,7 +139,6 @@ def _est_txt(e: dict[str, Any]) -> str:
 
 def _labelled(registry_key: str) -> str:
     """The registry key, labelled where the statement is a reconstruction."""
-    from bounds import REGISTRY  # type: ignore[attr-defined]
 
     for t in REGISTRY.values():
         if t.registry_key == registry_key and t.is_reconstruction:

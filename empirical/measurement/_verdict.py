@@ -21,16 +21,20 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 import bounds
-from bounds import Assumption, InvalidParameterError
+from bounds import Assumption, InvalidParameterError, Quantity, Theorem
 
 from ._estimate import Estimate
 from ._measure import Measurement, measure
+from ._status import STATUSES, CheckStatus, PathwiseStatus, Status
+
+if TYPE_CHECKING:  # the simulator (numba) is loaded only by a run, not for a type
+    from empirical.simulators.linear._simulate import RunStats
 
 __all__ = [
     "PATHWISE_ATOL",
@@ -44,7 +48,6 @@ __all__ = [
     "verify",
 ]
 
-STATUSES = ("holds", "inconclusive", "violated", "not applicable")
 
 #: Recursion kinds whose pathwise bound :func:`bounds.pathwise_bound` implements.
 _PATHWISE_KINDS = (
@@ -74,7 +77,7 @@ class PathwiseViolationWarning(UserWarning):
     """A simulated pair exceeded its deterministic pathwise bound: a bug."""
 
 
-def one_sided(estimate: Estimate, bound: float) -> str:
+def one_sided(estimate: Estimate, bound: float) -> CheckStatus:
     """The one-sided verdict for ``E[X] <= bound`` (docs/theory.md, "What the harness measures").
 
     Examples:
@@ -89,7 +92,7 @@ def one_sided(estimate: Estimate, bound: float) -> str:
     return "inconclusive"
 
 
-def _gap_status(gap: Estimate, bound: float) -> str:
+def _gap_status(gap: Estimate, bound: float) -> CheckStatus:
     """Two one-sided checks of ``|E gap| <= bound``."""
     if gap.low > bound or gap.high < -bound:
         return "violated"
@@ -102,7 +105,7 @@ def _gap_status(gap: Estimate, bound: float) -> str:
 class PathwiseCheck:
     """Result of the pathwise check on every pair and record step."""
 
-    status: str  # "ok" | "violated" | "not run"
+    status: PathwiseStatus
     n_pairs: int
     n_checked: int
     n_violations: int
@@ -134,14 +137,14 @@ class Verdict:
     registry_key: str
     reference: str
     setting: dict[str, Any]
-    status: str
+    status: Status
     measured: Estimate | None
     gap: Estimate | None
     bound: float | None = None
     recursion: float | None = None
     ratio: float | None = None
-    recursion_status: str | None = None
-    gap_status: str | None = None
+    recursion_status: CheckStatus | None = None
+    gap_status: CheckStatus | None = None
     flags: tuple[str, ...] = ()
     reason: str | None = None
     pathwise: PathwiseCheck | None = None
@@ -166,7 +169,7 @@ class Verdict:
 
 
 def theorem_params(
-    theorem: Any, run_stats: Any, measurement: Measurement | None = None
+    theorem: Theorem, run_stats: RunStats, measurement: Measurement | None = None
 ) -> dict[str, float]:
     """The closed form's parameters, read off a run (an upper envelope of its schedule).
 
@@ -220,7 +223,7 @@ def theorem_params(
     return {k: available[k] for k in theorem.parameters if available.get(k) is not None}
 
 
-def _needs_recursion(theorem: Any, run_stats: Any) -> bool:
+def _needs_recursion(theorem: Theorem, run_stats: RunStats) -> bool:
     """True when the closed form cannot stand for this run: the theorem assumes a
     constant step, the run's step varies, and the closed form is not non-decreasing
     in ``step_size`` (so its value at ``max eta_t`` is no upper envelope; e.g.
@@ -234,24 +237,25 @@ def _needs_recursion(theorem: Any, run_stats: Any) -> bool:
     return bool(eta.size) and float(eta.max()) != float(eta.min())
 
 
-def measured_quantity(theorem: Any, m: Measurement) -> tuple[Estimate | None, str]:
+def measured_quantity(theorem: Theorem, m: Measurement) -> tuple[Estimate | None, str]:
     """The measured estimate of what ``theorem`` bounds, and its name.
 
     Uniform stability: the average probe difference (:attr:`Measurement.stability`);
     on-average model stability: the mean of ``delta_T^2``; the generalization gap:
     the gap; the excess risk: ``F(wbar_T) - F(w*)`` on the data pool (measured for
     projected runs of a convex linear-model loss only). ``(None, reason)`` for a
-    quantity the harness does not measure. The quantity is read off the enum member's name,
-    so new quantities of :class:`bounds.Quantity` map here without a change.
+    quantity the harness does not measure.
     """
-    name = getattr(theorem.quantity, "name", "UNIFORM_STABILITY").upper()
-    if "MODEL_STABILITY" in name:
+    # The member's name, compared whole (a stand-in enum with the members of
+    # Quantity maps the same way; tests/empirical/test_quantities.py uses one).
+    q = theorem.quantity.name
+    if q == Quantity.ON_AVERAGE_MODEL_STABILITY.name:
         return m.model_stability, "on-average model stability"
-    if "GAP" in name:
+    if q == Quantity.GENERALIZATION_GAP.name:
         return m.gap, "generalization gap"
-    if "UNIFORM" in name:
+    if q == Quantity.UNIFORM_STABILITY.name:
         return m.stability, "uniform stability"
-    if "EXCESS" in name:
+    if q == Quantity.EXCESS_RISK.name:
         if m.excess_risk is None:
             return None, (
                 f"{theorem.quantity.value} is measured for projected runs of a "
@@ -270,7 +274,7 @@ def _mean_curve(pb: NDArray[np.float64]) -> tuple[float, ...]:
 
 
 def _pathwise(
-    theorem: Any, run_stats: Any, strong_convexity: float | None
+    theorem: Theorem, run_stats: RunStats, strong_convexity: float | None
 ) -> PathwiseCheck:
     p = run_stats.problem
     delta = np.asarray(run_stats.delta, dtype=np.float64)
@@ -280,7 +284,7 @@ def _pathwise(
         schedule = {**sched.level_kwargs(), "hits": sched.hits}
     try:
         pb = np.asarray(
-            bounds.pathwise_bound(  # type: ignore[attr-defined]
+            bounds.pathwise_bound(
                 theorem,
                 step_sizes=run_stats.step_sizes,
                 lipschitz=p.lipschitz,
@@ -330,8 +334,8 @@ _DENG_EXTRA = ("diameter", "init_distance", "optimal_risk", "train_loss")
 
 
 def _recursion(
-    theorem: Any,
-    run_stats: Any,
+    theorem: Theorem,
+    run_stats: RunStats,
     n_steps: int | None,
     strong_convexity: float | None,
     params: dict[str, float] | None = None,
@@ -363,7 +367,7 @@ def _recursion(
     return float(np.mean(r))
 
 
-def _protocol_reason(theorem: Any, run_stats: Any) -> str | None:
+def _protocol_reason(theorem: Theorem, run_stats: RunStats) -> str | None:
     """Why ``theorem`` does not cover the update rule the run used, or None.
 
     The one-gradient theorems (parts 1 and 2) are stated for one single-sample
@@ -391,7 +395,7 @@ def _protocol_reason(theorem: Any, run_stats: Any) -> str | None:
     return None
 
 
-def _pathwise_holds(theorem: Any, run_stats: Any) -> bool:
+def _pathwise_holds(theorem: Theorem, run_stats: RunStats) -> bool:
     """True when the theorem's one-step inequalities hold for this run, so its
     pathwise bound checks the simulator even where the theorem as a whole does
     not apply: they need L and beta (and convexity and no clip for the convex
@@ -411,8 +415,8 @@ def _pathwise_holds(theorem: Any, run_stats: Any) -> bool:
 
 
 def verify(
-    run_stats: Any,
-    theorem: Any,
+    run_stats: RunStats,
+    theorem: Theorem,
     *,
     measurement: Measurement | None = None,
     setting: dict[str, Any] | None = None,
@@ -458,7 +462,7 @@ def verify(
     )
     if reason is None and getattr(p, "diameter", None) is None:
         for a in theorem.assumptions:  # projected SGD: Hardt's and Deng et al.'s
-            if a.name in ("PROJECTED", "BOUNDED_DOMAIN"):
+            if a in (Assumption.PROJECTED, Assumption.BOUNDED_DOMAIN):
                 reason = f"requires {a.value} (set a diameter)"
                 break
     if reason is None and measured is None:

@@ -33,11 +33,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
-from bounds._errors import InvalidParameterError
-from bounds._schedules import resolve_step_sizes
-from bounds._validation import check_int
+from bounds import InvalidParameterError, resolve_step_sizes
+from bounds.internal import StepSizeLike, check_int
 from empirical.problems._linear_loss import LinearLoss
 from empirical.problems._problem import Problem
 from empirical.schedules._delays import AbstractDelay
@@ -194,7 +193,7 @@ def _diffs(
 def worst_case_stability(
     problem: Problem,
     *,
-    step_size: Any,
+    step_size: StepSizeLike,
     delay: AbstractDelay,
     n_steps: int,
     seed: int,
@@ -203,7 +202,7 @@ def worst_case_stability(
     n_heldout: int = 6,
     n_index: int = 2,
     n_gradient: int = 2,
-    train_rows: Any = None,
+    train_rows: ArrayLike | None = None,
     confidence: float = 0.95,
     protocol: WorkerProtocol | None = None,
 ) -> WorstCase:

@@ -33,9 +33,10 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
+from scipy.special import expit
 
-from bounds._errors import InvalidParameterError
-from bounds._validation import check_positive
+from bounds import InvalidParameterError
+from bounds.internal import check_positive
 
 from ._linear_loss import F64, LinearLoss, Task
 
@@ -104,8 +105,6 @@ class RegLogistic(LinearLoss):
         return np.logaddexp(0.0, -y * m)
 
     def dloss(self, m: F64, y: F64) -> F64:
-        from scipy.special import expit
-
         return -y * expit(-y * m)
 
 

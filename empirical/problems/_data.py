@@ -19,8 +19,9 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
+from sklearn import datasets as skd
 
-from bounds._validation import check_choice, check_int, check_positive
+from bounds.internal import check_choice, check_int, check_positive
 
 __all__ = ["DATASETS", "Dataset", "load_dataset", "pair_split"]
 
@@ -101,8 +102,6 @@ def _synthetic(seed: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
 
 @lru_cache(maxsize=32)
 def _load(name: str, radius: float, seed: int) -> Dataset:
-    from sklearn import datasets as skd
-
     y: NDArray[np.float64] | NDArray[np.int64]
     task: Task
     if name == "breast_cancer":

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bounds._errors import InvalidParameterError
-from bounds._validation import check_choice, check_int, check_positive
+from bounds import InvalidParameterError
+from bounds.internal import check_choice, check_int, check_positive
 
 from ._data import DATASETS, Dataset, load_dataset
 from ._losses import LOSSES, MLP, Loss, estimate_constants

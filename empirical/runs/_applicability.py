@@ -14,6 +14,7 @@ with its reason, not a crash.
 
 from __future__ import annotations
 
+from bounds import REGISTRY, Assumption
 from empirical.schedules._protocols import WorkerProtocol, applicable_theorems
 from empirical.simulators.nets._models import NetModel
 
@@ -45,11 +46,12 @@ def loss_properties(model: NetModel) -> frozenset[str]:
 
 
 def _needs(key: str) -> tuple[frozenset[str], str]:
-    if "ncvx" in key:
+    theorem = REGISTRY[key]
+    if Assumption.CONVEX not in theorem.assumptions:
         return frozenset(
             {"bounded", "lipschitz", "smooth"}
         ), "a bounded, Lipschitz, smooth loss"
-    if key.startswith("deng"):
+    if theorem.recursion == "deng":
         return frozenset({"convex", "smooth", "projected"}), (
             "a convex smooth loss and projected steps"
         )

@@ -31,7 +31,7 @@ import re
 from collections.abc import Callable
 from typing import Literal
 
-from bounds._errors import InvalidParameterError
+from bounds import InvalidParameterError
 from empirical.schedules._delays import ConstantDelay
 from empirical.schedules._protocols import OneStale, WorkerProtocol
 from empirical.schedules._published_draws import (
@@ -46,7 +46,7 @@ from empirical.schedules._published_draws import (
 from empirical.simulators.nets._lenet import lenet
 from empirical.simulators.nets._models import NetModel, affine, cnn1d, mlp
 
-from ._settings import Setting, Sizes
+from ._settings import RegattiDecay, Setting, Sizes
 
 __all__ = [
     "DEFAULT_MODELS",
@@ -133,7 +133,7 @@ def _regatti(quick: bool, sz: Sizes) -> list[Setting]:
                         tau=D,
                         model=model,
                         protocol=proto,
-                        step_size=("regatti", lr0),
+                        step_size=RegattiDecay(lr0),
                         n_steps=sz.epochs * per,
                         n_buffer=max(Ds) + 1,
                         data=data,

@@ -14,10 +14,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from empirical.measurement._table import setting_label
+
 __all__ = ["make_figures"]
 
 
 def _plt() -> Any:
+    # matplotlib is loaded only when a figure is drawn
     import matplotlib
 
     matplotlib.use("Agg")
@@ -89,7 +92,6 @@ def _delta_panel(ax: Any, rec: dict[str, Any], title: str) -> None:
 def make_figures(out_dir: Path, records: Sequence[dict[str, Any]]) -> list[Path]:
     """Write the figures the records allow; return their paths."""
     plt = _plt()
-    from empirical.measurement._table import setting_label
 
     paths: list[Path] = []
     records = [r for r in records if "diverged" not in r]

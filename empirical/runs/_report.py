@@ -15,13 +15,16 @@ import sys
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from empirical.measurement._findings import findings as findings
+from empirical.measurement._status import CheckStatus
 from empirical.measurement._table import _est, _num, pathwise_bugs
 from empirical.measurement._table import format_table as format_table
 from empirical.measurement._table import table_rows as table_rows
 from empirical.measurement._tightness import tightness, tightness_markdown
+
+from ._disk import write_atomic
 
 __all__ = [
     "FIGURE_FILES",
@@ -167,10 +170,11 @@ def write_report(
     bugs = [task_id for task_id, _ in pathwise_bugs(records)]
     figs: list[str] = []
     if figures:
+        # matplotlib (in _figures) is loaded only when figures are drawn
         from ._figures import make_figures
 
         figs = [p.name for p in make_figures(out, records)]
-    n_verdicts = sum(r["status"] in ("holds", "inconclusive", "violated") for r in rows)
+    n_verdicts = sum(r["status"] in get_args(CheckStatus) for r in rows)
     multiplicity = {
         "verdicts": n_verdicts,
         "gap_verdicts": n_verdicts,
@@ -191,7 +195,6 @@ def write_report(
     # Strict JSON for other tools: a bound that overflowed the float range is
     # written as the string "inf" (Python's json would write the non-standard
     # token Infinity).
-    from ._disk import write_atomic
 
     write_atomic(  # whole or not at all: a full disk leaves no half report
         out / "report.json",

@@ -31,18 +31,25 @@ import json
 import math
 import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bounds._errors import InvalidParameterError
-from bounds._validation import check_choice, check_int
+from bounds import InvalidParameterError
+from bounds.internal import check_choice, check_int
+from empirical.runs._disk import write_atomic
+from empirical.runs._paths import check_writable_dir
 
 from ._experiments import DEFAULT_MODELS, Setting, Sizes, experiment_settings
+from ._reproduce_report import write_report
 from ._reproduce_summary import summarise
+from ._settings import RegattiDecay
+
+if TYPE_CHECKING:
+    from empirical.distributed._executors import Executor
 
 __all__ = [
     "DIVERGED_FACTOR",
@@ -76,6 +83,7 @@ def run_setting(
     setting: Setting, sizes: Sizes, seed: int, *, device: str = "cpu"
 ) -> dict[str, Any]:
     """Run one setting with one seed; a JSON-ready record (non-finite: ``None``)."""
+    # the nets extra (JAX) is loaded only by a network run
     from empirical.simulators.nets._datasets import load_net_data
     from empirical.simulators.nets._simulate import (
         regatti_step_size,
@@ -85,9 +93,12 @@ def run_setting(
     data = load_net_data(setting.data, n_points=sizes.n_points)
     n = setting.n_samples or sizes.n_samples
     proto = setting.protocol
-    step: Any = setting.step_size
-    if isinstance(step, tuple):
-        step = regatti_step_size(step[1], proto.updates_per_epoch(n))
+    rule = setting.step_size
+    step = (
+        regatti_step_size(rule.lr0, proto.updates_per_epoch(n))
+        if isinstance(rule, RegattiDecay)
+        else rule
+    )
     with np.errstate(all="ignore"):
         st = simulate_net_pairs(
             setting.model,
@@ -232,8 +243,8 @@ def reproduce(
     n_pairs: int | None = None,
     epochs: int | None = None,
     figures: bool = True,
-    progress: Any = None,
-    executor: Any = None,
+    progress: Callable[[str], None] | None = None,
+    executor: Executor | None = None,
     models: Sequence[str] | None = None,
     n_samples: int | None = None,
 ) -> dict[str, Any]:
@@ -261,7 +272,6 @@ def reproduce(
     Raises:
         InvalidParameterError: an unknown experiment or a bad size.
     """
-    from dataclasses import replace
 
     sizes, _ = experiment_settings(name, quick=quick)
     over = {}
@@ -296,8 +306,6 @@ def reproduce(
             else []
         )
     )
-    from empirical.runs._disk import write_atomic
-    from empirical.runs._paths import check_writable_dir
 
     out = check_writable_dir(output, "output")  # before minutes of computing
     (out / "runs").mkdir(parents=True, exist_ok=True)
@@ -346,7 +354,6 @@ def reproduce(
         "runs": [runs[k] for k in sorted(runs)],
     }
     write_atomic(out / "results.json", json.dumps(results, indent=1))
-    from ._reproduce_report import write_report
 
     write_report(results, out, figures=figures, settings=settings)
     return results

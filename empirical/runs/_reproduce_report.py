@@ -17,6 +17,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ._disk import write_atomic
+from ._fidelity import fidelity_table
+from ._settings import Sizes
+
 __all__ = ["change_cell", "delay_table", "delay_verdict", "write_report"]
 
 
@@ -108,6 +112,7 @@ def delay_table(results: dict[str, Any]) -> str:
 
 
 def _figure(rows: list[dict[str, Any]], path: Path, title: str) -> None:
+    # matplotlib is loaded only when a figure is drawn
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(13, 6.4))
@@ -153,9 +158,6 @@ def _figure(rows: list[dict[str, Any]], path: Path, title: str) -> None:
 
 
 def _heading(results: dict[str, Any], settings: list[Any] | None) -> list[str]:
-    from ._fidelity import fidelity_table
-    from ._settings import Sizes
-
     sz = results["sizes"]
     over = results.get("overridden") or []
     note = ""
@@ -274,6 +276,4 @@ def write_report(
             delay_table(results),
             "",
         ]
-    from ._disk import write_atomic
-
     write_atomic(out / "report.md", "\n".join(lines))  # whole or not at all

@@ -24,8 +24,10 @@ from typing import Any, Literal
 
 import numpy as np
 
+from empirical.measurement._estimate import estimate_mean
+
 from ._applicability import theorems_for
-from ._settings import Setting, Sizes
+from ._settings import RegattiDecay, Setting, Sizes
 
 __all__ = ["RANGES", "bounded_estimate", "summarise"]
 
@@ -46,7 +48,6 @@ def bounded_estimate(
     method: Literal["t", "bca"] = "t",
 ) -> dict[str, Any] | None:
     """Mean and 95% interval, kept inside ``[lo, hi]``; ``None`` below 2 values."""
-    from empirical.measurement._estimate import estimate_mean
 
     x = np.asarray(values, dtype=np.float64)
     if x.size < 2:
@@ -124,8 +125,8 @@ def summarise(
             "data": s.data,
             "substitute": s.substitute,
             "step_size": s.step_size
-            if not isinstance(s.step_size, tuple)
-            else f"{s.step_size[1]}/(1+0.05 epoch)",
+            if not isinstance(s.step_size, RegattiDecay)
+            else s.step_size.label,
             "step_rule": s.step_rule,
             "n_steps": s.n_steps,
             "n_samples": s.n_samples or sizes.n_samples,

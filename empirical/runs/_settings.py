@@ -7,7 +7,24 @@ from dataclasses import dataclass
 from empirical.schedules._protocols import WorkerProtocol
 from empirical.simulators.nets._models import NetModel
 
-__all__ = ["Setting", "Sizes"]
+__all__ = ["RegattiDecay", "Setting", "Sizes"]
+
+
+@dataclass(frozen=True)
+class RegattiDecay:
+    """The epoch decay of Regatti et al.'s code: ``eta = lr0 / (1 + 0.05 epoch)``.
+
+    A setting holds the rule; the schedule on steps needs the protocol's updates
+    per epoch at the run's ``n``
+    (:func:`~empirical.simulators.nets._simulate.regatti_step_size`).
+    """
+
+    lr0: float
+
+    @property
+    def label(self) -> str:
+        """The rule in words, as ``summary.json`` gives it."""
+        return f"{self.lr0}/(1+0.05 epoch)"
 
 
 @dataclass(frozen=True)
@@ -36,7 +53,7 @@ class Setting:
         tau: the delay parameter the group varies (for ordering and pairing).
         model: the network.
         protocol: the worker protocol.
-        step_size: ``float`` or ``("regatti", lr0)`` (epoch decay).
+        step_size: ``float`` or :class:`RegattiDecay` (epoch decay).
         n_steps: number of updates.
         n_buffer: ring slots shared by the group (one compile per group).
         data: the data set (:func:`~empirical.simulators.nets._datasets.load_net_data`).
@@ -53,7 +70,7 @@ class Setting:
     tau: int
     model: NetModel
     protocol: WorkerProtocol
-    step_size: float | tuple[str, float]
+    step_size: float | RegattiDecay
     n_steps: int
     n_buffer: int
     data: str = "mnist1d"

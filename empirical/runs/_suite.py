@@ -49,6 +49,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bounds import InvalidParameterError
+from empirical.problems._data import load_dataset
+from empirical.problems._losses import LOSSES
 
 from ._task import SweepTask, unique_tasks
 
@@ -319,8 +321,6 @@ def build_suite(
     Raises:
         InvalidParameterError: nothing is left to run, or a bad value.
     """
-    from empirical.problems._data import load_dataset
-    from empirical.problems._losses import LOSSES
 
     cfg = SuiteConfig.quick() if quick else SuiteConfig.default()
     if max_delays is not None:

@@ -10,10 +10,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-__all__ = ["STATUSES", "count_statuses", "results_line"]
+from empirical.measurement._status import STATUSES
 
-#: Verdict statuses, in the order the closing line gives them.
-STATUSES = ("holds", "inconclusive", "violated", "not applicable")
+__all__ = ["STATUSES", "count_statuses", "results_line"]
 
 
 def count_statuses(records: Iterable[dict[str, Any]]) -> Counter[str]:

@@ -19,11 +19,34 @@ import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bounds import InvalidParameterError
+import numpy as np
 
+from bounds import REGISTRY, InvalidParameterError, StepSize
+from empirical.distributed._executors import SerialExecutor
+from empirical.measurement._excess import excess_samples
+from empirical.measurement._measure import measure
+from empirical.measurement._slopes import bootstrap_slope
+from empirical.measurement._status import WorstStatus
+from empirical.measurement._verdict import verify
+from empirical.measurement._worst_case import worst_case_stability
+from empirical.problems._linear_loss import LinearLoss
+from empirical.problems._problem import Problem, check_problem, make_problem
+from empirical.schedules._delays import AbstractDelay, make_delay
+from empirical.simulators.linear._simulate import (
+    DivergenceError,
+    RunStats,
+    simulate_pairs,
+)
+from empirical.simulators.linear._simulate_protocol import simulate_protocol_pairs
+
+from ._disk import append_line, write_atomic
+from ._paths import check_writable_file
 from ._task import SweepTask, make_protocol, make_schedule, unique_tasks
+
+if TYPE_CHECKING:
+    from empirical.distributed._executors import Executor
 
 __all__ = [
     "ResultsScan",
@@ -36,7 +59,7 @@ __all__ = [
 ]
 
 
-def _schedule(task: SweepTask, max_delay: int | None) -> Any:
+def _schedule(task: SweepTask, max_delay: int | None) -> StepSize:
     if max_delay is None and task.schedule.startswith("rule-tau"):
         raise InvalidParameterError(
             f"schedule={task.schedule!r} needs a bounded delay model; "
@@ -56,8 +79,6 @@ def check_tasks(tasks: Iterable[SweepTask]) -> None:
     Raises:
         InvalidParameterError: the first such task, by its field names.
     """
-    from empirical.problems._problem import check_problem
-    from empirical.schedules._delays import make_delay
 
     problems, delays = set(), {}
     for t in tasks:
@@ -75,10 +96,8 @@ def check_tasks(tasks: Iterable[SweepTask]) -> None:
         _schedule(t, delays[t.delay_spec])
 
 
-def _setup(task: SweepTask) -> tuple[Any, Any, Any]:
+def _setup(task: SweepTask) -> tuple[Problem, AbstractDelay, StepSize]:
     """The problem, delay model and step-size schedule of ``task``."""
-    from empirical.problems._problem import make_problem
-    from empirical.schedules._delays import make_delay
 
     problem = make_problem(
         task.loss,
@@ -92,11 +111,9 @@ def _setup(task: SweepTask) -> tuple[Any, Any, Any]:
     return problem, delay, _schedule(task, delay.max_delay)
 
 
-def simulate_task(task: SweepTask) -> Any:
+def simulate_task(task: SweepTask) -> RunStats:
     """Build the problem, delay model and schedule of ``task`` and simulate it
     (a worker protocol's runs when the task names one)."""
-    from empirical.simulators.linear._simulate import simulate_pairs
-    from empirical.simulators.linear._simulate_protocol import simulate_protocol_pairs
 
     problem, delay, schedule = _setup(task)
     protocol = make_protocol(task.protocol, task.max_delay, task.batch_size)
@@ -124,9 +141,6 @@ def _worst_case(task: SweepTask, verdicts: list[dict[str, Any]]) -> dict[str, An
     ``bound / worst-case`` with ``worst_status``: "violated" when the lower
     confidence limit of this lower estimate of uniform stability exceeds the
     bound, else "consistent" (a lower estimate cannot show that a bound holds)."""
-    from empirical.measurement._worst_case import worst_case_stability
-    from empirical.problems._linear_loss import LinearLoss
-    from empirical.simulators.linear._simulate import DivergenceError
 
     problem, delay, schedule = _setup(task)
     if not isinstance(problem.loss, LinearLoss):
@@ -146,7 +160,8 @@ def _worst_case(task: SweepTask, verdicts: list[dict[str, Any]]) -> dict[str, An
     for v in verdicts:  # the worst case estimates uniform stability only
         if v["bound"] is not None and v["quantity"] == "uniform stability":
             v["bound_over_worst"] = v["bound"] / est.mean if est.mean > 0 else None
-            v["worst_status"] = "violated" if est.low > v["bound"] else "consistent"
+            worst: WorstStatus = "violated" if est.low > v["bound"] else "consistent"
+            v["worst_status"] = worst
     return wc.to_dict()
 
 
@@ -156,12 +171,6 @@ def run_task(task: SweepTask) -> dict[str, Any]:
     ``record["timing"]`` is the only field that differs between two runs of the
     same task.
     """
-    import numpy as np
-
-    from bounds import REGISTRY  # type: ignore[attr-defined]
-    from empirical.measurement._measure import measure
-    from empirical.measurement._verdict import verify
-    from empirical.simulators.linear._simulate import DivergenceError
 
     start = time.perf_counter()
     try:
@@ -224,24 +233,20 @@ def run_task(task: SweepTask) -> dict[str, Any]:
     }
 
 
-def _excess_samples(rs: Any) -> dict[str, Any]:
+def _excess_samples(rs: RunStats) -> dict[str, Any]:
     """Per-pair ``F(wbar_T) - F(w_hat)`` where the excess risk is measured."""
-    from ..measurement._excess import excess_samples
 
     ex = excess_samples(rs)
     return {} if ex is None else {"excess_risk": ex[0].tolist()}
 
 
-def _delta_slope(rs: Any) -> dict[str, Any]:
+def _delta_slope(rs: RunStats) -> dict[str, Any]:
     """Log-log slope of ``E delta_t`` against ``t`` over the record steps ``t >= n``.
 
     From the first epoch on (``t >= n``) almost every pair has drawn the differing
     index, so ``E delta_t`` is past its start-up transient. The bootstrap over
     pairs keeps the correlation between steps of one run.
     """
-    import numpy as np
-
-    from empirical.measurement._slopes import bootstrap_slope
 
     steps = np.asarray(rs.record_steps)
     delta = np.asarray(rs.delta)
@@ -332,7 +337,6 @@ def _repair(path: Path, notice: Callable[[str], None]) -> dict[str, dict[str, An
             f"the last line of {str(path)!r} was cut off (an interrupted write); "
             "it is dropped and its task runs again"
         )
-    from ._disk import write_atomic
 
     write_atomic(
         path,
@@ -346,8 +350,6 @@ def _warn(message: str) -> None:
 
 
 def _append(path: Path, record: dict[str, Any]) -> None:
-    from ._disk import append_line
-
     # Whole records only: a full disk truncates the file back to its last one.
     append_line(path, json.dumps(record, sort_keys=True))
 
@@ -356,7 +358,7 @@ def sweep(
     tasks: Iterable[SweepTask],
     *,
     results: str | os.PathLike[str] | None = None,
-    executor: Any = None,
+    executor: Executor | None = None,
     resume: bool = False,
     fn: Callable[[SweepTask], dict[str, Any]] = run_task,
     on_result: Callable[[SweepTask, dict[str, Any]], None] | None = None,
@@ -387,9 +389,6 @@ def sweep(
     moved to ``<results>.rejected`` and reported through ``on_notice``; only a
     cut-off last line (an interrupted write) is dropped, with a notice.
     """
-    from empirical.distributed._executors import SerialExecutor
-
-    from ._paths import check_writable_file
 
     uniq = {t.task_id: t for t in unique_tasks(tasks)}
     done: dict[str, dict[str, Any]] = {}

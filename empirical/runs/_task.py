@@ -16,15 +16,19 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from bounds import InvalidParameterError
-from bounds._grid import parse_grid as shared_parse_grid
-from bounds._grid import parse_number
-from bounds._validation import (
+from bounds import REGISTRY, InvalidParameterError
+from bounds.internal import (
     check_choice,
     check_finite,
     check_int,
     check_positive,
+    parse_number,
 )
+from bounds.internal import parse_grid as shared_parse_grid
+from empirical.problems._data import DATASETS
+from empirical.problems._losses import LOSSES
+from empirical.schedules._delays import ConstantDelay, spec_number, split_spec
+from empirical.schedules._protocols import Deng, OneStale, Regatti, WorkerProtocol
 from empirical.schedules._step_sizes import SCHEDULES, make_schedule
 
 __all__ = [
@@ -83,10 +87,6 @@ class SweepTask:
     batch_size: int = 1
 
     def __post_init__(self) -> None:
-        from bounds._registry import REGISTRY
-        from empirical.problems._data import DATASETS
-        from empirical.problems._losses import LOSSES
-
         check_choice(self.loss, "loss", tuple(LOSSES))
         check_choice(self.dataset, "dataset", DATASETS)
         check_int(self.n_samples, "n_samples", min_value=2)
@@ -257,7 +257,6 @@ def check_task_delay(delay: Any) -> str:
     The message quotes ``delay`` as typed and says what is missing or extra.
     A trace file is read later, by :func:`~empirical.schedules._delays.make_delay`.
     """
-    from empirical.schedules._delays import spec_number, split_spec
 
     if not isinstance(delay, str):
         raise InvalidParameterError(
@@ -312,7 +311,9 @@ def check_task_delay(delay: Any) -> str:
     return delay
 
 
-def make_protocol(spec: str, max_delay: int, batch_size: int = 1) -> Any:
+def make_protocol(
+    spec: str, max_delay: int, batch_size: int = 1
+) -> WorkerProtocol | None:
     """The worker protocol of a task: ``"a"``, ``"b:W"`` or ``"c:W:fixed|random"``.
 
     ``"a"`` with ``batch_size`` 1 is ``None`` (the one-gradient simulator runs
@@ -325,8 +326,6 @@ def make_protocol(spec: str, max_delay: int, batch_size: int = 1) -> Any:
         >>> make_protocol("c:16:random", 16, 4).period
         17
     """
-    from empirical.schedules._delays import ConstantDelay
-    from empirical.schedules._protocols import Deng, OneStale, Regatti
 
     kind, *rest = str(spec).split(":")
     workers = rest[0] if rest else ""

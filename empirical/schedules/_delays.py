@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from bounds._errors import InvalidParameterError
-from bounds._validation import (
+from bounds import InvalidParameterError
+from bounds.internal import (
     check_choice,
     check_int,
     check_int_array,

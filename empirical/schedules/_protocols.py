@@ -46,8 +46,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from bounds._errors import InvalidParameterError
-from bounds._validation import check_choice, check_int, check_positive
+from bounds import InvalidParameterError
+from bounds.internal import check_choice, check_int, check_positive
 from empirical.schedules._delays import AbstractDelay
 
 __all__ = [

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from bounds._errors import InvalidParameterError
-from bounds._validation import check_choice, check_int
+from bounds import InvalidParameterError
+from bounds.internal import check_choice, check_int
 
 from ._protocols import Chunk, Deng, Regatti, arrival_slots
 

@@ -6,9 +6,11 @@ the step ``t``), so the simulator and the bounds evaluate the same schedule.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
-from bounds._validation import check_choice
+import bounds
+from bounds import StepSize
+from bounds.internal import check_choice
 
 __all__ = ["SCHEDULES", "make_schedule"]
 
@@ -23,18 +25,17 @@ SCHEDULES = (
 )
 
 
-def make_schedule(schedule: str, step_size: float, max_delay: int) -> Any:
+def make_schedule(schedule: str, step_size: float, max_delay: int) -> StepSize:
     """The step-size schedule named ``schedule`` (one of :data:`SCHEDULES`).
 
     ``step_size`` is ``eta0`` (or ``c`` for the decaying forms); ``max_delay`` is
     the ``tau`` of the [rule-tau] forms (the others ignore it).
     """
-    import bounds
-
-    return {
+    makers: dict[str, Callable[[], StepSize]] = {
         "constant": lambda: bounds.constant(step_size),
         "rule-tau": lambda: bounds.rule_tau(step_size, max_delay),
         "decaying": lambda: bounds.decaying(step_size),
         "rule-tau-decaying": lambda: bounds.rule_tau_decaying(step_size, max_delay),
         "staleness-adaptive": lambda: bounds.staleness_adaptive(step_size),
-    }[check_choice(schedule, "schedule", SCHEDULES)]()
+    }
+    return makers[check_choice(schedule, "schedule", SCHEDULES)]()

@@ -21,8 +21,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
-from bounds._errors import InvalidParameterError
-from bounds._validation import check_choice, check_int
+from bounds import InvalidParameterError
+from bounds.internal import check_choice, check_int
 
 __all__ = [
     "EXAMPLE_PREFIX",

@@ -21,7 +21,7 @@ import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
 
-from ._kernels import _dloss
+from ._kernels import LOSS_IDS, _dloss
 
 __all__ = ["protocol_sgd_linear", "run_protocol_linear"]
 
@@ -94,7 +94,6 @@ def run_protocol_linear(
 ) -> NDArray[np.float64]:
     """Final iterates ``(2P, d)`` of a protocol schedule (one :class:`Chunk` of all
     ``T`` steps) on a linear loss; runs ``r < P`` on ``S``, ``r >= P`` on ``S'``."""
-    from ._kernels import LOSS_IDS
 
     P, T = chunk.tau.shape[:2]
     B = int(chunk.tau.max()) + 1

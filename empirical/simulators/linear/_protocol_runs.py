@@ -32,10 +32,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
-from bounds._errors import InvalidParameterError
-from bounds._validation import check_int
+from bounds import InvalidParameterError
+from bounds.internal import check_int
 from empirical.problems._data import pair_split
 from empirical.schedules._protocols import Chunk, WorkerProtocol
 
@@ -186,7 +186,7 @@ def run_protocol_pairs(
     n_pairs: int,
     step_sizes: NDArray[np.float64],
     seed: int,
-    record_steps: Any = None,
+    record_steps: ArrayLike | None = None,
     loss_param: float = 0.0,
 ) -> ProtocolPairs:
     """Run ``n_pairs`` coupled pairs of ``protocol`` on a linear loss from ``w_1 = 0``.

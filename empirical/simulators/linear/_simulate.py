@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
+from tqdm import tqdm
 
-from bounds._errors import InvalidParameterError
-from bounds._schedules import resolve_step_sizes
-from bounds._validation import check_choice, check_int, check_int_array
+from bounds import InvalidParameterError, resolve_step_sizes
+from bounds.internal import StepSizeLike, check_choice, check_int, check_int_array
 from empirical.problems._data import pair_split
 from empirical.problems._losses import Huber, LinearLoss
 from empirical.problems._problem import Problem
@@ -130,12 +129,12 @@ def default_record_steps(n_steps: int, k: int = 40) -> NDArray[np.int64]:
 def simulate_pairs(
     problem: Problem,
     *,
-    step_size: Any,
+    step_size: StepSizeLike,
     delay: AbstractDelay,
     n_steps: int,
     n_pairs: int,
     seed: int,
-    record_steps: Any = None,
+    record_steps: ArrayLike | None = None,
     backend: str = "auto",
     progress: bool = False,
 ) -> RunStats:
@@ -193,10 +192,10 @@ def simulate_draws(
     problem: Problem,
     draws: Draws,
     *,
-    step_size: Any,
+    step_size: StepSizeLike,
     max_delay: int | None,
     seed: int = 0,
-    record_steps: Any = None,
+    record_steps: ArrayLike | None = None,
     backend: str = "auto",
     progress: bool = False,
 ) -> RunStats:
@@ -241,7 +240,6 @@ def simulate_draws(
     n_blocks = 100 if progress else 1
     edges = np.unique(np.linspace(1, T + 1, n_blocks + 1).astype(np.int64))
     blocks = [(int(a), int(b)) for a, b in itertools.pairwise(edges)]
-    from tqdm import tqdm
 
     with tqdm(total=T, disable=not progress, desc="delayed SGD", unit="step") as bar:
         run = run_numba if use == "numba" else run_numpy

@@ -13,13 +13,11 @@ through :func:`~empirical.simulators.linear._protocol_runs.run_protocol_pairs`.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
+from numpy.typing import ArrayLike
 
-from bounds._errors import InvalidParameterError
-from bounds._schedules import resolve_step_sizes
-from bounds._validation import check_int
+from bounds import InvalidParameterError, resolve_step_sizes
+from bounds.internal import StepSizeLike, check_int
 from empirical.problems._problem import Problem
 from empirical.schedules._protocols import WorkerProtocol
 
@@ -53,11 +51,11 @@ def simulate_protocol_pairs(
     problem: Problem,
     protocol: WorkerProtocol,
     *,
-    step_size: Any,
+    step_size: StepSizeLike,
     n_steps: int,
     n_pairs: int,
     seed: int,
-    record_steps: Any = None,
+    record_steps: ArrayLike | None = None,
 ) -> RunStats:
     """Run ``n_pairs`` coupled pairs of ``protocol`` and return their statistics.
 

@@ -25,6 +25,8 @@ as the linear harness does.
 
 from __future__ import annotations
 
+import gzip
+import importlib.resources
 import random
 from dataclasses import dataclass
 from functools import lru_cache
@@ -32,7 +34,7 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
-from bounds._validation import check_choice, check_int
+from bounds.internal import check_choice, check_int
 
 __all__ = ["NET_DATASETS", "NetData", "load_net_data"]
 
@@ -102,8 +104,6 @@ def mnist_arrays() -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     Returns:
         ``X (5000, 784)`` and ``y (5000,)`` (500 of each digit).
     """
-    import gzip
-    import importlib.resources
 
     package, rel = MNIST_RESOURCE
     res = importlib.resources.files(package).joinpath(rel)
@@ -151,7 +151,7 @@ def load_net_data(name: str, *, n_points: int = 5000, seed: int = 42) -> NetData
     check_choice(name, "name", NET_DATASETS)
     n = check_int(n_points, "n_points", min_value=100)
     if n % 10:
-        from bounds._errors import InvalidParameterError
+        from bounds import InvalidParameterError
 
         raise InvalidParameterError(f"n_points={n} must be a multiple of 10")
     seed = check_int(seed, "seed", min_value=0)

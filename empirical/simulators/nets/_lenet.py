@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bounds._validation import check_int
+from bounds.internal import check_int
 
 from ._models import NetModel
 

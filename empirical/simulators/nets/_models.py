@@ -35,8 +35,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bounds._errors import InvalidParameterError
-from bounds._validation import check_choice, check_int
+from bounds import InvalidParameterError
+from bounds.internal import check_choice, check_int
 
 __all__ = [
     "NET_LOSSES",

@@ -14,15 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
-from bounds._errors import InvalidParameterError
-from bounds._validation import check_choice, check_int, check_positive
+from bounds import InvalidParameterError
+from bounds.internal import check_choice, check_int, check_positive
 from empirical.problems._data import pair_split
 from empirical.schedules._protocols import WorkerProtocol
+from empirical.simulators.linear._simulate import DivergenceError
 
 from ._backend import (
     compiled_evaluate,
@@ -89,6 +90,21 @@ class NetRunStats:
     final: NDArray[np.float64]
     gradients_per_update: float
     gradients: NDArray[np.float64]
+
+
+class _Evaluation(NamedTuple):
+    """The replicas at one evaluation step (a row of :class:`NetRunStats`'s arrays).
+
+    Losses, errors and ``norm2`` are ``(2P,)``: the runs on ``S`` then on ``S'``;
+    ``delta`` is ``(P,)``, the parameter distance of each pair.
+    """
+
+    train_loss: NDArray[np.float64]
+    test_loss: NDArray[np.float64]
+    train_error: NDArray[np.float64]
+    test_error: NDArray[np.float64]
+    delta: NDArray[np.floating[Any]]
+    norm2: NDArray[np.float64]
 
 
 @dataclass(frozen=True, eq=False)
@@ -227,8 +243,6 @@ def simulate_net_pairs(
     import jax
     import jax.numpy as jnp
 
-    from empirical.simulators.linear._simulate import DivergenceError
-
     if not isinstance(model, NetModel):
         raise InvalidParameterError(f"model={model!r} must be a NetModel")
     if not isinstance(protocol, WorkerProtocol):
@@ -265,9 +279,7 @@ def simulate_net_pairs(
         steps = compiled_steps(model, dtype, B, protocol.clip)
         evaluate = compiled_evaluate(model, dtype)
         t = jnp.asarray(1, dtype="int32")
-        out: dict[str, list[Any]] = {
-            k: [] for k in ("tl", "te", "tre", "tee", "d", "n2")
-        }
+        evals: list[_Evaluation] = []
         eval_steps: list[int] = []
         grads_at: list[float] = []
         n_grads = 0.0
@@ -297,10 +309,16 @@ def simulate_net_pairs(
             tl, tre = evaluate(W, Xd, yd, rows_d)
             te, tee = evaluate(W, Xd, yd, test_d)
             diff = W[:P] - W[P:]
-            out["d"].append(np.sqrt(np.asarray(jnp.sum(diff * diff, axis=1))))
-            out["n2"].append(np.asarray(jnp.sum(W * W, axis=1), dtype=np.float64))
-            for k, v in (("tl", tl), ("te", te), ("tre", tre), ("tee", tee)):
-                out[k].append(np.asarray(v, dtype=np.float64))
+            evals.append(
+                _Evaluation(
+                    train_loss=np.asarray(tl, dtype=np.float64),
+                    test_loss=np.asarray(te, dtype=np.float64),
+                    train_error=np.asarray(tre, dtype=np.float64),
+                    test_error=np.asarray(tee, dtype=np.float64),
+                    delta=np.sqrt(np.asarray(jnp.sum(diff * diff, axis=1))),
+                    norm2=np.asarray(jnp.sum(W * W, axis=1), dtype=np.float64),
+                )
+            )
             eval_steps.append(done)
             grads_at.append(n_grads)
         final = np.asarray(ring_slot_flat(ring, (T + 1) % B), dtype=np.float64)
@@ -318,12 +336,12 @@ def simulate_net_pairs(
         updates_per_epoch=per_epoch,
         eval_steps=ev,
         epochs=ev / per_epoch,
-        train_loss=np.stack(out["tl"]),
-        test_loss=np.stack(out["te"]),
-        train_error=np.stack(out["tre"]),
-        test_error=np.stack(out["tee"]),
-        delta=np.stack(out["d"]).astype(np.float64),
-        norm2=np.stack(out["n2"]),
+        train_loss=np.stack([e.train_loss for e in evals]),
+        test_loss=np.stack([e.test_loss for e in evals]),
+        train_error=np.stack([e.train_error for e in evals]),
+        test_error=np.stack([e.test_error for e in evals]),
+        delta=np.stack([e.delta for e in evals]).astype(np.float64),
+        norm2=np.stack([e.norm2 for e in evals]),
         final=final,
         gradients_per_update=n_grads / T,
         gradients=np.asarray(grads_at, dtype=np.float64),

@@ -1,0 +1,63 @@
+"""Internal but stable API of :mod:`bounds` for :mod:`empirical`.
+
+Like ``hypothesis.internal``: not part of the public API (nothing here is in
+``bounds.__all__``, and the README's promise of stability does not cover it), but
+the one module of ``bounds`` that :mod:`empirical` may import beside ``bounds``
+itself, so that the simulator never reaches into a private module (a name with a
+leading underscore) of the calculator. Renaming or splitting a private module of
+``bounds`` then only has to keep this file's names.
+
+What it re-exports:
+
+* the validation vocabulary (``check_int``, ``check_positive``, ...), whose
+  messages quote the argument (``n_samples=0 must be >= 2``);
+* the command-line parsers of numbers, value lists and grids (``parse_number``,
+  ``parse_values``, ``parse_grid``), so that one input gives one behaviour in
+  every subcommand;
+* ``StepSizeLike``, what a simulator accepts as ``step_size`` (a float, a
+  schedule, a callable or an array; :func:`bounds.resolve_step_sizes`);
+* the calculator's subcommands (``OneLineParser``, ``register_calculator``,
+  ``run_calculator``), which the full ``asyncstab`` CLI mounts beside its own.
+
+The rest of what :mod:`empirical` uses from the calculator (``REGISTRY``,
+``Theorem``, ``InvalidParameterError``, ``resolve_step_sizes``, ...) is public and
+is imported from ``bounds``.
+"""
+
+from __future__ import annotations
+
+from ._cli import OneLineParser as OneLineParser
+from ._cli import register as register_calculator
+from ._cli import run as run_calculator
+from ._grid import parse_grid as parse_grid
+from ._grid import parse_number as parse_number
+from ._grid import parse_values as parse_values
+from ._schedules import StepSizeLike as StepSizeLike
+from ._validation import check_array as check_array
+from ._validation import check_bool_array as check_bool_array
+from ._validation import check_choice as check_choice
+from ._validation import check_finite as check_finite
+from ._validation import check_int as check_int
+from ._validation import check_int_array as check_int_array
+from ._validation import check_nonnegative as check_nonnegative
+from ._validation import check_positive as check_positive
+from ._validation import check_probability as check_probability
+
+__all__ = [
+    "OneLineParser",
+    "StepSizeLike",
+    "check_array",
+    "check_bool_array",
+    "check_choice",
+    "check_finite",
+    "check_int",
+    "check_int_array",
+    "check_nonnegative",
+    "check_positive",
+    "check_probability",
+    "parse_grid",
+    "parse_number",
+    "parse_values",
+    "register_calculator",
+    "run_calculator",
+]
