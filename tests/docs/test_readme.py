@@ -24,7 +24,7 @@ import pytest
 
 from empirical.cli._cli import build_parser, main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 CI = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 #: A README a newcomer reads in five minutes (the length of optax's).
