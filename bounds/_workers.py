@@ -96,9 +96,14 @@ def _drift(
 def _check_convex(
     theorem: TheoremLike, eta: NDArray[np.float64], a: NDArray[np.float64], beta: float
 ) -> None:
-    load = eta * a.sum(-1) * beta
-    if (load > 2).any():
-        i = np.unravel_index(np.argmax(load > 2), load.shape)
+    # Compared as eta_t <= 2 / (K_t beta), the form of the theorem's condition
+    # (Theorem.validate): eta_t K_t beta can round past 2 at the limit itself.
+    K = a.sum(-1)
+    with np.errstate(divide="ignore"):
+        limit = np.where(K > 0, 2.0 / (K * beta), np.inf)
+    over = eta > limit
+    if over.any():
+        i = np.unravel_index(np.argmax(over), over.shape)
         raise StepSizeConditionError(
             f"step_sizes[{', '.join(map(str, i))}]={float(eta[i])!r} with step weight "
             f"K_t={float(a.sum(-1)[i])!r} violates eta_t K_t beta <= 2 required by "

@@ -207,7 +207,7 @@ def summary_table() -> str:
     """The README's theorem table: key, registry label, quantity bounded, source.
 
     One row per registry entry (:func:`entries`); the reconstruction and
-    rate-only labels follow the registry label. ``tests/test_readme.py`` checks
+    rate-only labels follow the registry label. ``tests/docs/test_readme.py`` checks
     that the README holds exactly this table.
     """
     lines = ["| key | registry | bounds | source |", "|---|---|---|---|"]

@@ -247,7 +247,7 @@ def measured_quantity(theorem: Theorem, m: Measurement) -> tuple[Estimate | None
     quantity the harness does not measure.
     """
     # The member's name, compared whole (a stand-in enum with the members of
-    # Quantity maps the same way; tests/empirical/test_quantities.py uses one).
+    # Quantity maps the same way; tests/empirical/measurement/test_quantities.py uses one).
     q = theorem.quantity.name
     if q == Quantity.ON_AVERAGE_MODEL_STABILITY.name:
         return m.model_stability, "on-average model stability"

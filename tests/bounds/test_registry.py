@@ -55,7 +55,8 @@ def _bump(theorem: Theorem, name: str, p: dict[str, Any], u: float, k: int) -> A
         return min(p.get(name, 0) + k, p["n_steps"])
     if name == "step_size":
         limit = step_size_limit(theorem, **p)
-        return p[name] + u * (limit - p[name])
+        # p + u (limit - p) can round one ulp past the limit at u = 1: clamped.
+        return min(p[name] + u * (limit - p[name]), limit)
     if name == "strong_convexity":  # gamma <= beta for every smooth loss
         return p[name] + u * (p["smoothness"] - p[name])
     return p[name] * (1 + 10 * u)
