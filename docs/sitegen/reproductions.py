@@ -88,6 +88,9 @@ def results_section() -> list[str]:
             delay_table(results),
             "",
         ]
+        # The report's own figures of the groups kept beside the results.
+        for fig in sorted(folder.glob("fig-*.png")):
+            lines += [f"![{fig.stem}](kept-runs/{folder.name}/{fig.name})", ""]
     return lines
 
 
