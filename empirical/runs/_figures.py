@@ -147,7 +147,7 @@ def make_figures(out_dir: Path, records: Sequence[dict[str, Any]]) -> list[Path]
                     capsize=3,
                     label="measured gap ([rule-tau])",
                 )
-            for key in {v["theorem"] for r in rs for v in r["verdicts"]}:
+            for key in sorted({v["theorem"] for r in rs for v in r["verdicts"]}):
                 pts = [
                     (r["config"]["max_delay"], v)
                     for r in rs
