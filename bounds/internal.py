@@ -17,7 +17,10 @@ What it re-exports:
 * ``StepSizeLike``, what a simulator accepts as ``step_size`` (a float, a
   schedule, a callable or an array; :func:`bounds.resolve_step_sizes`);
 * the calculator's subcommands (``OneLineParser``, ``register_calculator``,
-  ``run_calculator``), which the full ``asyncstab`` CLI mounts beside its own.
+  ``run_calculator``), which the full ``asyncstab`` CLI mounts beside its own;
+* the tables of names and parameter rules (``symbols``: the symbol of each name
+  and, in its docstring, the name table; ``parameters``: each parameter's rule and
+  default), from which the documentation site generates its name table.
 
 The rest of what :mod:`empirical` uses from the calculator (``REGISTRY``,
 ``Theorem``, ``InvalidParameterError``, ``resolve_step_sizes``, ...) is public and
@@ -26,6 +29,8 @@ is imported from ``bounds``.
 
 from __future__ import annotations
 
+from . import _parameters as parameters
+from . import _symbols as symbols
 from ._cli import OneLineParser as OneLineParser
 from ._cli import register as register_calculator
 from ._cli import run as run_calculator
@@ -55,9 +60,11 @@ __all__ = [
     "check_nonnegative",
     "check_positive",
     "check_probability",
+    "parameters",
     "parse_grid",
     "parse_number",
     "parse_values",
     "register_calculator",
     "run_calculator",
+    "symbols",
 ]

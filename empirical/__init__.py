@@ -86,6 +86,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
     from .schedules._published_draws import (
         regatti_worker_delays as regatti_worker_delays,
     )
+    from .schedules._trace_file import example_trace as example_trace
     from .simulators.linear._runners import Draws as Draws
     from .simulators.linear._simulate import DivergenceError as DivergenceError
     from .simulators.linear._simulate import RunStats as RunStats

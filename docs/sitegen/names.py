@@ -1,6 +1,6 @@
 """The name table: every parameter's symbol, API name, CLI flag, rule and meaning.
 
-Generated from the code: the symbols from ``bounds._symbols.SYMBOL`` (rendered
+Generated from the code: the symbols from ``bounds.symbols.SYMBOL`` (rendered
 by sympy), the meanings from the name table in that module's docstring, the
 validation rule and defaults from ``bounds._parameters``, and the CLI flags from
 the argument parser of ``asyncstab bound`` and ``asyncstab compare``.
@@ -45,7 +45,7 @@ def cli_flags() -> dict[str, str]:
 
 
 def _rule(name: str) -> str:
-    from bounds import _parameters as p
+    from bounds.internal import parameters as p
 
     rules = getattr(p, "_RULES", {})
     if name not in rules:
@@ -64,9 +64,9 @@ def page() -> str:
     """Markdown of ``names.md``."""
     import sympy as sp
 
-    from bounds import _symbols
+    from bounds.internal import symbols
 
-    meanings = docstring_meanings(_symbols.__doc__ or "")
+    meanings = docstring_meanings(symbols.__doc__ or "")
     if not meanings:
         raise DocsBuildError("bounds/_symbols.py's docstring has no name table")
     flags = cli_flags()
@@ -83,11 +83,11 @@ def page() -> str:
         "| math | API name | CLI flag | rule | meaning |",
         "|---|---|---|---|---|",
     ]
-    names = [*_symbols.SYMBOL, *(k for k in meanings if k not in _symbols.SYMBOL)]
+    names = [*symbols.SYMBOL, *(k for k in meanings if k not in symbols.SYMBOL)]
     for name in names:
         if name not in flags:
             continue  # internal (a burn-in step): no API or CLI name to document
-        symbol = _symbols.SYMBOL.get(name)
+        symbol = symbols.SYMBOL.get(name)
         math = f"${sp.latex(symbol)}$" if symbol is not None else "(none)"
         meaning = meanings.get(name, "").replace("``", "`").replace("|", "\\|")
         lines.append(
