@@ -21,7 +21,7 @@ from ._disk import write_atomic
 from ._fidelity import fidelity_table
 from ._settings import Sizes
 
-__all__ = ["change_cell", "delay_table", "delay_verdict", "write_report"]
+__all__ = ["change_cell", "delay_table", "delay_verdict", "error_cell", "write_report"]
 
 
 def _ci(e: dict[str, Any] | None) -> str:
@@ -76,23 +76,42 @@ def change_cell(row: dict[str, Any], field: str) -> str:
     return text
 
 
+def error_cell(row: dict[str, Any]) -> str:
+    """The test error with its interval, flagged when it is not below chance.
+
+    A model whose interval reaches the error of the best constant prediction
+    (``chance_error``, recorded by the summary) has learned nothing detectable, so
+    a gap change measured on it says nothing about generalization; results
+    written before the summary recorded that level get no flag.
+    """
+    e = row.get("test_error")
+    chance = row.get("chance_error")
+    text = _ci(e)
+    if e is not None and chance is not None and e["high"] >= chance:
+        text += f" (not below chance, {chance:.3g}: learned nothing detectable)"
+    return text
+
+
 def delay_table(results: dict[str, Any]) -> str:
     """Markdown: for every group, the paired change from its smallest to its largest delay.
 
     One row per group of ``results["summary"]`` (a reproduction's results): the
     gradients per update at both ends, the gap at the smallest delay, the paired
     changes (95%) of the gap (test - train loss), of on-average model stability
-    (mean delta_T^2, Lei & Ying 2020) and of the test error, and the pairs that
-    diverged at both ends (kept out of every interval). Generated from the results,
-    so the report, the documentation site and the README's summary cannot disagree.
+    (mean delta_T^2, Lei & Ying 2020) and of the test error, the test error at
+    both ends (flagged where a model learned nothing detectable, see
+    :func:`error_cell`), and the pairs that diverged at both ends (kept out of
+    every interval). Generated from the results, so the report, the documentation
+    site and the README's summary cannot disagree.
     """
     groups: dict[str, list[dict[str, Any]]] = {}
     for r in results["summary"]:
         groups.setdefault(r["group"], []).append(r)
     lines = [
         "| group | tau | gradients per update | gap at the smallest tau | gap change "
-        "| mean delta_T^2 change | test error change | diverged (pairs) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| mean delta_T^2 change | test error at the smallest and the largest tau "
+        "| test error change | diverged (pairs) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for group, rows in groups.items():
         rows = sorted(rows, key=lambda r: r["tau"])
@@ -104,6 +123,7 @@ def delay_table(results: dict[str, Any]) -> str:
             f"| {first['gradients_per_update']:.3g} -> "
             f"{last['gradients_per_update']:.3g} | {_ci(first['gap_loss'])} "
             f"| {change_cell(last, 'gap_loss')} | {change_cell(last, 'stability_avg2')} "
+            f"| {error_cell(first)}; {error_cell(last)} "
             f"| {change_cell(last, 'test_error')} "
             f"| {first['diverged']} of {first['n_pairs_total']}, "
             f"{last['diverged']} of {last['n_pairs_total']} |"

@@ -25,6 +25,7 @@ from typing import Any, Literal
 import numpy as np
 
 from empirical.measurement._estimate import estimate_mean
+from empirical.simulators.nets._datasets import load_net_data
 
 from ._applicability import theorems_for
 from ._settings import RegattiDecay, Setting, Sizes
@@ -140,6 +141,10 @@ def summarise(
             "updates": recs[0]["updates"],
             "gradients": recs[0]["gradients"],
             "epochs": recs[0]["epochs"],
+            # the test error of a model that learned nothing, for the tables' flag
+            "chance_error": load_net_data(
+                s.data, n_points=sizes.n_points
+            ).constant_error,
         }
         for field, name in (
             ("pair_test_error", "test_error"),

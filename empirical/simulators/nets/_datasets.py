@@ -65,6 +65,17 @@ class NetData:
         """``N``."""
         return int(self.X.shape[0])
 
+    @property
+    def constant_error(self) -> float:
+        """The error rate of the best constant prediction, ``1 - max_k N_k / N``.
+
+        The level a model that learned nothing reaches ("chance": 0.9 on ten
+        balanced classes), over all ``N`` points; each pair's test set is a random
+        part of them, so its own level differs from this by sampling only.
+        """
+        _, counts = np.unique(self.y, return_counts=True)
+        return float(1.0 - counts.max() / counts.sum())
+
 
 def mnist1d_arrays(
     n_points: int = 5000, seed: int = 42

@@ -19,7 +19,7 @@ from empirical.runs._experiments import (
     experiment_settings,
 )
 from empirical.runs._fidelity import fidelity_table
-from empirical.runs._reproduce_report import delay_table, delay_verdict
+from empirical.runs._reproduce_report import delay_table, delay_verdict, error_cell
 from empirical.runs._reproduce_summary import bounded_estimate, summarise
 from empirical.schedules._delays import ConstantDelay
 from empirical.schedules._protocols import OneStale
@@ -230,6 +230,23 @@ def test_one_row_per_group_with_its_paired_change() -> None:
     # The gaps of the pairs left are those of the baseline: no change, and the
     # row says how much the interval allows rather than "does not change".
     assert "no detectable change: the interval allows +-" in row
+
+
+def test_a_model_at_chance_is_flagged_in_the_table() -> None:
+    # MNIST-1D has ten balanced classes: the best constant prediction errs 0.9.
+    # _record's test errors are 0.50..0.53: below chance, no flag.
+    results = _table_results([0.1, 0.2, 0.3, 0.2], [False] * 4)
+    row = delay_table(results).splitlines()[2]
+    assert results["summary"][0]["chance_error"] == pytest.approx(0.9)
+    assert "learned nothing" not in row
+    # A baseline whose interval reaches chance is flagged, with the level.
+    first = {**results["summary"][0]}
+    first["test_error"] = {**first["test_error"], "mean": 0.899, "high": 0.903}
+    flagged = error_cell(first)
+    assert flagged.endswith("(not below chance, 0.9: learned nothing detectable)")
+    # Results written before the level was recorded: the interval, no flag.
+    del first["chance_error"]
+    assert "chance" not in error_cell(first)
 
 
 def test_all_pairs_diverged_is_not_estimable() -> None:
