@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     from empirical.runs._reproduce import reproduce
-    from empirical.runs._reproduce_report import delay_verdict
+    from empirical.runs._reproduce_report import at_chance, delay_verdict
 
     out = args.output or f"reproduce-{args.experiment}"
     executor = _executor(args)  # validated; Ray starts with the first task
@@ -151,7 +151,8 @@ def run(args: argparse.Namespace) -> int:
         te, gap, st = r["test_error"], r["gap_loss"], r["stability_avg2"]
         print(
             f"{r['group']:<36} {r['curve']:<12} "
-            f"test error {ci(te, '.3f') if te else 'n/a'}  "
+            f"test error {ci(te, '.3f') if te else 'n/a'}"
+            f"{' (not below chance)' if at_chance(r) else ''}  "
             f"gap {ci(gap) if gap else 'n/a'}  "
             f"stability {ci(st) if st else 'n/a'}{verdict}"
         )

@@ -21,7 +21,14 @@ from ._disk import write_atomic
 from ._fidelity import fidelity_table
 from ._settings import Sizes
 
-__all__ = ["change_cell", "delay_table", "delay_verdict", "error_cell", "write_report"]
+__all__ = [
+    "at_chance",
+    "change_cell",
+    "delay_table",
+    "delay_verdict",
+    "error_cell",
+    "write_report",
+]
 
 
 def _ci(e: dict[str, Any] | None) -> str:
@@ -76,19 +83,23 @@ def change_cell(row: dict[str, Any], field: str) -> str:
     return text
 
 
-def error_cell(row: dict[str, Any]) -> str:
-    """The test error with its interval, flagged when it is not below chance.
+def at_chance(row: dict[str, Any]) -> bool:
+    """Whether a setting's test error is not detectably below chance.
 
     A model whose interval reaches the error of the best constant prediction
     (``chance_error``, recorded by the summary) has learned nothing detectable, so
     a gap change measured on it says nothing about generalization; results
-    written before the summary recorded that level get no flag.
+    written before the summary recorded that level are never flagged.
     """
-    e = row.get("test_error")
-    chance = row.get("chance_error")
-    text = _ci(e)
-    if e is not None and chance is not None and e["high"] >= chance:
-        text += f" (not below chance, {chance:.3g}: learned nothing detectable)"
+    e, chance = row.get("test_error"), row.get("chance_error")
+    return e is not None and chance is not None and e["high"] >= chance
+
+
+def error_cell(row: dict[str, Any]) -> str:
+    """The test error with its interval, flagged by :func:`at_chance`."""
+    text = _ci(row.get("test_error"))
+    if at_chance(row):
+        text += f" (not below chance, {row['chance_error']:.3g}: learned nothing detectable)"
     return text
 
 
@@ -258,7 +269,7 @@ def write_report(
                 f"| {r['curve']} | {eta_s} "
                 f"| {r['gradients_per_update']:.3g} | {r['n_steps']} "
                 f"| {r['diverged']} of {r['n_pairs_total']} "
-                f"| {_ci(r['test_error'])} | {_ci(r['gap_loss'])} "
+                f"| {error_cell(r)} | {_ci(r['gap_loss'])} "
                 f"| {_ci(r['stability_avg2'])} | {_ci(r['normalised_distance'])} "
                 f"| {_ci(r['paired_gap_loss']) if paired else 'baseline'} "
                 f"| {_ci(r['paired_stability_avg2']) if paired else 'baseline'} "

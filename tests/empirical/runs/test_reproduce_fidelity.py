@@ -19,7 +19,12 @@ from empirical.runs._experiments import (
     experiment_settings,
 )
 from empirical.runs._fidelity import fidelity_table
-from empirical.runs._reproduce_report import delay_table, delay_verdict, error_cell
+from empirical.runs._reproduce_report import (
+    at_chance,
+    delay_table,
+    delay_verdict,
+    error_cell,
+)
 from empirical.runs._reproduce_summary import bounded_estimate, summarise
 from empirical.schedules._delays import ConstantDelay
 from empirical.schedules._protocols import OneStale
@@ -239,13 +244,16 @@ def test_a_model_at_chance_is_flagged_in_the_table() -> None:
     row = delay_table(results).splitlines()[2]
     assert results["summary"][0]["chance_error"] == pytest.approx(0.9)
     assert "learned nothing" not in row
+    assert not at_chance(results["summary"][0])
     # A baseline whose interval reaches chance is flagged, with the level.
     first = {**results["summary"][0]}
     first["test_error"] = {**first["test_error"], "mean": 0.899, "high": 0.903}
+    assert at_chance(first)
     flagged = error_cell(first)
     assert flagged.endswith("(not below chance, 0.9: learned nothing detectable)")
     # Results written before the level was recorded: the interval, no flag.
     del first["chance_error"]
+    assert not at_chance(first)
     assert "chance" not in error_cell(first)
 
 
