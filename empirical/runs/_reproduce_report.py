@@ -106,7 +106,9 @@ def error_cell(row: dict[str, Any]) -> str:
 def delay_table(results: dict[str, Any]) -> str:
     """Markdown: for every group, the paired change from its smallest to its largest delay.
 
-    One row per group of ``results["summary"]`` (a reproduction's results): the
+    The delay is each experiment's own parameter: the staleness tau (delay
+    question), Regatti et al.'s D, Deng et al.'s d (staleness d - 1). One row
+    per group of ``results["summary"]`` (a reproduction's results): the
     gradients per update at both ends, the gap at the smallest delay, the paired
     changes (95%) of the gap (test - train loss), of on-average model stability
     (mean delta_T^2, Lei & Ying 2020) and of the test error, the test error at
@@ -119,8 +121,9 @@ def delay_table(results: dict[str, Any]) -> str:
     for r in results["summary"]:
         groups.setdefault(r["group"], []).append(r)
     lines = [
-        "| group | tau | gradients per update | gap at the smallest tau | gap change "
-        "| mean delta_T^2 change | test error at the smallest and the largest tau "
+        "| group | delay | gradients per update | gap at the smallest delay "
+        "| gap change | mean delta_T^2 change "
+        "| test error at the smallest and the largest delay "
         "| test error change | diverged (pairs) |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
