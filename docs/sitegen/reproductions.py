@@ -104,15 +104,21 @@ def readme_summary() -> str:
 
     One row per kept ``delay-question`` run and group of :data:`_README_GROUPS`
     (with and without the control (iii)): the paired change of the gap and of the
-    test error from the smallest to the largest delay. ``tests/docs`` checks that
+    test error from the smallest to the largest delay, and the mean test error at
+    both ends (flagged where it is not below chance). ``tests/docs`` checks that
     the README carries exactly this text, so its numbers cannot drift from the runs.
     """
-    from empirical.runs._reproduce_report import change_cell
+    from empirical.runs._reproduce_report import at_chance, change_cell
+
+    def error_ends(row: dict[str, Any]) -> str:
+        return f"{row['test_error']['mean']:.3g}" + (
+            " (not below chance)" if at_chance(row) else ""
+        )
 
     lines = [
         "| run | protocol (constant step) | gradients per update | gap change "
-        "| test error change |",
-        "|---|---|---|---|---|",
+        "| test error | test error change |",
+        "|---|---|---|---|---|---|",
     ]
     for _, results, _ in _kept_runs():
         if results["experiment"] != "delay-question":
@@ -127,11 +133,13 @@ def readme_summary() -> str:
             rows = sorted(rows, key=lambda r: r["tau"])
             first, last = rows[0], rows[-1]
             lines.append(
-                f"| n = {sz['n_samples']}, {first['model']}, tau {first['tau']} -> "
+                f"| n = {sz['n_samples']}, {first['model']} on {first['data']}, "
+                f"tau {first['tau']} -> "
                 f"{last['tau']} | {group} "
                 f"| {first['gradients_per_update']:.3g} -> "
                 f"{last['gradients_per_update']:.3g} "
                 f"| {change_cell(last, 'gap_loss')} "
+                f"| {error_ends(first)} -> {error_ends(last)} "
                 f"| {change_cell(last, 'test_error')} |"
             )
     return "\n".join(lines)
