@@ -111,6 +111,8 @@ def readme_summary() -> str:
     from empirical.runs._reproduce_report import at_chance, change_cell
 
     def error_ends(row: dict[str, Any]) -> str:
+        if row["test_error"] is None:  # every pair diverged
+            return "not estimable"
         return f"{row['test_error']['mean']:.3g}" + (
             " (not below chance)" if at_chance(row) else ""
         )
