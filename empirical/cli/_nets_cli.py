@@ -49,6 +49,14 @@ def register(sub: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--n-samples", type=int, help="training-set size n (overrides the size)"
     )
+    p.add_argument(
+        "--sampling",
+        choices=["shards", "uniform"],
+        help="how minibatches read the data: shards (the authors' loaders: a fixed "
+        "shard per worker, read in order, reshuffled each pass; the default of "
+        "regatti2019 and deng2024) or uniform (every slot drawn uniformly, as the "
+        "theorems assume; the default of delay-question)",
+    )
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     p.add_argument(
         "--models",
@@ -120,8 +128,9 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    from empirical.runs._flags import did_not_train, staleness_cell
     from empirical.runs._reproduce import reproduce
-    from empirical.runs._reproduce_report import at_chance, delay_verdict
+    from empirical.runs._reproduce_report import delay_verdict
 
     out = args.output or f"reproduce-{args.experiment}"
     executor = _executor(args)  # validated; Ray starts with the first task
@@ -140,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
         progress=lambda m: print(m, file=sys.stderr, flush=True),
         executor=executor,
         models=None if args.models is None else csv_list(args.models),
+        sampling=args.sampling,
     )
 
     def ci(est: dict[str, Any], fmt: str = ".3g") -> str:
@@ -151,8 +161,9 @@ def run(args: argparse.Namespace) -> int:
         te, gap, st = r["test_error"], r["gap_loss"], r["stability_avg2"]
         print(
             f"{r['group']:<36} {r['curve']:<12} "
+            f"staleness {staleness_cell(r)}  "
             f"test error {ci(te, '.3f') if te else 'n/a'}"
-            f"{' (not below chance)' if at_chance(r) else ''}  "
+            f"{' (did not train)' if did_not_train(r) else ''}  "
             f"gap {ci(gap) if gap else 'n/a'}  "
             f"stability {ci(st) if st else 'n/a'}{verdict}"
         )
@@ -172,6 +183,7 @@ def _verdict_counts(rows: list[dict[str, Any]]) -> dict[str, int]:
     from empirical.runs._reproduce_report import delay_verdict
 
     counts = {
+        "did not train": 0,
         "smaller gap": 0,
         "larger gap": 0,
         "no detectable change": 0,
@@ -198,6 +210,8 @@ _FLAGS = {
     "n_pairs": "--n-pairs",
     "epochs": "--epochs",
     "models": "--models",
+    "n_samples": "--n-samples",
+    "sampling": "--sampling",
 }
 
 
@@ -225,6 +239,8 @@ def _one_run(args: argparse.Namespace, out: str) -> int:
         "n_pairs": args.n_pairs,
         "epochs": args.epochs,
         "models": None if args.models is None else sorted(csv_list(args.models)),
+        "n_samples": args.n_samples,
+        "sampling": args.sampling,
     }
     if args.resume:
         if (

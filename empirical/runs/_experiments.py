@@ -3,23 +3,34 @@
 - ``regatti2019``: Regatti et al. 2019 (arXiv:1909.13391) as their public code
   runs it (``main.py``): protocol (b), 4 workers, batch 64 per worker, averaged
   and clipped to norm 1, ``lr0 / (1 + 0.05 epoch)``, D in {1, 8, 16, 32, 64}, lr0
-  in {0.05, 0.1, 0.2, 0.4}, worker delays drawn once per D and shared; LeNet on
-  real MNIST (5,000 digits) at full size; ``--quick`` runs an MLP on MNIST-1D, a
-  fast substitute, labelled so.
+  in {0.05, 0.1, 0.2, 0.4}, worker delays drawn once per D and shared; at full
+  size on the official MNIST at their n = 59,999 with their shard loaders, so
+  that the staleness per epoch is theirs; LeNet (their model) or, on CPU, an
+  MLP (``--models mlp``, a substitute, labelled so); ``--quick`` runs an MLP on
+  MNIST-1D, a fast substitute.
 - ``deng2024``: Deng et al. 2024 as their code runs it (``server.py``,
   ``bashrun.sh``): protocol (c), 16 workers, batch 16, "random" delays drawn as
   their ``--seed 42`` draws them (fixed delays: a labelled variant), d in {4, 8,
   16, 32}, ``LR = 0.01`` (run script) and ``eta = 0.1 / tau_bar`` (paper text,
-  tau_bar their mean delay ``avg_delay``); plus their convex experiment (linear
-  model, squared loss) on the closest offline data set.
+  tau_bar their mean delay ``avg_delay``); with shard loaders, the replaced
+  point also on the fastest and on the slowest worker's shard; at full size the
+  official MNIST (n = 59,999) stands in for CIFAR-10; plus their convex
+  experiment (linear model, squared loss) on the closest offline data set.
 - ``delay-question``: one network, data and seeds (an MLP on MNIST-1D by default;
-  ``--models lenet``: LeNet on real MNIST); staleness tau in {0, 4, 8, 16, 32}
+  ``--models lenet``: LeNet on the official MNIST); delay tau in {0, 4, 8, 16, 32}
   ({0, 16} at ``--quick``); protocol (a) (one single-sample gradient per update, constant delay)
   and (c) with fixed and with random delays (period ``d = tau + 1``, so the
   largest staleness is tau), each under (i) a constant eta and (ii) ``eta = 0.1
   / tau_bar``, and each also as (iii): the same delays with every worker
   replicated so that the same number of gradients arrives at every update
   whatever the delay (:func:`~empirical.schedules._published_draws.held_fixed`).
+  Under (c) the staleness in parameter versions can be far below tau (idle
+  steps are not versions; :mod:`empirical.schedules._staleness`): the reports
+  give both.
+
+Sampling (:data:`DEFAULT_SAMPLING`): the two published experiments read the
+authors' per-worker shards by default (faithful), the delay question draws
+uniformly (the theorems' assumption); ``sampling`` chooses either for any.
 
 The fidelity tables (:mod:`empirical.runs._fidelity`) are generated from these
 definitions.
@@ -43,6 +54,7 @@ from empirical.schedules._published_draws import (
     mean_delay,
     regatti_worker_delays,
 )
+from empirical.schedules._sampling import check_sampling
 from empirical.simulators.nets._lenet import lenet
 from empirical.simulators.nets._models import NetModel, affine, cnn1d, mlp
 
@@ -50,6 +62,7 @@ from ._settings import RegattiDecay, Setting, Sizes
 
 __all__ = [
     "DEFAULT_MODELS",
+    "DEFAULT_SAMPLING",
     "EXPERIMENTS",
     "FULL",
     "QUICK",
@@ -65,12 +78,24 @@ QUICK = {
     "deng2024": Sizes(n_samples=4000, n_pairs=4, n_seeds=2, epochs=8),
     "delay-question": Sizes(n_samples=500, n_pairs=6, n_seeds=2, epochs=4),
 }
+#: The authors' n on the official MNIST: 60,000 training images, one of them the
+#: replacement point of each pair (the seed's own choice, src/server.py 644-650).
+MNIST_N = 59999
 FULL = {
-    "regatti2019": Sizes(n_samples=4000, n_pairs=4, n_seeds=3, epochs=150),
-    "deng2024": Sizes(n_samples=4000, n_pairs=8, n_seeds=3, epochs=60),
+    # The seed's sizes: n, 3 trials, 150 epochs (a GPU run with LeNet; the CPU
+    # kept run cuts the epochs with --epochs, which the regime table reports).
+    "regatti2019": Sizes(n_samples=MNIST_N, n_pairs=4, n_seeds=3, epochs=150),
+    "deng2024": Sizes(n_samples=MNIST_N, n_pairs=8, n_seeds=3, epochs=200),
     # 2 seeds x 16 pairs (32 pairs per setting): the grid's 100 runs take about
     # 1.5 hours on 2 CPU cores shared with other work (3 seeds did not fit).
     "delay-question": Sizes(n_samples=4000, n_pairs=16, n_seeds=2, epochs=10),
+}
+
+#: How minibatches read the data when ``sampling`` is not given.
+DEFAULT_SAMPLING = {
+    "regatti2019": "shards",
+    "deng2024": "shards",
+    "delay-question": "uniform",
 }
 
 #: Network families run when ``models`` is not given: (quick, full).
@@ -91,8 +116,14 @@ _SUB_RCV1 = (
 )
 
 
-def _nets(quick: bool) -> dict[str, tuple[NetModel, str]]:
-    """Network family -> (model, data set)."""
+def _nets(quick: bool, paper_data: bool = False) -> dict[str, tuple[NetModel, str]]:
+    """Network family -> (model, data set).
+
+    ``paper_data``: the published experiments at full size, where the MLP
+    substitute trains on the official MNIST at the authors' n instead of
+    MNIST-1D (784 inputs, one hidden layer of 64: a few seconds per epoch of
+    four pairs on 2 CPU cores).
+    """
     if quick:
         return {
             "mlp": (mlp([40, 64, 10]), "mnist1d"),
@@ -102,6 +133,8 @@ def _nets(quick: bool) -> dict[str, tuple[NetModel, str]]:
             ),
             "lenet": (lenet(), "mnist"),
         }
+    if paper_data:
+        return {"mlp": (mlp([784, 64, 10]), "mnist"), "lenet": (lenet(), "mnist")}
     return {
         "mlp": (mlp([40, 128, 128, 10]), "mnist1d"),
         "cnn1d": (
@@ -112,13 +145,22 @@ def _nets(quick: bool) -> dict[str, tuple[NetModel, str]]:
     }
 
 
-def _regatti(quick: bool, sz: Sizes) -> list[Setting]:
+def _sub(name: str, data: str) -> str:
+    """Why a family stands in for the seed's LeNet on MNIST ("" for LeNet)."""
+    if name == "lenet":
+        return ""
+    if data == "mnist":
+        return "an MLP stands in for LeNet on the same MNIST: a CPU budget"
+    return _SUB_1D
+
+
+def _regatti(quick: bool, sz: Sizes, sampling: str) -> list[Setting]:
     Ds = (1, 8, 64) if quick else (1, 8, 16, 32, 64)
     lrs = (0.2,) if quick else (0.05, 0.1, 0.2, 0.4)
     W, b = 4, 64  # main.py lines 45-46
     out = []
-    for name, (model, data) in _nets(quick).items():
-        sub = "" if name == "lenet" else _SUB_1D
+    for name, (model, data) in _nets(quick, paper_data=True).items():
+        sub = _sub(name, data)
         for lr0 in lrs:
             for D in Ds:
                 proto = RegattiDrawn(
@@ -141,30 +183,47 @@ def _regatti(quick: bool, sz: Sizes) -> list[Setting]:
                         eval_every=per,
                         step_rule=f"lr0/(1 + 0.05 epoch), lr0 = {lr0} (main.py)",
                         substitute=sub,
+                        sampling=sampling,
                     )
                 )
     return out
 
 
-def _deng(quick: bool, sz: Sizes) -> list[Setting]:
+def _deng(quick: bool, sz: Sizes, sampling: str) -> list[Setting]:
     ds = (4, 16) if quick else (4, 8, 16, 32)
     W, b = 16, 16  # bashrun.sh lines 18-19
-    nets = _nets(quick)
+    nets = _nets(quick, paper_data=True)
     nets["affine"] = (affine(30, 2), "breast_cancer")
     out = []
     for name, (model, data) in nets.items():
         n = CONVEX_N if name == "affine" else sz.n_samples
-        what = "LeNet on real MNIST" if name == "lenet" else f"{name} on MNIST-1D"
+        what = {"mnist": "MNIST", "mnist1d": "MNIST-1D"}.get(data, data)
+        what = f"{'LeNet' if name == 'lenet' else name} on {what}"
         sub = _SUB_RCV1 if name == "affine" else _SUB_CIFAR.format(what=what)
         # The convex runs are cheap: their code's 200 epochs (train_args.py line
         # 16), scaled down with the other sizes when those are overridden.
         epochs = min(200, 25 * sz.epochs) if name == "affine" else sz.epochs
-        rows: tuple[tuple[Literal["fixed", "random"], str, str], ...] = (
-            ("random", "LR=0.01 (bashrun.sh)", "lr0.01"),
-            ("random", "eta=0.1/tau_bar (paper)", "eta0.1-over-taubar"),
-            ("fixed", "LR=0.01 (bashrun.sh)", "lr0.01"),
-        )
-        for kind, rule, tag in rows:
+        rows: list[tuple[Literal["fixed", "random"], str, str, str | None]] = [
+            ("random", "LR=0.01 (bashrun.sh)", "lr0.01", None),
+            ("random", "eta=0.1/tau_bar (paper)", "eta0.1-over-taubar", None),
+            ("fixed", "LR=0.01 (bashrun.sh)", "lr0.01", None),
+        ]
+        if sampling == "shards" and name != "affine":
+            # Where the replaced point sits matters when workers read their
+            # shards at different rates: worker 1 (period 1) is the fastest,
+            # worker 0 (period d) the slowest (server.py 698-711).
+            rows += [
+                ("random", "LR=0.01 (bashrun.sh)", "lr0.01", "fastest"),
+                ("random", "LR=0.01 (bashrun.sh)", "lr0.01", "slowest"),
+            ]
+        for kind, rule, tag, where in rows:
+            on = {"fastest": 1, "slowest": 0}.get(where or "")
+            place = (
+                ""
+                if where is None
+                else f", replaced point on the {where} worker "
+                f"({'period 1' if where == 'fastest' else 'period d'})"
+            )
             for d in ds:
                 periods = deng_worker_delays(W, d, kind)
                 per = -(-n // (W * b))  # iterations per epoch, as their code
@@ -174,8 +233,9 @@ def _deng(quick: bool, sz: Sizes) -> list[Setting]:
                 eta = 0.01 if rule.startswith("LR") else 0.1 / tau_bar
                 out.append(
                     Setting(
-                        key=f"{name}-{kind}-{tag}-d{d}",
-                        group=f"{name}, {kind} delays, {rule}",
+                        key=f"{name}-{kind}-{tag}-d{d}"
+                        + ("" if where is None else f"-on-{where}"),
+                        group=f"{name}, {kind} delays, {rule}{place}",
                         curve=f"d={d} (tau_bar={tau_bar:.3g})",
                         tau=d,
                         model=model,
@@ -188,12 +248,14 @@ def _deng(quick: bool, sz: Sizes) -> list[Setting]:
                         eval_every=per,
                         step_rule=rule,
                         substitute=sub,
+                        sampling="uniform" if name == "affine" else sampling,
+                        replaced_on=on,
                     )
                 )
     return out
 
 
-def _question(quick: bool, sz: Sizes) -> list[Setting]:
+def _question(quick: bool, sz: Sizes, sampling: str) -> list[Setting]:
     taus = (0, 16) if quick else (0, 4, 8, 16, 32)
     W, b = (4, 4) if quick else (8, 8)
     n = sz.n_samples
@@ -236,6 +298,7 @@ def _question(quick: bool, sz: Sizes) -> list[Setting]:
                     eval_every=every,
                     step_rule=rule,
                     substitute=sub,
+                    sampling=sampling,
                 )
             )
 
@@ -274,7 +337,7 @@ def _question(quick: bool, sz: Sizes) -> list[Setting]:
     return out
 
 
-_BUILD: dict[str, Callable[[bool, Sizes], list[Setting]]] = {
+_BUILD: dict[str, Callable[[bool, Sizes, str], list[Setting]]] = {
     "regatti2019": _regatti,
     "deng2024": _deng,
     "delay-question": _question,
@@ -282,11 +345,20 @@ _BUILD: dict[str, Callable[[bool, Sizes], list[Setting]]] = {
 
 
 def experiment_settings(
-    name: str, *, quick: bool, sizes: Sizes | None = None
+    name: str,
+    *,
+    quick: bool,
+    sizes: Sizes | None = None,
+    sampling: str | None = None,
 ) -> tuple[Sizes, list[Setting]]:
     """The sizes (default: quick or full) and all settings of experiment ``name``
-    (every network family; :data:`DEFAULT_MODELS` says which run by default)."""
+    (every network family; :data:`DEFAULT_MODELS` says which run by default).
+
+    ``sampling``: ``"uniform"`` or ``"shards"``; ``None``: the experiment's
+    :data:`DEFAULT_SAMPLING`.
+    """
     if name not in EXPERIMENTS:
         raise InvalidParameterError(f"experiment={name!r} must be one of {EXPERIMENTS}")
     sz = (QUICK if quick else FULL)[name] if sizes is None else sizes
-    return sz, _BUILD[name](quick, sz)
+    how = DEFAULT_SAMPLING[name] if sampling is None else check_sampling(sampling)
+    return sz, _BUILD[name](quick, sz, how)

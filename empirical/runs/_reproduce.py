@@ -42,8 +42,15 @@ from bounds import InvalidParameterError
 from bounds.internal import check_choice, check_int
 from empirical.runs._disk import write_atomic
 from empirical.runs._paths import check_writable_dir
+from empirical.schedules._sampling import check_sampling
 
-from ._experiments import DEFAULT_MODELS, Setting, Sizes, experiment_settings
+from ._experiments import (
+    DEFAULT_MODELS,
+    DEFAULT_SAMPLING,
+    Setting,
+    Sizes,
+    experiment_settings,
+)
 from ._reproduce_report import write_report
 from ._reproduce_summary import summarise
 from ._settings import RegattiDecay
@@ -113,6 +120,8 @@ def run_setting(
             n_buffer=setting.n_buffer,
             eval_every=setting.eval_every or None,
             raise_on_divergence=False,
+            sampling=setting.sampling,
+            replaced_on=setting.replaced_on,
         )
         P = st.n_pairs
         limit = divergence_threshold(setting.model.loss, data.n_classes)
@@ -140,6 +149,11 @@ def run_setting(
             "gradients_per_update": st.gradients_per_update,
             "updates": st.eval_steps.tolist(),
             "gradients": st.gradients.tolist(),
+            "applied": st.applied.tolist(),
+            "staleness_mean": st.staleness_mean,
+            "staleness_max": st.staleness_max,
+            "sampling": st.sampling,
+            "replaced_on": st.replaced_on,
             "epochs": st.epochs.tolist(),
             "diverged": diverged.tolist(),
             "abs_gap_loss": curve(pair_mean(np.abs(gap_l))),
@@ -155,6 +169,8 @@ def run_setting(
             "pair_delta2": _finite_list(st.delta[-1] ** 2),
             "pair_test_error": _finite_list(pair_mean(st.test_error)[-1]),
             "pair_normalised_distance": _finite_list(ndist[-1]),
+            "pair_train_loss0": _finite_list(pair_mean(st.train_loss0[None, :])[0]),
+            "pair_train_loss": _finite_list(pair_mean(st.train_loss)[-1]),
         }
 
 
@@ -173,6 +189,7 @@ class RunTask:
     key: str
     seed: int
     device: str = "cpu"
+    sampling: str | None = None
 
     @property
     def stem(self) -> str:
@@ -191,7 +208,7 @@ def run_task(task: RunTask) -> dict[str, Any]:
     if task.device == "gpu" and multiprocessing.parent_process() is not None:
         os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     _, settings = experiment_settings(
-        task.experiment, quick=task.quick, sizes=task.sizes
+        task.experiment, quick=task.quick, sizes=task.sizes, sampling=task.sampling
     )
     (setting,) = (s for s in settings if s.key == task.key)
     return {
@@ -205,6 +222,23 @@ def _per_run(sizes: dict[str, Any] | None) -> dict[str, Any] | None:
     if sizes is None:
         return None
     return {k: v for k, v in sizes.items() if k != "n_seeds"}
+
+
+def _check_n_samples(settings: list[Setting], n: int, sizes: Sizes) -> None:
+    """Refuse an ``n_samples`` that a chosen image data set cannot hold."""
+    from empirical.simulators.nets._datasets import load_net_data
+
+    for s in settings:
+        if s.n_samples != n:  # a setting with its own n (the convex experiment)
+            continue
+        data = load_net_data(s.data, n_points=sizes.n_points)
+        most = data.train_pool - (1 if data.n_train is not None else 2)
+        if n > most:
+            raise InvalidParameterError(
+                f"n_samples={n} must be <= {most} for {s.data!r} ({data.train_pool:,} "
+                "training points: a replacement"
+                + (")" if data.n_train is not None else " and a test set)")
+            )
 
 
 def _in_process(tasks: list[RunTask]) -> Iterator[tuple[RunTask, dict[str, Any]]]:
@@ -247,6 +281,7 @@ def reproduce(
     executor: Executor | None = None,
     models: Sequence[str] | None = None,
     n_samples: int | None = None,
+    sampling: str | None = None,
 ) -> dict[str, Any]:
     """Run experiment ``name`` into folder ``output``; returns the results dict.
 
@@ -268,6 +303,9 @@ def reproduce(
         models: run only the settings of these network families (``"lenet"``,
             ``"mlp"``, ``"cnn1d"``, ``"affine"``); ``None``: the experiment's
             defaults (:data:`~empirical.runs._experiments.DEFAULT_MODELS`).
+        sampling: ``"shards"`` (the authors' per-worker shard loaders) or
+            ``"uniform"`` (the theorems' assumption); ``None``: the
+            experiment's default (:data:`~empirical.runs._experiments.DEFAULT_SAMPLING`).
 
     Raises:
         InvalidParameterError: an unknown experiment or a bad size.
@@ -286,16 +324,14 @@ def reproduce(
         if v is not None:
             low = {"n_pairs": 2, "n_samples": 10}.get(field, 1)
             over[field] = check_int(v, field, min_value=low)
-    if over.get("n_samples", 0) > 4998:
-        raise InvalidParameterError(
-            f"n_samples={n_samples!r} must be <= 4998 (5,000 points, a replacement "
-            "and a test set)"
-        )
+    how = DEFAULT_SAMPLING[name] if sampling is None else check_sampling(sampling)
     sizes, settings = experiment_settings(
-        name, quick=quick, sizes=replace(sizes, **over)
+        name, quick=quick, sizes=replace(sizes, **over), sampling=how
     )
     chosen = DEFAULT_MODELS[name][0 if quick else 1] if models is None else models
     settings = _only_models(settings, chosen)
+    if "n_samples" in over:
+        _check_n_samples(settings, over["n_samples"], sizes)
     command = " ".join(
         ["asyncstab reproduce", name]
         + (["--quick"] if quick else [])
@@ -305,6 +341,7 @@ def reproduce(
             if models is not None
             else []
         )
+        + ([f"--sampling {how}"] if sampling is not None else [])
     )
 
     out = check_writable_dir(output, "output")  # before minutes of computing
@@ -313,7 +350,7 @@ def reproduce(
     todo: list[RunTask] = []
     for s in settings:
         for seed in range(sizes.n_seeds):
-            task = RunTask(name, quick, sizes, s.key, seed, device)
+            task = RunTask(name, quick, sizes, s.key, seed, device, how)
             f = out / "runs" / f"{task.stem}.json"
             if resume and f.exists():
                 old = json.loads(f.read_text())
@@ -323,6 +360,7 @@ def reproduce(
                 if (
                     _per_run(old.get("sizes")) == _per_run(sizes.__dict__)
                     and old["n_steps"] == s.n_steps
+                    and old.get("sampling", "uniform") == s.sampling
                 ):
                     runs[task.stem] = old
                     continue
@@ -348,6 +386,7 @@ def reproduce(
         "overridden": sorted(over),
         "quick": quick,
         "device": device,
+        "sampling": how,
         "sizes": sizes.__dict__,
         "models": sorted({_family(s) for s in settings}),
         "summary": summarise(settings, runs, sizes),

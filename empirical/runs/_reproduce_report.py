@@ -1,11 +1,13 @@
 """``report.md`` and figures of a reproduction (see :mod:`empirical.runs._reproduce`).
 
-The report opens with the command actually run and its sizes, then the fidelity
-table (:mod:`empirical.runs._fidelity`). Figures (one per group of settings): the
+The report opens with the command actually run and its sizes, a plain-language
+answer generated from the paired intervals (:func:`answer_paragraph`), the
+legend of every label (:data:`LEGEND`), then the fidelity table
+(:mod:`empirical.runs._fidelity`). Figures (one per group of settings): the
 |train - test| loss gap, on-average stability (mean delta_t^2) and the test error,
-against updates (top) and against minibatch gradients computed (bottom): never
-against a per-protocol "epoch", so the same number of updates sits at the same
-place for every delay. Curves are means over seeds of the per-seed means over
+against updates applied (top; idle steps are not updates) and against minibatch
+gradients computed (bottom): never against a per-protocol "epoch", so the same
+number of updates sits at the same place for every delay. Curves are means over seeds of the per-seed means over
 pairs that did not diverge; the band runs from the smallest to the largest seed
 mean (a spread, not a confidence interval; the tables hold the intervals).
 Matplotlib's object API only (no pyplot, no global backend change).
@@ -17,8 +19,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ._answer import LEGEND, answer_paragraph
 from ._disk import write_atomic
 from ._fidelity import fidelity_table
+from ._flags import at_chance, did_not_train, error_cell, staleness_cell
 from ._settings import Sizes
 
 __all__ = [
@@ -50,6 +54,8 @@ def delay_verdict(row: dict[str, Any]) -> str:
     d = row.get("paired_gap_loss")
     div = row.get("diverged", 0)
     note = f" (diverged: {div} of {row['n_pairs_total']} pairs)" if div else ""
+    if did_not_train(row):
+        return "did not train: no gap comparison" + note
     if d is None:
         return "not estimable" + note
     if d["high"] < 0:
@@ -83,33 +89,15 @@ def change_cell(row: dict[str, Any], field: str) -> str:
     return text
 
 
-def at_chance(row: dict[str, Any]) -> bool:
-    """Whether a setting's test error is not detectably below chance.
-
-    A model whose interval reaches the error of the best constant prediction
-    (``chance_error``, recorded by the summary) has learned nothing detectable, so
-    a gap change measured on it says nothing about generalization; results
-    written before the summary recorded that level are never flagged.
-    """
-    e, chance = row.get("test_error"), row.get("chance_error")
-    return e is not None and chance is not None and e["high"] >= chance
-
-
-def error_cell(row: dict[str, Any]) -> str:
-    """The test error with its interval, flagged by :func:`at_chance`."""
-    text = _ci(row.get("test_error"))
-    if at_chance(row):
-        text += f" (not below chance, {row['chance_error']:.3g}: learned nothing detectable)"
-    return text
-
-
 def delay_table(results: dict[str, Any]) -> str:
     """Markdown: for every group, the paired change from its smallest to its largest delay.
 
-    The delay is each experiment's own parameter: the staleness tau (delay
-    question), Regatti et al.'s D, Deng et al.'s d (staleness d - 1). One row
-    per group of ``results["summary"]`` (a reproduction's results): the
-    gradients per update at both ends, the gap at the smallest delay, the paired
+    The delay axis is the staleness in parameter versions (updates applied
+    between a gradient's read and its write; idle steps are not versions), mean
+    and largest, with each experiment's nominal parameter beside it: the delay
+    question's tau, Regatti et al.'s D, Deng et al.'s d. One row per group of
+    ``results["summary"]`` (a reproduction's results): the gradients per update
+    at both ends, the gap at the smallest delay, the paired
     changes (95%) of the gap (test - train loss), of on-average model stability
     (mean delta_T^2, Lei & Ying 2020) and of the test error, the test error at
     both ends (flagged where a model learned nothing detectable, see
@@ -121,11 +109,12 @@ def delay_table(results: dict[str, Any]) -> str:
     for r in results["summary"]:
         groups.setdefault(r["group"], []).append(r)
     lines = [
-        "| group | delay | gradients per update | gap at the smallest delay "
+        "| group | staleness (versions) | nominal delay "
+        "| gradients per update | gap at the smallest delay "
         "| gap change | mean delta_T^2 change "
         "| test error at the smallest and the largest delay "
         "| test error change | diverged (pairs) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for group, rows in groups.items():
         rows = sorted(rows, key=lambda r: r["tau"])
@@ -133,7 +122,8 @@ def delay_table(results: dict[str, Any]) -> str:
         if "paired_against" not in last:
             continue
         lines.append(
-            f"| {group} | {first['tau']} -> {last['tau']} "
+            f"| {group} | {staleness_cell(first)} -> {staleness_cell(last)} "
+            f"| {first['tau']} -> {last['tau']} "
             f"| {first['gradients_per_update']:.3g} -> "
             f"{last['gradients_per_update']:.3g} | {_ci(first['gap_loss'])} "
             f"| {change_cell(last, 'gap_loss')} | {change_cell(last, 'stability_avg2')} "
@@ -156,18 +146,22 @@ def _figure(rows: list[dict[str, Any]], path: Path, title: str) -> None:
         ("curve_stability_avg2", "on-average stability: mean delta_t^2", "log"),
         ("curve_test_error_curve", "test error", "linear"),
     )
-    for i, xfield in enumerate(("updates", "gradients")):
+    for i, xfield in enumerate(("applied", "gradients")):
         for ax, (field, label, scale) in zip(axes[i], panels, strict=True):
             for r in rows:
                 c = r[field]
                 pts = [
                     (x, m, lo, hi)
                     for x, m, lo, hi in zip(
-                        r[xfield], c["mean"], c["low"], c["high"], strict=True
+                        r.get(xfield) or r["updates"],
+                        c["mean"],
+                        c["low"],
+                        c["high"],
+                        strict=True,
                     )
                     if m is not None and (scale == "linear" or m > 0)
                 ]
-                name = r["curve"]
+                name = f"{r['curve']}, staleness {staleness_cell(r)}"
                 if r["diverged"]:
                     name += f" ({r['diverged']} of {r['n_pairs_total']} pairs diverged)"
                 if not pts:  # still named in the legend, so it is not lost
@@ -178,7 +172,9 @@ def _figure(rows: list[dict[str, Any]], path: Path, title: str) -> None:
                 ax.fill_between(xs, los, his, color=line.get_color(), alpha=0.2)
             ax.set_yscale(scale)
             ax.set_xlabel(
-                "updates" if xfield == "updates" else "minibatch gradients computed"
+                "updates applied (idle steps not counted)"
+                if xfield == "applied"
+                else "minibatch gradients computed"
             )
             ax.set_title(label, fontsize=9)
     axes[0][0].legend(fontsize=7)
@@ -189,6 +185,25 @@ def _figure(rows: list[dict[str, Any]], path: Path, title: str) -> None:
     )
     fig.tight_layout()
     fig.savefig(path, dpi=100)
+
+
+def _sampling_note(results: dict[str, Any]) -> str:
+    """Which sampling ran, and what the theorems assume."""
+    how = results.get("sampling", "uniform")
+    if how == "shards":
+        return (
+            "Sampling: shards, the authors' loaders (a fixed shard per worker, read "
+            "in order, reshuffled each pass; both runs of a pair share them). The "
+            "registry's bounds are proved for uniform sampling only (every slot "
+            "drawn independently and uniformly); under shards a worker that arrives "
+            "more often reads its shard, and the replaced point in it, more often."
+        )
+    return (
+        "Sampling: uniform (every minibatch slot drawn independently and uniformly "
+        "from the n training points), the assumption the registry's bounds are "
+        "proved for; the authors' code reads per-worker shards instead "
+        "(`--sampling shards`)."
+    )
 
 
 def _heading(results: dict[str, Any], settings: list[Any] | None) -> list[str]:
@@ -209,6 +224,15 @@ def _heading(results: dict[str, Any], settings: list[Any] | None) -> list[str]:
         f"{sz['n_seeds']} seeds, {sz['epochs']} epochs; device {results['device']}."
         + note,
         "",
+        "## Answer",
+        "",
+        answer_paragraph(results),
+        "",
+        _sampling_note(results),
+        "",
+        "## Legend",
+        "",
+        LEGEND,
         "## Fidelity: this experiment against the authors' code",
         "",
         fidelity_table(results["experiment"], run=run),
@@ -259,18 +283,23 @@ def write_report(
             f"(n = {r0['n_samples']}); step size: {r0['step_rule']}.{sub} "
             f"Registry theorems that apply: {theorems}.",
             "",
-            "| setting | eta | grads/update | updates | diverged | test error | gap "
-            "(loss) | stability | normalised distance | paired d gap | paired d "
-            "stability | paired d test error | verdict |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "| setting | staleness (versions) | eta | grads/update | steps (updates "
+            "applied) | diverged | test error | gap (loss) | stability | normalised "
+            "distance | paired d gap | paired d stability | paired d test error "
+            "| verdict |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in rows:
             paired = "paired_against" in r
             eta = r["step_size"]
             eta_s = eta if isinstance(eta, str) else f"{eta:.4g}"
+            applied = (r.get("applied") or [None])[-1]
+            steps = f"{r['n_steps']:,}" + (
+                f" ({applied:,.0f})" if applied is not None else ""
+            )
             lines.append(
-                f"| {r['curve']} | {eta_s} "
-                f"| {r['gradients_per_update']:.3g} | {r['n_steps']} "
+                f"| {r['curve']} | {staleness_cell(r)} | {eta_s} "
+                f"| {r['gradients_per_update']:.3g} | {steps} "
                 f"| {r['diverged']} of {r['n_pairs_total']} "
                 f"| {error_cell(r)} | {_ci(r['gap_loss'])} "
                 f"| {_ci(r['stability_avg2'])} | {_ci(r['normalised_distance'])} "

@@ -10,6 +10,13 @@ Per setting, pooled over the pairs of every seed:
   limits are means of resamples, so they stay in the range), clipped to the
   range when the bootstrap falls back to Student-t; signed quantities (gaps and
   paired differences) get Student-t;
+- the staleness in parameter versions (mean and largest over every gradient,
+  :mod:`empirical.schedules._staleness`) is recorded by each run; results
+  written before it was are given the staleness of the setting's schedule
+  (:func:`schedule_staleness`: it depends on the schedule only);
+- "did not train" (:data:`TRAINED_DROP`): the test error's interval reaches the
+  error of the best constant prediction, or the mean training loss fell by less
+  than the stated fraction of its value at the start;
 - paired differences against the group's smallest delay use the pairs with the
   same seed and pair index where neither run diverged (same split, replaced
   point and start; the minibatch positions are drawn per step and worker, so
@@ -28,9 +35,11 @@ from empirical.measurement._estimate import estimate_mean
 from empirical.simulators.nets._datasets import load_net_data
 
 from ._applicability import theorems_for
+from ._flags import TRAINED_DROP
 from ._settings import RegattiDecay, Setting, Sizes
 
-__all__ = ["RANGES", "bounded_estimate", "summarise"]
+__all__ = ["RANGES", "TRAINED_DROP", "bounded_estimate", "summarise"]
+
 
 #: The range of each per-pair quantity (``None``: unbounded on that side).
 RANGES: dict[str, tuple[float | None, float | None]] = {
@@ -96,6 +105,31 @@ def _curve(recs: list[dict[str, Any]], field: str) -> dict[str, Any]:
     return {"mean": lst(mean), "low": lst(low), "high": lst(high)}
 
 
+def _staleness(s: Setting, recs: list[dict[str, Any]]) -> tuple[float, int]:
+    """Mean and largest staleness in versions: as the runs recorded them, or, for
+    results written before they did, from the setting's schedule (exact: it
+    depends on the schedule only)."""
+    if recs and all("staleness_mean" in r for r in recs):
+        mean = float(np.mean([r["staleness_mean"] for r in recs]))
+        return mean, int(max(r["staleness_max"] for r in recs))
+    from empirical.schedules._staleness import schedule_staleness
+
+    mean, most, _ = schedule_staleness(s.protocol, s.n_steps)
+    return mean, most
+
+
+def _loss_drop(recs: list[dict[str, Any]]) -> float | None:
+    """``1 - mean final training loss / mean initial one`` over kept pairs
+    (``None`` for results written before the initial loss was recorded)."""
+    if not recs or any("pair_train_loss0" not in r for r in recs):
+        return None
+    start = _kept(_pooled(recs, "pair_train_loss0"))
+    end = _kept(_pooled(recs, "pair_train_loss"))
+    if not start or not end or np.mean(start) <= 0:
+        return None
+    return float(1.0 - np.mean(end) / np.mean(start))
+
+
 def summarise(
     settings: list[Setting], runs: dict[str, dict[str, Any]], sizes: Sizes
 ) -> list[dict[str, Any]]:
@@ -116,6 +150,7 @@ def summarise(
         n_div = sum(sum(r["diverged"]) for r in recs)
         n_all = sum(len(r["diverged"]) for r in recs)
         keys, why = theorems_for(s.protocol, s.model)
+        v_mean, v_max = _staleness(s, recs)
         row: dict[str, Any] = {
             "key": s.key,
             "group": s.group,
@@ -130,6 +165,11 @@ def summarise(
             else s.step_size.label,
             "step_rule": s.step_rule,
             "n_steps": s.n_steps,
+            "staleness_mean": v_mean,
+            "staleness_max": v_max,
+            "sampling": recs[0].get("sampling", "uniform") if recs else s.sampling,
+            "replaced_on": s.replaced_on,
+            "applied": recs[0].get("applied") or recs[0]["updates"],
             "n_samples": s.n_samples or sizes.n_samples,
             "gradients_per_update": float(
                 np.mean([r["gradients_per_update"] for r in recs])
@@ -156,6 +196,7 @@ def summarise(
             lo, hi = RANGES[field]
             method: Literal["t", "bca"] = "t" if lo is None or lo < 0 else "bca"
             row[name] = bounded_estimate(_kept(_pooled(recs, field)), lo, hi, method)
+        row["loss_drop"] = _loss_drop(recs)
         for f in (
             "abs_gap_loss",
             "abs_gap_error",

@@ -62,6 +62,9 @@ class Setting:
             so that every curve of a group is sampled at the same updates).
         step_rule: the step-size rule in words, with its source.
         substitute: empty, or why this model/data stands in for the paper's.
+        sampling: ``"uniform"`` or ``"shards"`` (:mod:`empirical.schedules._sampling`).
+        replaced_on: ``None`` (the replaced point lands where the shuffle puts
+            it) or the worker whose shard holds it (``"shards"`` only).
     """
 
     key: str
@@ -78,6 +81,8 @@ class Setting:
     eval_every: int = 0
     step_rule: str = ""
     substitute: str = ""
+    sampling: str = "uniform"
+    replaced_on: int | None = None
 
     @property
     def family(self) -> str:

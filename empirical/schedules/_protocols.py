@@ -72,11 +72,26 @@ class Chunk:
         pos: ``(P, L, K, b)`` int32 training positions of each minibatch.
         tau: ``(P, L, K)`` int32 effective delays.
         weight: ``(P, L, K)`` float64 weights ``a_{t,k}`` (0: no contribution).
+        worker: ``(P, L, K)`` the worker whose gradient fills each slot (``-1``:
+            an empty slot), for samplers that read per-worker shards
+            (:mod:`empirical.schedules._sampling`); ``None``: slot ``k`` is
+            worker ``k``.
     """
 
     pos: NDArray[np.int32]
     tau: NDArray[np.int32]
     weight: NDArray[np.float64]
+    worker: NDArray[np.int64] | None = None
+
+    def workers(self) -> NDArray[np.int64]:
+        """``(P, L, K)`` the worker of each slot, ``-1`` where the weight is 0."""
+        P, L, K = self.weight.shape
+        w = (
+            np.broadcast_to(np.arange(K, dtype=np.int64), (P, L, K))
+            if self.worker is None
+            else self.worker
+        )
+        return np.where(self.weight > 0, w, -1)
 
 
 class WorkerProtocol(abc.ABC):
@@ -123,6 +138,11 @@ class WorkerProtocol(abc.ABC):
     def mean_gradients_per_update(self) -> float:
         """Mean number of minibatch gradients in one update (after warm-up)."""
         return float(self.n_slots)
+
+    @property
+    def n_readers(self) -> int:
+        """The workers that read the data (one shard each under ``"shards"``)."""
+        return self.n_slots
 
 
 def _positions(
@@ -314,9 +334,9 @@ class Deng(WorkerProtocol):
     ) -> Chunk:
         P = delays.shape[0]
         K = self.n_active
-        _, weight, tau_k, _ = arrival_slots(delays, t0, length, K)
+        order, weight, tau_k, _ = arrival_slots(delays, t0, length, K)
         pos = _positions(rng, (P, length, K, self.batch_size), n_samples)
-        return Chunk(pos, tau_k, weight)
+        return Chunk(pos, tau_k, weight, order)
 
 
 def arrival_slots(

@@ -222,7 +222,7 @@ class DengDrawn(Deng):
             0, n_samples, size=(P, length, W, self.batch_size), dtype=np.int32
         )
         pos = np.take_along_axis(pos_w, order[..., None], axis=2)
-        return Chunk(pos, tau_k, weight)
+        return Chunk(pos, tau_k, weight, order)
 
     @property
     def mean_gradients_per_update(self) -> float:

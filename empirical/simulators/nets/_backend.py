@@ -37,6 +37,9 @@ __all__ = [
 #: Added to the norm before clipping, as in the published reference code.
 CLIP_EPS = 1e-6
 
+#: Rows per block when evaluating losses over many points (memory ``R x block x d``).
+EVAL_BLOCK = 4096
+
 
 @lru_cache(maxsize=32)
 def flat_model(model: NetModel, dtype: str) -> FlatModel:
@@ -46,9 +49,19 @@ def flat_model(model: NetModel, dtype: str) -> FlatModel:
 
 @lru_cache(maxsize=64)
 def compiled_steps(
-    model: NetModel, dtype: str, n_buffer: int, clip: float | None
+    model: NetModel,
+    dtype: str,
+    n_buffer: int,
+    clip: float | None,
+    masked: bool = False,
 ) -> Any:
     """A jitted ``(ring, t, X, y, rows, pos, tau, weight, eta) -> (ring, t)``.
+
+    ``masked``: positions ``-1`` are padding (a shard pass's last, shorter
+    minibatch, :mod:`empirical.schedules._sampling`): each slot's gradient is the
+    mean over its real positions only, ``sum_i m_i grad f_i / max(1, sum_i m_i)``.
+    Unmasked programs take the plain mean (the same numbers as before masks
+    existed).
 
     Shapes: ``ring`` a tuple of arrays, one per leaf of the parameter pytree, each
     ``(B, R, *leaf_shape)`` (:func:`ring_from_flat`); ``t`` scalar int32 (the
@@ -64,8 +77,12 @@ def compiled_steps(
     treedef = jax.tree_util.tree_structure(fm.unravel(jnp.zeros(fm.n_params, dtype)))
     B = n_buffer
 
-    def batch_loss(params: Any, xb: Any, yb: Any) -> Any:
-        return jnp.mean(jax.vmap(fm.tree_loss, in_axes=(None, 0, 0))(params, xb, yb))
+    def batch_loss(params: Any, xb: Any, yb: Any, mb: Any) -> Any:
+        per = jax.vmap(fm.tree_loss, in_axes=(None, 0, 0))(params, xb, yb)
+        if not masked:
+            return jnp.mean(per)
+        m = mb.astype(per.dtype)
+        return jnp.sum(per * m) / jnp.maximum(jnp.sum(m), 1.0)
 
     # vmap over slots k, then over replicas r.
     grads = jax.vmap(jax.vmap(jax.grad(batch_loss)))
@@ -95,8 +112,11 @@ def compiled_steps(
             stale = jax.tree_util.tree_unflatten(
                 treedef, [leaf[slots, ridx[:, None]] for leaf in ring]
             )
-            data_rows = rows[ridx[:, None, None], two(p_pos)]  # (R, K, b)
-            g = jax.tree_util.tree_leaves(grads(stale, X[data_rows], y[data_rows]))
+            r_pos = two(p_pos)  # (R, K, b); -1: padding (masked programs only)
+            data_rows = rows[ridx[:, None, None], jnp.maximum(r_pos, 0)]
+            g = jax.tree_util.tree_leaves(
+                grads(stale, X[data_rows], y[data_rows], r_pos >= 0)
+            )
             w = two(p_w).astype(g[0].dtype)
             u = [jnp.einsum("rk,rk...->r...", w, gl) for gl in g]
             if clip is not None:
@@ -161,7 +181,25 @@ def compiled_evaluate(model: NetModel, dtype: str) -> Any:
     per = jax.vmap(jax.vmap(one, in_axes=(None, 0, 0)), in_axes=(0, 0, 0))
 
     def evaluate(W: Any, X: Any, y: Any, rows: Any) -> Any:
-        loss, err = per(W, X[rows], y[rows])
-        return loss.mean(axis=1), err.mean(axis=1)
+        m = rows.shape[1]
+        if m <= EVAL_BLOCK:
+            loss, err = per(W, X[rows], y[rows])
+            return loss.mean(axis=1), err.mean(axis=1)
+        # Blocks of EVAL_BLOCK rows (the last one padded and masked), so that
+        # 60,000 training images of every replica are never gathered at once.
+        nb = -(-m // EVAL_BLOCK)
+        pad = nb * EVAL_BLOCK - m
+        idx = jnp.pad(rows, ((0, 0), (0, pad))).reshape(rows.shape[0], nb, -1)
+        live = (jnp.arange(nb * EVAL_BLOCK) < m).reshape(nb, -1)
+
+        def block(acc: Any, k: Any) -> Any:
+            r = idx[:, k]
+            loss, err = per(W, X[r], y[r])
+            keep = live[k].astype(loss.dtype)
+            return (acc[0] + loss @ keep, acc[1] + err @ keep), None
+
+        zero = jnp.zeros(rows.shape[0], W.dtype)
+        (tot_l, tot_e), _ = jax.lax.scan(block, (zero, zero), jnp.arange(nb))
+        return tot_l / m, tot_e / m
 
     return jax.jit(evaluate)

@@ -3,7 +3,18 @@
 The pair construction is the linear harness's (:mod:`empirical.simulators.linear._simulate`): pair
 ``p`` permutes all ``N`` points; the first ``n`` are ``S_p``, the next one is the
 replacement ``z'_p``, the rest are the pair's test set; ``S'_p`` is ``S_p`` with
-position ``j_p`` replaced. Both runs of a pair share the initial point and the
+position ``j_p`` replaced. A data set with an official test set
+(``NetData.n_train``, full MNIST) permutes its training pool only, and every
+pair is tested on the official test set.
+
+Minibatch positions follow ``sampling`` (:mod:`empirical.schedules._sampling`):
+``"uniform"`` (the theorems' assumption) or ``"shards"`` (the authors' loaders).
+
+Staleness is counted in parameter versions: the number of updates applied
+between the read of a gradient's iterate and the write of the update that uses
+it. A step at which no gradient arrives (protocol (c)) applies no update and is
+not a version: a gradient of delay ``tau`` steps is ``A_{t-1} - A_{t-1-tau}``
+versions stale, ``A_s`` the updates applied in steps ``1..s``. Both runs of a pair share the initial point and the
 whole schedule (positions, delays, weights, step sizes); only the data row at
 position ``j_p`` differs. Independent child seeds for the split, the replaced
 position, the initial points, the positions and the delays, so that changing the
@@ -23,6 +34,8 @@ from bounds import InvalidParameterError
 from bounds.internal import check_choice, check_int, check_positive
 from empirical.problems._data import pair_split
 from empirical.schedules._protocols import WorkerProtocol
+from empirical.schedules._sampling import ShardReader, check_sampling
+from empirical.schedules._staleness import StalenessCounter
 from empirical.simulators.linear._simulate import DivergenceError
 
 from ._backend import (
@@ -68,6 +81,14 @@ class NetRunStats:
         gradients_per_update: mean minibatch gradients per update (realised).
         gradients: ``(E,)`` minibatch gradients computed per run up to each
             evaluation (mean over pairs; both runs of a pair compute the same).
+        train_loss0: ``(R,)`` the training loss at the start ``w_1`` (to tell
+            whether a run trained at all).
+        applied: ``(E,)`` updates applied up to each evaluation (steps with at
+            least one arrival; mean over pairs): the parameter versions.
+        staleness_mean, staleness_max: the staleness of the gradients used, in
+            parameter versions (mean over every gradient of every pair; max).
+        sampling: ``"uniform"`` or ``"shards"``.
+        replaced_on: ``None`` or the worker whose shard holds the replaced point.
     """
 
     model: str
@@ -90,6 +111,12 @@ class NetRunStats:
     final: NDArray[np.float64]
     gradients_per_update: float
     gradients: NDArray[np.float64]
+    train_loss0: NDArray[np.float64]
+    applied: NDArray[np.float64]
+    staleness_mean: float
+    staleness_max: int
+    sampling: str = "uniform"
+    replaced_on: int | None = None
 
 
 class _Evaluation(NamedTuple):
@@ -118,6 +145,7 @@ class PairDraws:
         delays: the protocol's :meth:`~WorkerProtocol.setup` draw.
         rng_pos: the generator of the minibatch positions (consumed by chunks).
         init_seed: seed of the initial points (``jax.random``).
+        rng_shards: the generator of the shards and their reshuffles.
     """
 
     rows: NDArray[np.int64]
@@ -126,6 +154,7 @@ class PairDraws:
     delays: NDArray[np.int64]
     rng_pos: np.random.Generator
     init_seed: int
+    rng_shards: np.random.Generator
 
 
 def pair_draws(
@@ -141,11 +170,16 @@ def pair_draws(
     # Separate child streams, so that changing the protocol's delays leaves the
     # split, the replaced position, the start and the positions unchanged.
     n, P, N = n_samples, n_pairs, data.n_points
-    s_data, s_j, s_init, s_pos, s_delay = np.random.SeedSequence(seed).spawn(5)
-    perm, j = pair_split(s_data, s_j, n_pairs=P, n_points=N, n_samples=n)
+    children = np.random.SeedSequence(seed).spawn(6)
+    s_data, s_j, s_init, s_pos, s_delay, s_shards = children
+    pool = data.train_pool
+    perm, j = pair_split(s_data, s_j, n_pairs=P, n_points=pool, n_samples=n)
     rows = np.concatenate([perm[:, :n], perm[:, :n]])
     rows[P + np.arange(P), j] = perm[:, n]
-    test_rows = np.concatenate([perm[:, n + 1 :], perm[:, n + 1 :]])
+    if data.n_train is None:
+        test_rows = np.concatenate([perm[:, n + 1 :], perm[:, n + 1 :]])
+    else:  # the official test set, the same for every replica
+        test_rows = np.tile(np.arange(pool, N, dtype=np.int64), (2 * P, 1))
     return PairDraws(
         rows=rows,
         test_rows=test_rows,
@@ -153,6 +187,7 @@ def pair_draws(
         delays=protocol.setup(np.random.default_rng(s_delay), P, n_steps),
         rng_pos=np.random.default_rng(s_pos),
         init_seed=int(np.random.default_rng(s_init).integers(2**31 - 1)),
+        rng_shards=np.random.default_rng(s_shards),
     )
 
 
@@ -213,6 +248,8 @@ def simulate_net_pairs(
     device: str = "cpu",
     n_buffer: int | None = None,
     raise_on_divergence: bool = True,
+    sampling: str = "uniform",
+    replaced_on: int | None = None,
 ) -> NetRunStats:
     """Run ``n_pairs`` coupled pairs of ``model`` under ``protocol``.
 
@@ -235,6 +272,13 @@ def simulate_net_pairs(
             ``False``: keep going (replicas are independent, so the others are
             unaffected) and leave the non-finite values in the statistics for
             the caller to count.
+        sampling: ``"uniform"`` (default; every minibatch slot drawn uniformly,
+            as the theorems assume) or ``"shards"`` (the authors' per-worker
+            shards, read in order and reshuffled each pass;
+            :mod:`empirical.schedules._sampling`).
+        replaced_on: with ``"shards"``, ``None`` (the replaced point lands where
+            the shuffle puts it, as in the authors' code) or the worker whose
+            shard holds it.
 
     Raises:
         InvalidParameterError: a bad argument, or ``device`` not present.
@@ -247,10 +291,22 @@ def simulate_net_pairs(
         raise InvalidParameterError(f"model={model!r} must be a NetModel")
     if not isinstance(protocol, WorkerProtocol):
         raise InvalidParameterError(f"protocol={protocol!r} must be a WorkerProtocol")
-    N = data.n_points
+    if not isinstance(data, NetData):
+        raise InvalidParameterError(f"data={data!r} must be a NetData")
     n = check_int(n_samples, "n_samples", min_value=1)
-    if n + 2 > N:
-        raise InvalidParameterError(f"n_samples={n} must be <= N - 2 = {N - 2}")
+    pool = data.train_pool
+    # A replacement point and, without an official test set, one test point.
+    most = pool - 1 if data.n_train is not None else pool - 2
+    if n > most:
+        raise InvalidParameterError(
+            f"n_samples={n} must be <= {most} for data={data.name!r} (a replacement "
+            "point" + ("" if data.n_train is not None else " and a test point") + ")"
+        )
+    check_sampling(sampling)
+    if replaced_on is not None and sampling != "shards":
+        raise InvalidParameterError(
+            f"replaced_on={replaced_on!r} needs sampling='shards' (got {sampling!r})"
+        )
     P = check_int(n_pairs, "n_pairs", min_value=1)
     T = check_int(n_steps, "n_steps", min_value=1)
     seed = check_int(seed, "seed", min_value=0)
@@ -263,6 +319,20 @@ def simulate_net_pairs(
 
     dr = pair_draws(data, protocol, n_samples=n, n_pairs=P, n_steps=T, seed=seed)
     rng_pos = dr.rng_pos
+    shards = (
+        ShardReader.start(
+            dr.rng_shards,
+            n_pairs=P,
+            n_workers=protocol.n_readers,
+            n_samples=n,
+            batch_size=protocol.batch_size,
+            replaced=dr.j,
+            replaced_on=replaced_on,
+        )
+        if sampling == "shards"
+        else None
+    )
+    stale = StalenessCounter(P, T)
     B = protocol.max_delay + 1
     if n_buffer is not None:
         B = check_int(n_buffer, "n_buffer", min_value=B)
@@ -276,17 +346,21 @@ def simulate_net_pairs(
         yd = jnp.asarray(data.y, dtype=dtype if model.loss == "logistic" else "int32")
         rows_d = jnp.asarray(dr.rows, dtype="int32")
         test_d = jnp.asarray(dr.test_rows, dtype="int32")
-        steps = compiled_steps(model, dtype, B, protocol.clip)
+        steps = compiled_steps(model, dtype, B, protocol.clip, shards is not None)
         evaluate = compiled_evaluate(model, dtype)
+        loss0, _ = evaluate(jnp.concatenate([w0, w0]), Xd, yd, rows_d)
         t = jnp.asarray(1, dtype="int32")
         evals: list[_Evaluation] = []
         eval_steps: list[int] = []
         grads_at: list[float] = []
+        applied_at: list[float] = []
         n_grads = 0.0
         done = 0
         while done < T:
             L = min(every, T - done)
             ch = protocol.chunk(rng_pos, done + 1, L, n, dr.delays)
+            stale.add(ch, done + 1)
+            pos = ch.pos if shards is None else shards.read(ch.workers())
             n_grads += float((ch.weight > 0).sum()) / P
             ring, t = steps(
                 ring,
@@ -294,7 +368,7 @@ def simulate_net_pairs(
                 Xd,
                 yd,
                 rows_d,
-                jnp.asarray(np.moveaxis(ch.pos, 1, 0)),
+                jnp.asarray(np.moveaxis(pos, 1, 0)),
                 jnp.asarray(np.moveaxis(ch.tau, 1, 0)),
                 jnp.asarray(np.moveaxis(ch.weight, 1, 0), dtype=dtype),
                 jnp.asarray(eta[None, done : done + L].T.repeat(P, 1), dtype=dtype),
@@ -321,6 +395,7 @@ def simulate_net_pairs(
             )
             eval_steps.append(done)
             grads_at.append(n_grads)
+            applied_at.append(stale.applied_at(done))
         final = np.asarray(ring_slot_flat(ring, (T + 1) % B), dtype=np.float64)
 
     ev = np.asarray(eval_steps, dtype=np.int64)
@@ -345,4 +420,10 @@ def simulate_net_pairs(
         final=final,
         gradients_per_update=n_grads / T,
         gradients=np.asarray(grads_at, dtype=np.float64),
+        train_loss0=np.asarray(loss0, dtype=np.float64),
+        applied=np.asarray(applied_at, dtype=np.float64),
+        staleness_mean=stale.mean,
+        staleness_max=stale.most,
+        sampling=sampling,
+        replaced_on=replaced_on,
     )
