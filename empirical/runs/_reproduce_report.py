@@ -80,6 +80,8 @@ def change_cell(row: dict[str, Any], field: str) -> str:
     if d is None:
         return "not estimable"
     text = _ci(d)
+    if did_not_train(row):
+        return text + " (did not train: not evidence about generalization)"
     if field == "gap_loss":
         verdict = delay_verdict({**row, "diverged": 0})
         if verdict.startswith("no detectable"):

@@ -130,6 +130,13 @@ def _loss_drop(recs: list[dict[str, Any]]) -> float | None:
     return float(1.0 - np.mean(end) / np.mean(start))
 
 
+def _train_error(recs: list[dict[str, Any]]) -> float | None:
+    """Mean over runs of the final training error (``None`` if none is finite)."""
+    vals = [r["train_error"] for r in recs if r.get("train_error") is not None]
+    vals = [v for v in vals if math.isfinite(v)]
+    return float(np.mean(vals)) if vals else None
+
+
 def summarise(
     settings: list[Setting], runs: dict[str, dict[str, Any]], sizes: Sizes
 ) -> list[dict[str, Any]]:
@@ -197,6 +204,7 @@ def summarise(
             method: Literal["t", "bca"] = "t" if lo is None or lo < 0 else "bca"
             row[name] = bounded_estimate(_kept(_pooled(recs, field)), lo, hi, method)
         row["loss_drop"] = _loss_drop(recs)
+        row["train_error"] = _train_error(recs)
         for f in (
             "abs_gap_loss",
             "abs_gap_error",
