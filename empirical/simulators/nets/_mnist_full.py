@@ -131,7 +131,7 @@ def read_store(path: Path) -> dict[str, NDArray[np.uint8]]:
     try:
         store = zarr.storage.ZipStore(path, mode="r")
         group = zarr.open_group(store, mode="r")
-        return {name: np.asarray(group[name][...]) for name in SHA256}
+        return {name: np.asarray(group[name]) for name in SHA256}
     except Exception as exc:  # any failure to read is a damaged or missing copy
         raise DataIntegrityError(
             f"name='mnist': cannot read {path} of {PACKAGE} ({type(exc).__name__}: "
