@@ -45,7 +45,7 @@ def softmax_constants(
     Examples:
         >>> c = softmax_constants(10, 5.0, 1.0)
         >>> round(c.lipschitz, 6), c.smoothness, round(c.loss_bound, 4)
-        (1.414214, 0.5, 9.3736)
+        (1.414214, 0.5, 9.3737)
     """
     C = check_int(n_classes, "n_classes", min_value=2)
     rho = check_positive(radius, "radius")
