@@ -20,6 +20,10 @@ class Assumption(str, enum.Enum):
     DATA_INDEPENDENT_DELAY = "delays independent of the data"
     CONSTANT_STEP = "constant step size"
     DECAYING_STEP = "non-increasing step size eta_t <= c/t"
+    #: Required by some theorems (Hardt et al.'s strongly convex one); allowed by
+    #: the part-3 theorems (``Theorem.allows``): a projection onto a closed convex
+    #: set is 1-Lipschitz, and a 1-Lipschitz map after every step keeps their
+    #: proofs (docs/theory.md, "Projection after every step").
     PROJECTED = "projected SGD onto a convex set"
     NONNEGATIVE_LOSS = "nonnegative loss f >= 0"
     BOUNDED_DOMAIN = "projected SGD onto a convex set of diameter r"

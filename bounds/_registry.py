@@ -217,6 +217,7 @@ DELAYED_NCVX_WORKERS = Theorem(
     ),
     log_expr=_ncvx_workers_log,
     options=(*_PROTOCOL, "clip"),
+    allows=frozenset({A.PROJECTED}),  # with or without the clip
 )
 
 DELAYED_CVX_WORKERS = Theorem(
@@ -254,6 +255,7 @@ DELAYED_CVX_WORKERS = Theorem(
         "batch size"
     ),
     options=(*_PROTOCOL, "batch_size"),
+    allows=frozenset({A.PROJECTED}),  # the projected common-slot map: 1-expansive
 )
 
 #: Part 1: the uniform-stability bounds (what ``asyncstab verify`` checks), by key.

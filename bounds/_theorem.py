@@ -58,6 +58,10 @@ class Theorem:
             read as ``step_weight``, ``arrivals``, ``max_delay`` by
             :func:`bounds.protocol_constants`), ``clip`` (used by levels 2-3),
             ``batch_size`` where the bound does not depend on it.
+        allows: what a run may add that the proof does not need but survives,
+            as assumptions it then satisfies: ``PROJECTED`` (a projection onto a
+            closed convex set, or any 1-Lipschitz map, after every step, by both
+            runs of a pair; docs/theory.md, "Projection after every step").
     """
 
     key: str
@@ -85,6 +89,7 @@ class Theorem:
     log_expr: sp.Expr | None = None
     split: sp.Expr | None = None
     options: tuple[str, ...] = ()
+    allows: frozenset[Assumption] = frozenset()
 
     def __post_init__(self) -> None:
         known = set(SYMBOL.values())
@@ -99,6 +104,7 @@ class Theorem:
             assert SYMBOL["gamma_split"] in self.split.free_symbols
         assert set(self.monotone) <= set(SYMBOL), self.monotone
         assert set(self.options) <= {*SYMBOL, "aggregation"}, self.options
+        assert not self.allows & self.assumptions, self.allows & self.assumptions
 
     # ----------------------------------------------------------------- names
     # Cached: validation and evaluation read them several times a call, and
@@ -225,6 +231,11 @@ class Theorem:
             f"  {self.quantity.symbol} <= {sp.sstr(self.expr)}",
             f"  assumptions: {', '.join(sorted(a.value for a in self.assumptions))}",
             f"  conditions: {conds}",
+            *(
+                [f"  allows: {', '.join(sorted(a.value for a in self.allows))}"]
+                if self.allows
+                else []
+            ),
             f"  scaling: {self.scaling}",
             f"  source: {self.reference.short} "
             f"({self.reference.arxiv or self.reference.venue})",

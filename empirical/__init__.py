@@ -92,6 +92,9 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
     from .simulators.linear._simulate import RunStats as RunStats
     from .simulators.linear._simulate import simulate_draws as simulate_draws
     from .simulators.linear._simulate import simulate_pairs as simulate_pairs
+    from .simulators.nets._certified import softmax_ball as softmax_ball
+    from .simulators.nets._certified import tanh_ball as tanh_ball
+    from .simulators.nets._constants import CertifiedConstants as CertifiedConstants
     from .simulators.nets._datasets import NetData as NetData
     from .simulators.nets._datasets import load_net_data as load_net_data
     from .simulators.nets._lenet import lenet as lenet
@@ -174,6 +177,9 @@ _EXPORTS: dict[str, str] = {
     "cnn1d": "simulators.nets._models",
     "lenet": "simulators.nets._lenet",
     "affine": "simulators.nets._models",
+    "softmax_ball": "simulators.nets._certified",
+    "tanh_ball": "simulators.nets._certified",
+    "CertifiedConstants": "simulators.nets._constants",
     "NetData": "simulators.nets._datasets",
     "load_net_data": "simulators.nets._datasets",
     "WorkerProtocol": "schedules._protocols",

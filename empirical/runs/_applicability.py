@@ -24,10 +24,12 @@ _LINEAR = ("affine", "linear")
 
 
 def loss_properties(model: NetModel) -> frozenset[str]:
-    """Declared properties of ``model``'s loss in its parameters (no projection).
+    """Declared properties of ``model``'s loss in its parameters.
 
     ``convex``, ``smooth``, ``lipschitz`` (globally, features of bounded norm),
-    ``bounded`` (values in a fixed ``[0, B]``).
+    ``bounded`` (values in a fixed ``[0, B]``); a model with certified constants
+    (``model.constants``) declares them on its projection set, and
+    ``projected``.
 
     Examples:
         >>> from empirical.simulators.nets._models import affine, mlp
@@ -36,6 +38,8 @@ def loss_properties(model: NetModel) -> frozenset[str]:
         >>> sorted(loss_properties(mlp([4, 3])))
         []
     """
+    if model.constants is not None:  # proved on the set it projects onto
+        return model.constants.properties
     family = model.name.split("-")[0]
     if family in _LINEAR:
         if model.loss == "squared":  # gradient grows with |w|: not Lipschitz
@@ -72,7 +76,7 @@ def theorems_for(
         >>> theorems_for(OneStale(ConstantDelay(2)), mlp([4, 3]))[0]
         ()
     """
-    keys, why = applicable_theorems(protocol)
+    keys, why = applicable_theorems(protocol, projected=model.project is not None)
     if not keys:
         return (), why
     have = loss_properties(model)

@@ -418,15 +418,32 @@ PROTOCOL_THEOREMS: dict[str, tuple[tuple[str, ...], str]] = {
         "(docs/theory.md, part 3)",
     ),
     "clipped": (WORKER_THEOREMS[:1], "clipped: " + _CLIPPED),
+    "projected": (
+        WORKER_THEOREMS,
+        "projected after every step onto a closed convex set (a 1-Lipschitz map, "
+        "both runs of a pair): both part-3 theorems allow the projection "
+        "(docs/theory.md, 'Projection after every step'), which contain every "
+        "protocol here",
+    ),
+    "projected-clipped": (
+        WORKER_THEOREMS[:1],
+        "projected after every step (allowed by both part-3 theorems) and "
+        "clipped: " + _CLIPPED,
+    ),
 }
 
 
-def applicable_theorems(protocol: WorkerProtocol) -> tuple[tuple[str, ...], str]:
+def applicable_theorems(
+    protocol: WorkerProtocol, *, projected: bool = False
+) -> tuple[tuple[str, ...], str]:
     """The registry theorem keys that apply to ``protocol``, and why (declared).
 
     The cases of :data:`PROTOCOL_THEOREMS`: a clip (Regatti et al. 2019's
     default) leaves only ``delayed-ncvx-workers``; (a) with ``batch_size > 1``
-    only the part-3 theorems; otherwise the protocol's label.
+    only the part-3 theorems; otherwise the protocol's label. With
+    ``projected`` (the model projects onto a closed convex set after every
+    step), the theorems that allow a projection (``Theorem.allows``): both
+    part-3 theorems, or ``delayed-ncvx-workers`` alone with a clip.
 
     Examples:
         >>> applicable_theorems(Regatti(4, 8))[0]
@@ -435,7 +452,12 @@ def applicable_theorems(protocol: WorkerProtocol) -> tuple[tuple[str, ...], str]
         ('delayed-ncvx-workers', 'delayed-cvx-workers')
         >>> applicable_theorems(Deng(16, 4, "random"))[0]
         ('delayed-ncvx-workers', 'delayed-cvx-workers')
+        >>> applicable_theorems(Regatti(4, 8), projected=True)[0]
+        ('delayed-ncvx-workers',)
     """
+    if projected:
+        clipped = protocol.clip is not None
+        return PROTOCOL_THEOREMS["projected-clipped" if clipped else "projected"]
     if protocol.clip is not None:
         return PROTOCOL_THEOREMS["clipped"]
     if protocol.label == "a" and protocol.batch_size != 1:

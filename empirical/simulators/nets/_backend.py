@@ -11,8 +11,9 @@ as in the numba kernel (:mod:`empirical.simulators.linear._kernels`).
 One step of every replica (see :mod:`empirical.schedules._protocols` for the update):
 gather the stale iterates of the ``K`` contribution slots, take the mean gradient
 of each slot's minibatch (``vmap`` over replicas and slots, ``jax.grad`` of the
-minibatch mean loss), combine with the weights, clip, and step. ``lax.scan`` runs
-``L`` such steps; the Python driver calls it once per chunk (between evaluations).
+minibatch mean loss), combine with the weights, clip, step, and project when the
+model has a projection (``NetModel.project``). ``lax.scan`` runs ``L`` such
+steps; the Python driver calls it once per chunk (between evaluations).
 
 Replicas ``0..P-1`` run on ``S_p`` and ``P..2P-1`` on ``S'_p``; per-pair inputs
 (positions, delays, weights, step sizes) are shared by both runs of a pair: the
@@ -86,6 +87,8 @@ def compiled_steps(
 
     # vmap over slots k, then over replicas r.
     grads = jax.vmap(jax.vmap(jax.grad(batch_loss)))
+    # The model's projection, per replica (both runs of a pair project).
+    project = None if model.project is None else jax.vmap(model.project)
 
     def run(
         ring: Any,
@@ -125,10 +128,16 @@ def compiled_steps(
                 u = [ul * scale.reshape((R,) + (1,) * (ul.ndim - 1)) for ul in u]
             e = two(p_eta).astype(g[0].dtype)
             nxt = (t + 1) % B
+            news = [
+                jax.lax.dynamic_index_in_dim(leaf, t % B, keepdims=False)
+                - e.reshape((R,) + (1,) * (ul.ndim - 1)) * ul
+                for leaf, ul in zip(ring, u, strict=True)
+            ]
+            if project is not None:  # after every step, every replica
+                tree = jax.tree_util.tree_unflatten(treedef, news)
+                news = jax.tree_util.tree_leaves(project(tree))
             new_ring = []
-            for leaf, ul in zip(ring, u, strict=True):
-                cur = jax.lax.dynamic_index_in_dim(leaf, t % B, keepdims=False)
-                new = cur - e.reshape((R,) + (1,) * (ul.ndim - 1)) * ul
+            for leaf, new in zip(ring, news, strict=True):
                 idx = (nxt,) + (zero,) * (leaf.ndim - 1)
                 new_ring.append(jax.lax.dynamic_update_slice(leaf, new[None], idx))
             return (tuple(new_ring), t + 1), None

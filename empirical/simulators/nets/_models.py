@@ -38,6 +38,8 @@ from typing import Any
 from bounds import InvalidParameterError
 from bounds.internal import check_choice, check_int
 
+from ._constants import CertifiedConstants
+
 __all__ = [
     "NET_LOSSES",
     "FlatModel",
@@ -61,18 +63,36 @@ class NetModel:
         init: ``jax.random`` key -> pytree of arrays (the initial point).
         apply: ``(params, x) -> output`` for one sample ``x`` of shape ``(d,)``.
         loss: one of :data:`NET_LOSSES`.
+        project: ``params -> params``, applied after every step (and to the
+            initial point) by both runs of a pair; ``None``: no projection. A
+            1-Lipschitz map, such as the projection onto a closed convex set,
+            keeps the part-3 theorems (docs/theory.md, "Projection after every
+            step").
+        constants: the loss's certified ``L``, ``beta``, ``B`` on the projection
+            set (:class:`~empirical.simulators.nets._constants.CertifiedConstants`),
+            or ``None`` (not certified).
     """
 
     name: str
     init: Callable[[Any], Any]
     apply: Callable[[Any, Any], Any]
     loss: str = "cross_entropy"
+    project: Callable[[Any], Any] | None = None
+    constants: CertifiedConstants | None = None
 
     def __post_init__(self) -> None:
         check_choice(self.loss, "loss", NET_LOSSES)
         if not callable(self.init) or not callable(self.apply):
             raise InvalidParameterError(
                 f"init={self.init!r} and apply={self.apply!r} must be callables"
+            )
+        if self.project is not None and not callable(self.project):
+            raise InvalidParameterError(f"project={self.project!r} must be callable")
+        if self.constants is not None and not isinstance(
+            self.constants, CertifiedConstants
+        ):
+            raise InvalidParameterError(
+                f"constants={self.constants!r} must be a CertifiedConstants or None"
             )
 
 
@@ -111,10 +131,12 @@ def flatten(model: NetModel, dtype: Any) -> FlatModel:
     flat0, unravel = ravel_pytree(example)
 
     def init_flat(key: Any) -> Any:
-        params = model.init(key)
-        return ravel_pytree(
-            jax.tree_util.tree_map(lambda a: jnp.asarray(a, dtype), params)
-        )[0]
+        params = jax.tree_util.tree_map(
+            lambda a: jnp.asarray(a, dtype), model.init(key)
+        )
+        if model.project is not None:  # every iterate in the set, w_1 included
+            params = model.project(params)
+        return ravel_pytree(params)[0]
 
     def predict(theta: Any, x: Any) -> Any:
         return model.apply(unravel(theta), x)
