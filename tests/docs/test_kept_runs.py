@@ -16,6 +16,8 @@ from types import ModuleType
 
 import pytest
 
+from empirical.runs._fidelity import regime_rows
+from empirical.runs._kept import kept_regime, with_staleness
 from empirical.runs._reproduce_report import delay_table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,6 +58,30 @@ def test_the_page_shows_each_kept_runs_generated_table(
     for folder in _folders():
         results = json.loads((folder / "results.json").read_text())
         assert f"### `{results['command']}`" in section
-        assert delay_table(results) in section
+        assert delay_table(with_staleness(results)) in section
+        regime = regime_rows(
+            results["experiment"], [("this run", kept_regime(results))]
+        )
+        assert "\n".join(regime) in section
         for fig in folder.glob("fig-*.png"):
             assert f"kept-runs/{folder.name}/{fig.name}" in section
+
+
+def test_every_kept_row_has_its_staleness_in_versions() -> None:
+    """Recorded by the runs, or (earlier results) computed from the schedule."""
+    for folder in _folders():
+        results = with_staleness(json.loads((folder / "results.json").read_text()))
+        for row in results["summary"]:
+            assert row["staleness_max"] >= 0
+            # never more than the nominal delay in steps (idle steps are not versions)
+            assert row["staleness_max"] <= max(row["tau"], 64)
+
+
+def test_the_lenet_control_is_labelled_by_its_staleness_not_its_period() -> None:
+    """4 workers of fixed period 17 apply 4 updates in 17 steps: 3 versions."""
+    results = json.loads((KEPT / "delay-question-lenet" / "results.json").read_text())
+    rows = {r["key"]: r for r in with_staleness(results)["summary"]}
+    assert rows["lenet-c-fixed-i-eta-0.01-tau16"]["staleness_max"] == 3
+    assert (
+        rows["lenet-c-fixed-i-eta-0.01-iii-4-grads-update-tau16"]["staleness_max"] == 16
+    )
