@@ -263,7 +263,7 @@ _REASONS: dict[str, dict[str, _Reason]] = {
         "workers": _Reason("(iii): d_m copies of each worker"),
         "batch per worker": _Reason("CPU budget; (a): single samples"),
         "epochs": _Reason("CPU budget"),
-        "updates per epoch": _Reason("smaller n"),
+        "updates per epoch": _Reason("full: n set for their staleness per epoch"),
         "total updates": _Reason("epochs x updates per epoch"),
         "step size": _Reason("(i) and (ii) rules"),
         "clipping": _Reason("none, as theirs"),
