@@ -36,7 +36,13 @@ def test_reproduce_deng_end_to_end(
     # The closing line: runs done and kept, the verdicts by count, the report.
     last = capsys.readouterr().out.strip().splitlines()[-1]
     # each paired setting counted once, by the first words of its verdict
-    words = ("smaller gap", "larger gap", "no detectable change", "not estimable")
+    words = (
+        "did not train",
+        "smaller gap",
+        "larger gap",
+        "no detectable change",
+        "not estimable",
+    )
     counts = {
         w: sum("paired_gap_loss" in r and delay_verdict(r).startswith(w) for r in rows)
         for w in words

@@ -33,6 +33,22 @@ def test_the_official_arrays_are_the_originals() -> None:
         assert hashlib.sha256(a.tobytes()).hexdigest() == digest
 
 
+class _NoNetwork:
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        raise AssertionError("a socket was opened")
+
+
+def test_the_arrays_are_read_without_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    monkeypatch.setattr(socket, "socket", _NoNetwork)
+    official_mnist.cache_clear()
+    try:
+        assert official_mnist().train_labels.shape == (60000,)
+    finally:
+        official_mnist.cache_clear()
+
+
 def test_load_net_data_gives_the_official_split() -> None:
     d = load_net_data("mnist")
     assert d.X.shape == (70000, 784)

@@ -63,7 +63,7 @@ def test_constant_error_is_one_minus_the_largest_class_share() -> None:
     # digits: 1797 points, the largest class (3) has 183; MNIST's 5,000 are
     # 500 per class; breast cancer: 357 benign of 569.
     assert load_net_data("digits").constant_error == pytest.approx(1 - 183 / 1797)
-    assert load_net_data("mnist").constant_error == pytest.approx(0.9)
+    assert load_net_data("mnist5k").constant_error == pytest.approx(0.9)
     assert load_net_data("breast_cancer").constant_error == pytest.approx(212 / 569)
 
 

