@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from ._conditions import cond_text
+from ._codegen import cond_text
 from ._errors import InvalidParameterError
 from ._rate import RATES
 from ._registry import REGISTRY, get_theorem

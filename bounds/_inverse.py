@@ -20,9 +20,9 @@ import numpy as np
 import sympy as sp
 
 from ._closed_form import log_fn
-from ._conditions import argument_symbols, step_size_limit, validate
+from ._codegen import argument_symbols, log_lambdify
+from ._conditions import step_size_limit, validate
 from ._errors import InvalidParameterError
-from ._logspace import log_lambdify
 from ._parameters import format_value, is_normal, validate_parameter
 from ._quantity import Quantity
 from ._symbols import SYMBOL
