@@ -29,8 +29,10 @@ is imported from ``bounds``.
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from . import _parameters as parameters
-from . import _symbols as symbols
 from ._cli import OneLineParser as OneLineParser
 from ._cli import register as register_calculator
 from ._cli import run as run_calculator
@@ -47,6 +49,9 @@ from ._validation import check_int_array as check_int_array
 from ._validation import check_nonnegative as check_nonnegative
 from ._validation import check_positive as check_positive
 from ._validation import check_probability as check_probability
+
+if TYPE_CHECKING:  # loaded on first use (sympy): see __getattr__
+    from . import _symbols as symbols
 
 __all__ = [
     "OneLineParser",
@@ -68,3 +73,11 @@ __all__ = [
     "run_calculator",
     "symbols",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``symbols`` loads on first use: it imports sympy, which the command line
+    does not need (PEP 562)."""
+    if name == "symbols":
+        return importlib.import_module(f"{__package__}._symbols")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bounds import InvalidParameterError, get_theorem
+from bounds import InvalidParameterError
 from bounds.internal import (
     OneLineParser,
     check_choice,
@@ -189,6 +189,8 @@ def _check_names(names: Sequence[str] | None, known: Sequence[str], what: str) -
 
 
 def _theorem_keys(names: Sequence[str] | None) -> tuple[str, ...]:
+    from bounds import get_theorem  # the registry (sympy): only when asked
+
     if names is not None and not names:
         raise InvalidParameterError(
             "theorems='' must name at least one theorem key (leave out "
