@@ -35,7 +35,7 @@ from ._tables import add_format_arguments, check_format, output_format, print_ta
 if TYPE_CHECKING:
     from ._inverse import InverseSolution
 
-__all__ = ["OneLineParser", "main", "register", "run"]
+__all__ = ["HelpFormatter", "OneLineParser", "main", "register", "run"]
 
 COMMANDS = ("bound", "compare", "step-size", "samples", "list", "show")
 
@@ -84,6 +84,16 @@ class OneLineParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"asyncstab: error: {one_line(message)}\n")
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Help with the description and the examples as written, and option help
+    wrapped at spaces only (a key such as ``delayed-cvx-workers`` stays whole)."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        import textwrap
+
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
 
 
 class _Once(argparse.Action):
@@ -155,7 +165,7 @@ def register(subparsers: argparse._SubParsersAction[P]) -> dict[str, P]:
             name,
             description=kwargs["help"][0].upper() + kwargs["help"][1:] + ".",
             epilog=epilog(name),
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=HelpFormatter,
             **kwargs,
         )
         p.set_defaults(calculator=command)

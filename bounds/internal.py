@@ -16,7 +16,7 @@ What it re-exports:
   every subcommand;
 * ``StepSizeLike``, what a simulator accepts as ``step_size`` (a float, a
   schedule, a callable or an array; :func:`bounds.resolve_step_sizes`);
-* the calculator's subcommands (``OneLineParser``, ``register_calculator``,
+* the calculator's subcommands (``OneLineParser``, ``HelpFormatter``, ``register_calculator``,
   ``run_calculator``), which the full ``asyncstab`` CLI mounts beside its own;
 * the tables of names and parameter rules (``symbols``: the symbol of each name
   and, in its docstring, the name table; ``parameters``: each parameter's rule and
@@ -33,6 +33,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from . import _parameters as parameters
+from ._cli import HelpFormatter as HelpFormatter
 from ._cli import OneLineParser as OneLineParser
 from ._cli import register as register_calculator
 from ._cli import run as run_calculator
@@ -54,6 +55,7 @@ if TYPE_CHECKING:  # loaded on first use (sympy): see __getattr__
     from . import _symbols as symbols
 
 __all__ = [
+    "HelpFormatter",
     "OneLineParser",
     "StepSizeLike",
     "check_array",

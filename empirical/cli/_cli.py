@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from bounds import InvalidParameterError
 from bounds.internal import (
+    HelpFormatter,
     OneLineParser,
     check_choice,
     check_int,
@@ -95,9 +96,14 @@ def build_parser() -> argparse.ArgumentParser:
             "asyncstab verify",
         )
         + "\n\nasyncstab COMMAND --help explains each command.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(
+        dest="command",
+        required=True,
+        help="the calculator (bound, compare, step-size, samples, list, show) or "
+        "an empirical check (verify, sweep, ps, reproduce)",
+    )
     for calculator in register_calculator(sub).values():
         calculator.set_defaults(func=_run_calculator)
     v = sub.add_parser(
@@ -111,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
             "asyncstab verify",
             "asyncstab verify --full --output full-run --table",
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     v.set_defaults(func=_cmd_verify)
     size = v.add_mutually_exclusive_group()
@@ -181,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
             "asyncstab sweep --results sweep.jsonl --resume --grid max_delay=0,4,16 "
             "--grid step_size=0.05,0.1",
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     s.set_defaults(func=_cmd_sweep)
     s.add_argument(

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bounds import InvalidParameterError
-from bounds.internal import check_int
+from bounds.internal import HelpFormatter, check_int
 from empirical.cli._args import csv_list
 from empirical.cli._choices import examples
 from empirical.cli._ps_cli import add_ray_arguments
@@ -38,7 +38,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
             "asyncstab reproduce delay-question --quick",
             "asyncstab reproduce regatti2019 --quick --output regatti-run",
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument(
         "experiment",

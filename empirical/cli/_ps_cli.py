@@ -21,7 +21,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from bounds import InvalidParameterError
-from bounds.internal import check_choice, check_positive
+from bounds.internal import HelpFormatter, check_choice, check_positive
 
 from ._args import csv_list as _csv
 from ._choices import DATASET_NAMES, LOSS_NAMES, examples
@@ -121,7 +121,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
             "asyncstab ps -K 4 --n-steps 2000 --output ps-run",
             "asyncstab ps -K 4 --slowdowns 1,1,1,5 --rule constant,staleness",
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument(
         "--loss",
