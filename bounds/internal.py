@@ -33,7 +33,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from . import _parameters as parameters
-from ._cli import HelpFormatter as HelpFormatter
+from ._cli_help import HelpFormatter as HelpFormatter
 from ._cli import OneLineParser as OneLineParser
 from ._cli import register as register_calculator
 from ._cli import run as run_calculator
