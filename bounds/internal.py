@@ -33,10 +33,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from . import _parameters as parameters
-from ._cli_help import HelpFormatter as HelpFormatter
 from ._cli import OneLineParser as OneLineParser
 from ._cli import register as register_calculator
 from ._cli import run as run_calculator
+from ._cli_help import HelpFormatter as HelpFormatter
 from ._grid import parse_grid as parse_grid
 from ._grid import parse_number as parse_number
 from ._grid import parse_values as parse_values
