@@ -12,11 +12,26 @@ __all__ = ["EXAMPLES", "HelpFormatter", "epilog"]
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """Help with the description and the examples as written, and option help
-    wrapped at spaces only (a key such as ``delayed-cvx-workers`` stays whole)."""
+    """Help with the examples as written (one command a line, to copy), and the
+    description and option help wrapped at spaces only (a key such as
+    ``delayed-cvx-workers`` stays whole)."""
 
     def _split_lines(self, text: str, width: int) -> list[str]:
         return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("examples:"):
+            return super()._fill_text(text, width, indent)
+        return "\n\n".join(
+            textwrap.fill(
+                " ".join(part.split()),
+                width,
+                initial_indent=indent,
+                subsequent_indent=indent,
+                break_on_hyphens=False,
+            )
+            for part in text.split("\n\n")
+        )
 
 
 _EXAMPLE_SETTING = "--n-samples 500 --n-steps 1000 --lipschitz 1 --smoothness 1"

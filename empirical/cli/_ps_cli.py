@@ -373,4 +373,8 @@ def _run(args: argparse.Namespace) -> int:
     )
     if args.json:
         print(json.dumps(summary, default=float))
+    # every written file named: the traces above, the summary here (on stderr
+    # after --json, whose stdout is the JSON)
+    where = f"summary: {out / 'summary.json'}"
+    print(where, file=sys.stderr if args.json else sys.stdout)
     return 0
