@@ -165,7 +165,8 @@ def plot_comparison(table: ComparisonTable, axis: str, path: str | Path) -> Path
     series = _series(table, axis)
     if not series:
         raise InvalidParameterError(
-            "plot=... needs at least one bound with a gap value"
+            "table= has no applicable bound with a value on the gap at any point: "
+            "there is nothing to draw"
         )
     fig, ax = plt.subplots(figsize=(7, 4.5))
     # Distinct markers and dashes: equal bounds (e.g. [DSL-cvx] converted and

@@ -231,3 +231,36 @@ def test_compare_plot_with_nothing_to_draw_says_so(
     assert not figure.exists()
     assert err.count("\n") == 1
     assert f"no figure written to {str(figure)!r}" in err
+
+
+# -------------------------------------------------------------------- verify
+@pytest.mark.slow
+def test_verify_prints_a_summary_and_the_table_on_request(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    argv = ["verify", "--losses", "huber", "--n-pairs", "2", "--no-figures"]
+    argv += ["--workers", "1", "--output", str(out)]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("summary by theorem")
+    assert "[D-cvx] delayed-cvx: " in printed
+    assert "  tightest: bound/avg " in printed
+    assert "stability [95% CI]" not in printed  # the table's header: not shown
+    assert printed.rstrip().endswith(f"report: {out / 'report.md'}")
+    assert json.loads((out / "settings.json").read_text())["quick"] is True
+    assert main([*argv, "--resume", "--table"]) == 0  # every setting already done
+    printed = capsys.readouterr().out
+    assert "stability [95% CI]" in printed
+    assert "summary by theorem" not in printed
+
+
+def test_verify_quick_and_full_are_exclusive(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["verify", "--quick", "--full"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "--full: not allowed with argument --quick" in err
