@@ -46,10 +46,12 @@ __all__ = ["EXIT_BROKEN_PIPE", "build_parser", "main"]
 
 CALCULATOR_COMMANDS = ("bound", "compare", "step-size", "samples", "list", "show")
 
-#: The wall time of each verification suite, as measured (the README says the
-#: same): on a quiet 2-core x86_64 machine, Python 3.11, first run included.
-QUICK_TIME = "about 1 minute on 2 cores"
-FULL_TIME = "about 5 minutes on 2 cores"
+#: What each verification suite costs, as measured (the README says the same):
+#: CPU time (user + system, every process) on a 2-core x86_64 machine with
+#: Python 3.11; the quick suite's first run, compiling the kernels, included.
+#: Wall time there: 3.2 and 16 minutes beside other jobs (load 8 and 10).
+QUICK_TIME = "45 settings; first run: 80 s of CPU time, 2-core x86_64, Python 3.11"
+FULL_TIME = "68 settings; 227 s of CPU time, 2-core x86_64, Python 3.11"
 
 
 def _int_list(text: str, name: str) -> list[int]:
