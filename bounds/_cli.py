@@ -14,13 +14,15 @@ import math
 import re
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
-from ._cli_catalogue import print_table, run_list, run_show
+from ._catalogue import catalogue
+from ._cli_catalogue import run_list, run_show
+from ._cli_help import EXAMPLES, HelpFormatter, epilog
 from ._compare_cli import add_compare_arguments, run_compare
 from ._errors import InvalidParameterError
 from ._grid import parse_grid, parse_number
-from ._inverse import InverseSolution, max_step_size, min_samples
+from ._names import HELP, NAMES
 from ._parameters import (
     COUNTS,
     format_number,
@@ -29,10 +31,12 @@ from ._parameters import (
     json_number,
 )
 from ._protocol import AGGREGATIONS
-from ._registry import REGISTRY, get_theorem
-from ._symbols import SYMBOL
+from ._tables import add_format_arguments, check_format, output_format, print_table
 
-__all__ = ["OneLineParser", "main", "register", "run"]
+if TYPE_CHECKING:
+    from ._inverse import InverseSolution
+
+__all__ = ["EXAMPLES", "HelpFormatter", "OneLineParser", "main", "register", "run"]
 
 COMMANDS = ("bound", "compare", "step-size", "samples", "list", "show")
 
@@ -64,11 +68,15 @@ class _Once(argparse.Action):
 
 
 def _add_constants(p: argparse.ArgumentParser, *, skip: str = "") -> None:
-    for name in SYMBOL:
+    for name in NAMES:
         if name == skip:
             continue
         p.add_argument(
-            f"--{name.replace('_', '-')}", dest=name, action=_Once, metavar=name.upper()
+            f"--{name.replace('_', '-')}",
+            dest=name,
+            action=_Once,
+            metavar=name.upper(),
+            help=HELP[name],
         )
     p.add_argument(
         "--aggregation",
@@ -86,7 +94,7 @@ def _add_constants(p: argparse.ArgumentParser, *, skip: str = "") -> None:
         help="evaluate over a grid (repeatable, one axis each, cartesian product; "
         "an axis may not also be given as a constant)",
     )
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    add_format_arguments(p)
 
 
 #: What a calculator subcommand runs: the parsed arguments -> exit status.
@@ -105,15 +113,28 @@ def register(subparsers: argparse._SubParsersAction[P]) -> dict[str, P]:
     parsers: dict[str, P] = {}
 
     def add(name: str, command: Command, **kwargs: Any) -> P:
-        p = subparsers.add_parser(name, **kwargs)
+        p = subparsers.add_parser(
+            name,
+            description=kwargs["help"][0].upper() + kwargs["help"][1:] + ".",
+            epilog=epilog(name),
+            formatter_class=HelpFormatter,
+            **kwargs,
+        )
         p.set_defaults(calculator=command)
         parsers[name] = p
         return p
 
-    p = add("bound", _run_bound, help="evaluate a theorem's bound")
-    p.add_argument(
-        "--theorem", required=True, action=_Once, help=f"one of {', '.join(REGISTRY)}"
+    keys = ", ".join(catalogue().entries)
+    theorem_help = (
+        f"the theorem: one of {keys} (or its registry key, e.g. '[D-cvx]'; "
+        "asyncstab list shows each one)"
     )
+    target_help = (
+        "the largest acceptable bound on the expected generalization gap (in loss "
+        "units, > 0)"
+    )
+    p = add("bound", _run_bound, help="evaluate a theorem's bound")
+    p.add_argument("--theorem", required=True, action=_Once, help=theorem_help)
     _add_constants(p)
     p = add(
         "compare",
@@ -125,19 +146,23 @@ def register(subparsers: argparse._SubParsersAction[P]) -> dict[str, P]:
     p = add(
         "step-size", _run_step_size, help="largest step size (or c) for a target gap"
     )
-    p.add_argument("--theorem", required=True, action=_Once)
-    p.add_argument("--target-gap", required=True, action=_Once)
+    p.add_argument("--theorem", required=True, action=_Once, help=theorem_help)
+    p.add_argument("--target-gap", required=True, action=_Once, help=target_help)
     _add_constants(p)
     p = add("samples", _run_samples, help="smallest n_samples for a target gap")
-    p.add_argument("--theorem", required=True, action=_Once)
-    p.add_argument("--target-gap", required=True, action=_Once)
+    p.add_argument("--theorem", required=True, action=_Once, help=theorem_help)
+    p.add_argument("--target-gap", required=True, action=_Once, help=target_help)
     _add_constants(p, skip="n_samples")
     p = add(
         "list", run_list, help="every theorem: key, assumptions, conditions, citation"
     )
-    p.add_argument("--json", action="store_true")
+    add_format_arguments(p)
     p = add("show", run_show, help="one theorem: statement, LaTeX, bibtex")
-    p.add_argument("theorem")
+    p.add_argument(
+        "theorem",
+        help=f"the theorem or rate-only entry: one of {keys}, "
+        f"{', '.join(catalogue().rates)} (or a registry key, e.g. '[D-cvx]')",
+    )
     p.add_argument("--latex", action="store_true", help="add the LaTeX statement")
     p.add_argument("--bibtex", action="store_true", help="add the bibtex entry")
     p.add_argument(
@@ -150,12 +175,12 @@ def _grid(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Every point of the grid: the constants given, crossed with each ``--grid`` axis."""
     base: dict[str, Any] = {
         k: parse_number(getattr(args, k), k)
-        for k in SYMBOL
+        for k in NAMES
         if getattr(args, k, None) is not None
     }
     axes = parse_grid(
         args.grid,
-        names=[k for k in SYMBOL if hasattr(args, k)],
+        names=[k for k in NAMES if hasattr(args, k)],
         convert=lambda name, text: parse_number(text, name),
         given=base,
     )
@@ -179,16 +204,18 @@ def _checked_params(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _cmd_bound(args: argparse.Namespace) -> list[dict[str, Any]]:
-    theorem = get_theorem(args.theorem)
+    # the catalogue's entry: the closed form without sympy (_catalogue.py)
+    theorem = catalogue().get(args.theorem)
     out = []
     for params in _grid(args):
         value = theorem.compute(**params)
+        number = json_number(value.value) if is_normal(value.value) else None
         row = {
             **_checked_params(params),
             "quantity": theorem.quantity.label,
-            "bound": format_value(value.log10_value),
+            "bound": number,
             "log10_bound": value.log10_value,
-            "value": json_number(value.value) if is_normal(value.value) else None,
+            "value": number,
             "vacuous": value.vacuous,
         }
         if theorem.is_reconstruction:
@@ -200,19 +227,22 @@ def _cmd_bound(args: argparse.Namespace) -> list[dict[str, Any]]:
 def _cmd_inverse(
     args: argparse.Namespace, solve: Callable[..., InverseSolution]
 ) -> list[dict[str, Any]]:
+    from ._registry import get_theorem
+
     theorem = get_theorem(args.theorem)
     target: Any = parse_number(args.target_gap, "target_gap")  # validated by solve
     out = []
     for params in _grid(args):
         sol = solve(theorem, target, **params)
         finite = math.isfinite(sol.value)
+        number = (
+            json_number(sol.value, integer=sol.parameter in COUNTS) if finite else None
+        )
         out.append(
             {
                 **_checked_params(params),
-                sol.parameter: format_number(sol.value) if finite else "any",
-                "value": json_number(sol.value, integer=sol.parameter in COUNTS)
-                if finite
-                else None,
+                sol.parameter: number,
+                "value": number,
                 "binding": sol.binding,
                 "method": sol.method,
             }
@@ -231,6 +261,11 @@ def run(args: argparse.Namespace) -> int:
     """Run a calculator subcommand (the ``calculator`` default its parser set);
     errors propagate as InvalidParameterError (with a one-line message)."""
     command: Command = args.calculator
+    contradiction = check_format(args)
+    if contradiction is not None:
+        raise InvalidParameterError(contradiction)
+    args.format = output_format(args)
+    args.json = args.format == "json"
     try:
         return command(args)
     except InvalidParameterError as exc:
@@ -275,16 +310,20 @@ def _run_bound(args: argparse.Namespace) -> int:
 
 
 def _run_step_size(args: argparse.Namespace) -> int:
+    from ._inverse import max_step_size
+
     return _print_rows(args, _cmd_inverse(args, max_step_size))
 
 
 def _run_samples(args: argparse.Namespace) -> int:
+    from ._inverse import min_samples
+
     return _print_rows(args, _cmd_inverse(args, min_samples))
 
 
 def _print_rows(args: argparse.Namespace, rows: list[dict[str, Any]]) -> int:
     """The rows of ``bound``, ``step-size`` or ``samples``: JSON or a table."""
-    if args.json:
+    if args.format == "json":
         print(json.dumps(rows, indent=2, allow_nan=False))
         return 0
     hidden = {"log10_bound", "value"}
@@ -294,10 +333,14 @@ def _print_rows(args: argparse.Namespace, rows: list[dict[str, Any]]) -> int:
     for r in rows:
         if "vacuous" in r:
             r["vacuous"] = "VACUOUS" if r["vacuous"] else ""
+        if "log10_bound" in r:  # beyond the float range too: 1.778e+500
+            r["bound"] = format_value(r["log10_bound"])
         for k in r:
-            if k in SYMBOL and not isinstance(r[k], str):
+            if k in HELP and r[k] is None:
+                r[k] = "any"  # an inverse question every value answers
+            elif k in HELP and not isinstance(r[k], str):
                 r[k] = format_number(r[k])
-    print_table(rows, columns)
+    print_table(rows, columns, args.format)
     return 0
 
 

@@ -6,29 +6,28 @@ returns the value itself where float64 holds it and refuses otherwise, and
 :func:`evaluate_exact` substitutes exact rationals in sympy. Arguments are
 checked first by :func:`bounds._conditions.validate`.
 
-The log-space functions are built once per expression (``functools.cache``
-keyed by the sympy expressions, which are hashable).
+The log-space functions are compiled once per theorem (``theorem.compiled``,
+``_compiled.py``); only :func:`evaluate_exact` loads sympy.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import sys
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import sympy as sp
 
 from ._assumption import Assumption
-from ._conditions import argument_symbols, validate
+from ._conditions import validate
 from ._errors import InvalidParameterError
-from ._logspace import log_function
 from ._parameters import DEFAULTS, BoundValue, Value, format_value
 from ._quantity import Quantity
-from ._symbols import API_NAME, SYMBOL
-from ._theorem_like import TheoremLike
+from ._theorem_like import Evaluable, TheoremLike
+
+if TYPE_CHECKING:
+    import sympy as sp
 
 __all__ = ["compute", "evaluate", "evaluate_exact", "log_evaluate", "log_fn"]
 
@@ -37,27 +36,13 @@ _LOG10_MAX = math.log10(sys.float_info.max)
 _LOG10_MIN = math.log10(sys.float_info.min)
 
 
-def log_fn(theorem: TheoremLike) -> Callable[..., Any]:
+def log_fn(theorem: Evaluable) -> Callable[..., Any]:
     """``log`` of the closed form as a numpy function of the arguments
     ``theorem.accepted`` (in that order), at the optimal ``gamma_split``."""
-    return _log_function(argument_symbols(theorem), theorem.expr, theorem.log_expr)
+    return theorem.compiled.log_fn
 
 
-def _split_log_fn(theorem: TheoremLike) -> Callable[..., Any]:
-    """Like :func:`log_fn` for the bound at a given ``gamma_split`` (last argument)."""
-    assert theorem.split is not None
-    args = (*argument_symbols(theorem), SYMBOL["gamma_split"])
-    return _log_function(args, theorem.split, None)
-
-
-@functools.cache
-def _log_function(
-    args: tuple[sp.Symbol, ...], expr: sp.Expr, log_expr: sp.Expr | None
-) -> Callable[..., Any]:
-    return log_function(args, expr, log_expr)
-
-
-def log_evaluate(theorem: TheoremLike, params: Mapping[str, Any]) -> Value:
+def log_evaluate(theorem: Evaluable, params: Mapping[str, Any]) -> Value:
     """Natural log of the closed form, computed in log space: finite for any
     arguments float64 holds, also where the value itself over- or underflows.
 
@@ -66,9 +51,10 @@ def log_evaluate(theorem: TheoremLike, params: Mapping[str, Any]) -> Value:
         StepSizeConditionError: the theorem's condition is violated.
     """
     values = validate(theorem, params)
-    names = [API_NAME[s] for s in argument_symbols(theorem)]
-    if "gamma_split" in values:
-        fn = _split_log_fn(theorem)
+    names = list(theorem.compiled.args)
+    split = theorem.compiled.split_log_fn
+    if "gamma_split" in values and split is not None:
+        fn = split
         names.append("gamma_split")
     else:
         fn = log_fn(theorem)
@@ -87,7 +73,7 @@ def log_evaluate(theorem: TheoremLike, params: Mapping[str, Any]) -> Value:
     return float(out) if out.ndim == 0 else np.array(out)
 
 
-def evaluate(theorem: TheoremLike, params: Mapping[str, Any]) -> Value:
+def evaluate(theorem: Evaluable, params: Mapping[str, Any]) -> Value:
     """The closed form, vectorised: a float for scalar arguments, else an array.
 
     Raises:
@@ -111,7 +97,7 @@ def evaluate(theorem: TheoremLike, params: Mapping[str, Any]) -> Value:
     return float(out) if np.ndim(out) == 0 else out
 
 
-def compute(theorem: TheoremLike, params: Mapping[str, Any]) -> BoundValue:
+def compute(theorem: Evaluable, params: Mapping[str, Any]) -> BoundValue:
     """The closed form at one point, with ``log10`` and the vacuity flag.
 
     A bound at or above the loss range ``B`` (``loss_bound``, default 1 for the
@@ -143,6 +129,10 @@ def evaluate_exact(theorem: TheoremLike, params: Mapping[str, Any]) -> sp.Expr:
     Rational-function bounds come back as a number; bounds with fractional
     powers come back as an unevaluated exact expression (call ``.evalf(n)``).
     """
+    import sympy as sp
+
+    from ._symbols import SYMBOL
+
     values = validate(theorem, params)
     subs = {
         SYMBOL[k]: _exact(params.get(k, values[k]))
@@ -161,6 +151,8 @@ def evaluate_exact(theorem: TheoremLike, params: Mapping[str, Any]) -> sp.Expr:
 
 
 def _exact(value: Any) -> sp.Expr:
+    import sympy as sp
+
     if isinstance(value, int | np.integer):
         return sp.Integer(int(value))
     x = float(value)

@@ -1,7 +1,8 @@
 """The ``compare`` subcommand and its plot. Thin: parse, call :func:`compare`, print.
 
 matplotlib is imported only inside :func:`plot_comparison`, so the calculator
-runs without it.
+runs without it; the comparison itself (sympy) only when one is made, so that
+the parser is built without it.
 """
 
 from __future__ import annotations
@@ -9,16 +10,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._assumption import Assumption
-from ._compare import LOSS_FAMILIES, ComparisonTable, compare, format_rows
+from ._catalogue import catalogue
 from ._errors import InvalidParameterError
 from ._quantity import Quantity
+
+if TYPE_CHECKING:
+    from ._compare import ComparisonTable
 
 __all__ = [
     "add_compare_arguments",
@@ -125,10 +130,14 @@ def add_compare_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--loss-family",
         required=True,
-        help=f"one of {', '.join(LOSS_FAMILIES)} (each: f >= 0, beta-smooth)",
+        help=f"what the loss is: one of {', '.join(catalogue().loss_families)} "
+        "(each: f >= 0, beta-smooth); decides which theorems apply",
     )
     p.add_argument(
-        "--plot", metavar="FILE", help="draw the applicable bounds (as gaps) to FILE"
+        "--plot",
+        metavar="FILE",
+        help="draw the applicable bounds, as bounds on the gap, against the first "
+        "--grid axis to FILE (.png, .pdf, .svg, ...)",
     )
 
 
@@ -153,21 +162,11 @@ def plot_comparison(table: ComparisonTable, axis: str, path: str | Path) -> Path
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    series: dict[str, list[tuple[float, float]]] = {}
-    for r in table.rows:
-        point = dict(r.point)
-        if axis not in point:
-            raise InvalidParameterError(
-                f"axis={axis!r} must be a grid axis of the table"
-            )
-        if r.gap is not None and r.gap > 0:
-            name = r.key + (" (reconstruction)" if r.reconstruction else "")
-            if r.quantity is not Quantity.GENERALIZATION_GAP:
-                name += f" via {r.conversion}"
-            series.setdefault(name, []).append((float(point[axis]), r.gap))
+    series = _series(table, axis)
     if not series:
         raise InvalidParameterError(
-            "plot=... needs at least one bound with a gap value"
+            "table= has no applicable bound with a value on the gap at any point: "
+            "there is nothing to draw"
         )
     fig, ax = plt.subplots(figsize=(7, 4.5))
     # Distinct markers and dashes: equal bounds (e.g. [DSL-cvx] converted and
@@ -196,24 +195,86 @@ def plot_comparison(table: ComparisonTable, axis: str, path: str | Path) -> Path
     return out
 
 
+def _series(table: ComparisonTable, axis: str) -> dict[str, list[tuple[float, float]]]:
+    """The points of each applicable bound's curve, as bounds on the gap."""
+    series: dict[str, list[tuple[float, float]]] = {}
+    for r in table.rows:
+        point = dict(r.point)
+        if axis not in point:
+            raise InvalidParameterError(
+                f"axis={axis!r} must be a grid axis of the table"
+            )
+        if r.gap is not None and r.gap > 0:
+            name = r.key + (" (reconstruction)" if r.reconstruction else "")
+            if r.quantity is not Quantity.GENERALIZATION_GAP:
+                name += f" via {r.conversion}"
+            series.setdefault(name, []).append((float(point[axis]), r.gap))
+    return series
+
+
+def _collapse(
+    cells: list[dict[str, str]], axes: Sequence[str], n_points: int
+) -> list[dict[str, str]]:
+    """Over a grid, one line for each bound that applies at no point.
+
+    Its reason is the reasons met, each once (in the order of the points).
+    """
+    if n_points < 2:
+        return cells
+    applies: dict[str, bool] = {}
+    reasons: dict[str, list[str]] = {}
+    for c in cells:
+        applies[c["key"]] = applies.get(c["key"], False) or c["applies"] == "yes"
+        why = reasons.setdefault(c["key"], [])
+        if c["why / note"] not in why:
+            why.append(c["why / note"])
+    kept = [c for c in cells if applies[c["key"]]]
+    done: set[str] = set()
+    for c in cells:
+        key = c["key"]
+        if applies[key] or key in done:
+            continue
+        done.add(key)
+        kept.append(
+            {
+                **c,
+                **{a: "all" for a in axes},
+                "why / note": f"at no grid point: {'; '.join(reasons[key])}",
+            }
+        )
+    return kept
+
+
 def run_compare(
     args: argparse.Namespace,
     grid: Callable[[argparse.Namespace], list[dict[str, Any]]],
-    print_table: Callable[[list[dict[str, Any]], Sequence[str]], None],
+    print_table: Callable[[list[dict[str, Any]], Sequence[str], str], None],
 ) -> int:
     """Run ``asyncstab compare`` (``grid`` and ``print_table`` come from ``_cli``)."""
+    from ._compare import compare, format_rows
+
     points = grid(args)
     axes = [spec.partition("=")[0].strip().replace("-", "_") for spec in args.grid]
     check_compare_args(args, points, axes)  # before any bound is evaluated
     table = compare(args.loss_family, grid=points)
     table = _name_flags(table)
+    written = None
     if args.plot:
-        plot_comparison(table, axes[0], args.plot)
-    if args.json:
+        if _series(table, axes[0]):
+            written = plot_comparison(table, axes[0], args.plot)
+        else:
+            print(
+                f"asyncstab: note: no figure written to {args.plot!r}: no bound "
+                "applies with a value on the gap at any grid point (see the table "
+                "for why)",
+                file=sys.stderr,
+            )
+    if args.format == "json":
         rates = [{**r.__dict__, "quantity": r.quantity.label} for r in table.rates]
         print(json.dumps({"rows": table.to_dicts(), "rate_only": rates}, indent=2))
+        _say_written(written, sys.stderr)
         return 0
-    cells = format_rows(table)
+    cells = _collapse(format_rows(table), axes, len(points))
     columns = [
         *axes,
         "key",
@@ -225,8 +286,10 @@ def run_compare(
         "rank",
         "why / note",
     ]
-    print_table(cells, columns)
-    print("\nrate only (no constants published; claimed exponents at this setting):")
+    print_table(cells, columns, args.format)
+    title = "rate only (no constants published; claimed exponents at this setting):"
+    # a second table after a blank line; its title a comment where one exists
+    print({"csv": "", "latex": f"\n% {title}"}.get(args.format, f"\n{title}"))
     rate_cells = [
         {
             "key": r.key,
@@ -240,8 +303,14 @@ def run_compare(
         }
         for r in table.rates
     ]
-    print_table(rate_cells, list(rate_cells[0]))
+    print_table(rate_cells, list(rate_cells[0]), args.format)
+    _say_written(written, sys.stdout)
     return 0
+
+
+def _say_written(path: Path | None, stream: Any) -> None:
+    if path is not None:
+        print(f"\nfigure: {path}", file=stream)
 
 
 def _expo(x: float | str | None) -> str:

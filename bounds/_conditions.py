@@ -6,21 +6,18 @@ between constants, ``tau <= T``, and then the theorem's own step-size and delay
 conditions, whose violation names the theorem (``StepSizeConditionError``).
 :func:`step_size_limit` solves those conditions for the step size.
 
-The conditions are turned into numpy functions once per set of conditions
-(``functools.cache`` keyed by the sympy relations, which are hashable), only on
-the registry's own expressions (``lambdify`` uses ``exec``).
+The conditions are read as compiled numpy functions (``theorem.compiled``, see
+``_compiled.py``), so this module needs no sympy.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import sympy as sp
 
 from ._errors import InvalidParameterError, StepSizeConditionError
 from ._parameters import (
@@ -32,19 +29,12 @@ from ._parameters import (
     validate_parameter,
 )
 from ._protocol import PROTOCOL_DEFAULTS, resolve_protocol
-from ._symbols import API_NAME, SYMBOL
-from ._theorem_like import TheoremLike
+from ._theorem_like import Evaluable
 
-__all__ = ["argument_symbols", "cond_text", "show_count", "step_size_limit", "validate"]
-
-
-def argument_symbols(theorem: TheoremLike) -> tuple[sp.Symbol, ...]:
-    """The symbols of ``theorem.accepted``, in that order: the arguments of every
-    function lambdified from the theorem's expressions."""
-    return tuple(SYMBOL[k] for k in theorem.accepted)
+__all__ = ["show_count", "step_size_limit", "validate"]
 
 
-def validate(theorem: TheoremLike, params: Mapping[str, Any]) -> dict[str, Value]:
+def validate(theorem: Evaluable, params: Mapping[str, Any]) -> dict[str, Value]:
     """Check names, types, ranges and the theorem's conditions.
 
     Returns:
@@ -95,63 +85,30 @@ def validate(theorem: TheoremLike, params: Mapping[str, Any]) -> dict[str, Value
     return values
 
 
-def _check_conditions(theorem: TheoremLike, values: Mapping[str, Value]) -> None:
-    args = argument_symbols(theorem)
-    fns = _condition_fns(tuple(theorem.conditions), args)  # a list is hashed too
-    for cond, (lhs, rhs) in zip(theorem.conditions, fns, strict=True):
+def _check_conditions(theorem: Evaluable, values: Mapping[str, Value]) -> None:
+    compiled = theorem.compiled
+    for cond, (lhs, rhs) in zip(
+        compiled.conditions, compiled.condition_fns, strict=True
+    ):
         # float64 arrays, not Python floats: a denominator that underflows
         # (K beta = 1e-162 * 1e-162) gives an infinite limit, not an exception
-        vals = [np.asarray(values[API_NAME[s]], dtype=np.float64) for s in args]
+        vals = [np.asarray(values[k], dtype=np.float64) for k in compiled.args]
         with np.errstate(divide="ignore", over="ignore"):
             left, right = np.asarray(lhs(*vals)), np.asarray(rhs(*vals))
-        ok = {"<=": left <= right, ">=": left >= right, "==": left == right}[
-            cond.rel_op
-        ]
+        ok = {"<=": left <= right, ">=": left >= right, "==": left == right}[cond.op]
         if not np.all(ok):
-            name = API_NAME[sorted(cond.lhs.free_symbols, key=str)[0]]
+            name = cond.name
             i = np.unravel_index(np.argmin(ok), np.shape(ok)) if np.ndim(ok) else ()
             val = np.broadcast_to(np.asarray(values[name]), np.shape(ok))[i]
             limit = np.broadcast_to(right, np.shape(ok))[i]
             shown = show_count(val) if name in COUNTS else repr(float(val))
             raise StepSizeConditionError(
-                f"{name}={shown} violates {cond_text(cond)} (= {float(limit):.6g}) "
+                f"{name}={shown} violates {cond.text} (= {float(limit):.6g}) "
                 f"required by {theorem.reference.short} {theorem.registry_key}"
             )
 
 
-@functools.cache
-def _condition_fns(
-    conditions: tuple[sp.Rel, ...], args: tuple[sp.Symbol, ...]
-) -> tuple[tuple[Callable[..., Any], Callable[..., Any]], ...]:
-    """Both sides of each condition as numpy functions of ``args``."""
-    return tuple(
-        (
-            sp.lambdify(args, c.lhs, modules="numpy"),
-            sp.lambdify(args, c.rhs, modules="numpy"),
-        )
-        for c in conditions
-    )
-
-
-@functools.cache
-def _limit_fns(
-    conditions: tuple[sp.Rel, ...], x: sp.Symbol
-) -> tuple[tuple[tuple[str, ...], Callable[..., Any]], ...]:
-    """The upper limits ``x <= rhs`` among the conditions: (names rhs uses, rhs)."""
-    out = []
-    for cond in conditions:
-        if cond.rel_op == "<=" and cond.lhs == x:
-            syms = tuple(sorted(cond.rhs.free_symbols, key=str))
-            out.append(
-                (
-                    tuple(API_NAME[s] for s in syms),
-                    sp.lambdify(syms, cond.rhs, modules="math"),
-                )
-            )
-    return tuple(out)
-
-
-def step_size_limit(theorem: TheoremLike, **constants: Any) -> float:
+def step_size_limit(theorem: Evaluable, **constants: Any) -> float:
     """Largest ``step_size`` (or ``c``) the theorem's conditions allow.
 
     Args:
@@ -167,8 +124,7 @@ def step_size_limit(theorem: TheoremLike, **constants: Any) -> float:
         InvalidParameterError: a constant a condition needs is missing or bad.
     """
     limit = math.inf
-    x = SYMBOL[theorem.step_parameter]
-    for names, fn in _limit_fns(tuple(theorem.conditions), x):
+    for names, fn in theorem.compiled.limit_fns:
         constants = {**PROTOCOL_DEFAULTS, **constants}  # part 3: one worker
         for name in names:
             if constants.get(name) is None:
@@ -189,9 +145,3 @@ def show_count(value: Value) -> str:
         x = float(value)
         return repr(int(x)) if x == int(x) and abs(x) < 1e16 else repr(x)
     return np.array2string(np.asarray(value))
-
-
-def cond_text(cond: sp.Rel) -> str:
-    """A condition in plain text, e.g. ``eta <= 2/beta``."""
-    op = {"==": "=", "<=": "<=", ">=": ">="}[cond.rel_op]
-    return f"{sp.sstr(cond.lhs)} {op} {sp.sstr(cond.rhs)}"

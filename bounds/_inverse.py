@@ -18,12 +18,11 @@ from typing import Any, Literal, cast
 
 import numpy as np
 import sympy as sp
-from scipy.optimize import brentq
 
 from ._closed_form import log_fn
-from ._conditions import argument_symbols, step_size_limit, validate
+from ._codegen import argument_symbols, log_lambdify
+from ._conditions import step_size_limit, validate
 from ._errors import InvalidParameterError
-from ._logspace import log_lambdify
 from ._parameters import format_value, is_normal, validate_parameter
 from ._quantity import Quantity
 from ._symbols import SYMBOL
@@ -255,6 +254,9 @@ def _largest_below(
     if last == len(_SCAN) - 1:
         return math.inf
     lo, hi = _SCAN[last], _SCAN[last + 1]
+    # imported here: scipy loads in about 0.3 s, and only this question needs it
+    from scipy.optimize import brentq
+
     return float(brentq(lambda x: f(x) - log_target, lo, hi, xtol=1e-15, rtol=1e-13))
 
 

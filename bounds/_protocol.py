@@ -31,7 +31,7 @@ from typing import Any
 
 from ._assumption import Assumption
 from ._errors import InvalidParameterError
-from ._theorem_like import TheoremLike
+from ._theorem_like import Evaluable, TheoremLike
 from ._validation import check_choice, check_int
 
 __all__ = [
@@ -153,7 +153,7 @@ def check_description(params: Mapping[str, Any]) -> dict[str, int] | None:
     )
 
 
-def resolve_protocol(theorem: TheoremLike, params: Mapping[str, Any]) -> dict[str, Any]:
+def resolve_protocol(theorem: Evaluable, params: Mapping[str, Any]) -> dict[str, Any]:
     """The arguments of a part-3 theorem with its descriptors read as constants.
 
     For a theorem whose closed form uses ``step_weight``: the descriptors

@@ -42,6 +42,8 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ._names import NAMES
+
 __all__ = [
     "API_NAME",
     "D1",
@@ -117,6 +119,8 @@ SYMBOL: dict[str, sp.Symbol] = {
     "arrivals": M,
     "clip": C_clip,
 }
+
+assert tuple(SYMBOL) == NAMES, "_names.py and _symbols.py must list the same names"
 
 #: sympy symbol -> API name.
 API_NAME: dict[sp.Symbol, str] = {s: k for k, s in SYMBOL.items()}

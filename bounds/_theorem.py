@@ -18,8 +18,9 @@ from typing import Any, Literal
 
 import sympy as sp
 
-from . import _closed_form, _conditions, _inverse, _levels
+from . import _closed_form, _codegen, _conditions, _inverse, _levels
 from ._assumption import Assumption
+from ._compiled import CompiledForms
 from ._parameters import DEFAULTS, BoundValue, Value
 from ._quantity import Quantity
 from ._reference import Reference
@@ -120,6 +121,11 @@ class Theorem:
         """Names :meth:`evaluate` accepts: ``parameters`` plus optional ones."""
         extra = [k for k in DEFAULTS if k not in self.parameters]
         return (*self.parameters, *extra)
+
+    @functools.cached_property
+    def compiled(self) -> CompiledForms:
+        """The closed form and the conditions compiled to numpy functions (once)."""
+        return _codegen.compile_forms(self)
 
     @property
     def optional(self) -> tuple[str, ...]:
@@ -225,7 +231,7 @@ class Theorem:
 
     def statement(self) -> str:
         """The theorem in plain text: bound, assumptions, conditions, source."""
-        conds = "; ".join(_conditions.cond_text(c) for c in self.conditions) or "none"
+        conds = "; ".join(c.text for c in self.compiled.conditions) or "none"
         lines = [
             f"{self.registry_key} {self.key}: {self.title}",
             f"  {self.quantity.symbol} <= {sp.sstr(self.expr)}",

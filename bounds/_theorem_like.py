@@ -12,19 +12,24 @@ structural type (PEP 544) and not a base class, so that every member of
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import sympy as sp
+if TYPE_CHECKING:
+    import sympy as sp
 
-from ._assumption import Assumption
-from ._quantity import Quantity
-from ._reference import Reference
+    from ._assumption import Assumption
+    from ._compiled import CompiledForms
+    from ._quantity import Quantity
+    from ._reference import Reference
 
-__all__ = ["TheoremLike"]
+__all__ = ["Evaluable", "TheoremLike"]
 
 
-class TheoremLike(Protocol):
-    """The read-only data of a theorem (see :class:`bounds.Theorem` for each member)."""
+class Evaluable(Protocol):
+    """What validating arguments and evaluating the closed form read of a theorem:
+    its names and its compiled forms, no sympy expression. A
+    :class:`~bounds.Theorem` is one; so is an entry of the on-disk catalogue,
+    which evaluates a bound without loading sympy (``_catalogue.py``)."""
 
     @property
     def key(self) -> str:
@@ -43,32 +48,8 @@ class TheoremLike(Protocol):
         """Hypotheses of the theorem."""
 
     @property
-    def expr(self) -> sp.Expr:
-        """The closed form."""
-
-    @property
-    def conditions(self) -> tuple[sp.Rel, ...]:
-        """Step-size / delay conditions as sympy relations."""
-
-    @property
     def reference(self) -> Reference:
         """The source, with its theorem locator."""
-
-    @property
-    def schedule(self) -> str:
-        """``"constant"`` (the bound uses ``step_size``) or ``"decaying"`` (``c``)."""
-
-    @property
-    def recursion(self) -> str:
-        """Which recursion implements levels 2 and 3 (``"convex"``, ..., ``"deng"``)."""
-
-    @property
-    def log_expr(self) -> sp.Expr | None:
-        """Log of ``expr`` written to avoid overflow, or None for ``log(expr)``."""
-
-    @property
-    def split(self) -> sp.Expr | None:
-        """The bound at a given ``gamma_split``, or None."""
 
     @property
     def parameters(self) -> tuple[str, ...]:
@@ -93,3 +74,35 @@ class TheoremLike(Protocol):
     @property
     def label(self) -> str:
         """The key, with " (reconstruction)" where the statement is reconstructed."""
+
+    @property
+    def compiled(self) -> CompiledForms:
+        """The closed form and the conditions as numpy functions."""
+
+
+class TheoremLike(Evaluable, Protocol):
+    """The read-only data of a theorem (see :class:`bounds.Theorem` for each member)."""
+
+    @property
+    def expr(self) -> sp.Expr:
+        """The closed form."""
+
+    @property
+    def conditions(self) -> tuple[sp.Rel, ...]:
+        """Step-size / delay conditions as sympy relations."""
+
+    @property
+    def schedule(self) -> str:
+        """``"constant"`` (the bound uses ``step_size``) or ``"decaying"`` (``c``)."""
+
+    @property
+    def recursion(self) -> str:
+        """Which recursion implements levels 2 and 3 (``"convex"``, ..., ``"deng"``)."""
+
+    @property
+    def log_expr(self) -> sp.Expr | None:
+        """Log of ``expr`` written to avoid overflow, or None for ``log(expr)``."""
+
+    @property
+    def split(self) -> sp.Expr | None:
+        """The bound at a given ``gamma_split``, or None."""

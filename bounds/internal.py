@@ -16,7 +16,7 @@ What it re-exports:
   every subcommand;
 * ``StepSizeLike``, what a simulator accepts as ``step_size`` (a float, a
   schedule, a callable or an array; :func:`bounds.resolve_step_sizes`);
-* the calculator's subcommands (``OneLineParser``, ``register_calculator``,
+* the calculator's subcommands (``OneLineParser``, ``HelpFormatter``, ``register_calculator``,
   ``run_calculator``), which the full ``asyncstab`` CLI mounts beside its own;
 * the tables of names and parameter rules (``symbols``: the symbol of each name
   and, in its docstring, the name table; ``parameters``: each parameter's rule and
@@ -29,11 +29,14 @@ is imported from ``bounds``.
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from . import _parameters as parameters
-from . import _symbols as symbols
 from ._cli import OneLineParser as OneLineParser
 from ._cli import register as register_calculator
 from ._cli import run as run_calculator
+from ._cli_help import HelpFormatter as HelpFormatter
 from ._grid import parse_grid as parse_grid
 from ._grid import parse_number as parse_number
 from ._grid import parse_values as parse_values
@@ -48,7 +51,11 @@ from ._validation import check_nonnegative as check_nonnegative
 from ._validation import check_positive as check_positive
 from ._validation import check_probability as check_probability
 
+if TYPE_CHECKING:  # loaded on first use (sympy): see __getattr__
+    from . import _symbols as symbols
+
 __all__ = [
+    "HelpFormatter",
     "OneLineParser",
     "StepSizeLike",
     "check_array",
@@ -68,3 +75,11 @@ __all__ = [
     "run_calculator",
     "symbols",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``symbols`` loads on first use: it imports sympy, which the command line
+    does not need (PEP 562)."""
+    if name == "symbols":
+        return importlib.import_module(f"{__package__}._symbols")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -45,10 +45,10 @@ EXAMPLES: tuple[tuple[str, str, str, str], ...] = (
     (
         "verify",
         "Check the bounds against measurements",
-        "The built-in verification suite at its quick sizes: delayed SGD on coupled "
+        "The built-in verification suite (its quick sizes, the default): delayed SGD on coupled "
         "pairs of neighbouring data sets, one verdict per theorem and setting "
         "([the verification suite](verify.md) explains the columns).",
-        "asyncstab verify --quick",
+        "asyncstab verify",
     ),
     (
         "reproduce",

@@ -19,8 +19,9 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bounds import InvalidParameterError, get_theorem
+from bounds import InvalidParameterError
 from bounds.internal import (
+    HelpFormatter,
     OneLineParser,
     check_choice,
     check_int,
@@ -33,6 +34,7 @@ from bounds.internal import (
 from . import _nets_cli as nets_cli
 from . import _ps_cli as ps_cli
 from ._args import csv_list as _csv
+from ._choices import DATASET_NAMES, LOSS_NAMES, SCHEDULE_NAMES, examples
 from ._conflicts import check_conflicts
 from ._failures import grid_labels, lost_message, space_message
 from ._resume import check_sweep_resume, check_verify_resume
@@ -43,6 +45,13 @@ if TYPE_CHECKING:
 __all__ = ["EXIT_BROKEN_PIPE", "build_parser", "main"]
 
 CALCULATOR_COMMANDS = ("bound", "compare", "step-size", "samples", "list", "show")
+
+#: What each verification suite costs, as measured (the README says the same):
+#: CPU time (user + system, every process) on a 2-core x86_64 machine with
+#: Python 3.11; the quick suite's first run, compiling the kernels, included.
+#: Wall time there: 3.2 and 16 minutes beside other jobs (load 8 and 10).
+QUICK_TIME = "45 settings; first run: 80 s of CPU time, 2-core x86_64, Python 3.11"
+FULL_TIME = "68 settings; 227 s of CPU time, 2-core x86_64, Python 3.11"
 
 
 def _int_list(text: str, name: str) -> list[int]:
@@ -83,23 +92,78 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="asyncstab",
         description="Stability bounds of delayed SGD: calculator and empirical checks.",
+        epilog=examples(
+            "asyncstab bound --theorem delayed-cvx --n-samples 500 --n-steps 1000 "
+            "--step-size 0.01 --lipschitz 1 --smoothness 1 --grid max_delay=0,8,32",
+            "asyncstab verify",
+        )
+        + "\n\nasyncstab COMMAND --help explains each command.",
+        formatter_class=HelpFormatter,
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(
+        dest="command",
+        required=True,
+        help="the calculator (bound, compare, step-size, samples, list, show) or "
+        "an empirical check (verify, sweep, ps, reproduce)",
+    )
     for calculator in register_calculator(sub).values():
         calculator.set_defaults(func=_run_calculator)
-    v = sub.add_parser("verify", help="run the verification suite on real data")
+    v = sub.add_parser(
+        "verify",
+        help="run the verification suite on real data",
+        description="Run delayed SGD on coupled pairs of neighbouring data sets and "
+        "check every theorem against the quantity it bounds. Prints a summary by "
+        "theorem (the full table with --table) and writes OUTPUT/report.md, "
+        "report.json, results.jsonl and figures.",
+        epilog=examples(
+            "asyncstab verify",
+            "asyncstab verify --full --output full-run --table",
+        ),
+        formatter_class=HelpFormatter,
+    )
     v.set_defaults(func=_cmd_verify)
-    v.add_argument("--quick", action="store_true", help="small suite (about 20 s)")
-    v.add_argument("--losses", type=_csv, help="keep these losses' settings")
-    v.add_argument("--datasets", type=_csv, help="run on these data sets")
-    v.add_argument("--max-delays", help="delay grid, e.g. 0,2,8")
+    size = v.add_mutually_exclusive_group()
+    size.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"the quick suite: the default ({QUICK_TIME})",
+    )
+    size.add_argument(
+        "--full",
+        action="store_true",
+        help=f"the full suite: more losses, delays and pairs ({FULL_TIME})",
+    )
+    v.add_argument(
+        "--table",
+        action="store_true",
+        help="print the full verification table (default: a summary by theorem; "
+        "the table is always in OUTPUT/report.md)",
+    )
+    v.add_argument(
+        "--losses",
+        type=_csv,
+        help=f"keep these losses' settings, comma-separated: {', '.join(LOSS_NAMES)}",
+    )
+    v.add_argument(
+        "--datasets",
+        type=_csv,
+        help=f"run on these data sets, comma-separated: {', '.join(DATASET_NAMES)}",
+    )
+    v.add_argument(
+        "--max-delays",
+        help="delay grid tau (in updates), comma-separated, e.g. 0,2,8",
+    )
     v.add_argument(
         "--delays-from",
         metavar="TRACE",
         help="staleness trace file, or example:NAME for a recorded trace shipped "
         "with the package (BCD_sun_MNIST, BCD_Davis_RCV1, PIAG_sun_MNIST)",
     )
-    v.add_argument("--output", default="asyncstab-results", help="results folder")
+    v.add_argument(
+        "--output",
+        default="asyncstab-results",
+        help="results folder (default asyncstab-results)",
+    )
     v.add_argument(
         "--resume",
         action="store_true",
@@ -114,7 +178,19 @@ def build_parser() -> argparse.ArgumentParser:
         "column (default: on; --no-worst-case skips it, about 20%% faster)",
     )
     _add_common(v)
-    s = sub.add_parser("sweep", help="run a grid of settings, append results to a file")
+    s = sub.add_parser(
+        "sweep",
+        help="run a grid of settings, append results to a file",
+        description="Run delayed SGD on coupled pairs for every point of a grid of "
+        "settings and append one JSON line per setting to --results.",
+        epilog=examples(
+            "asyncstab sweep --results sweep.jsonl --grid max_delay=0,4,16 "
+            "--grid step_size=0.05,0.1",
+            "asyncstab sweep --results sweep.jsonl --resume --grid max_delay=0,4,16 "
+            "--grid step_size=0.05,0.1",
+        ),
+        formatter_class=HelpFormatter,
+    )
     s.set_defaults(func=_cmd_sweep)
     s.add_argument(
         "--grid",
@@ -126,11 +202,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     # The constants default to None so that a grid axis repeating a constant the
     # user typed is refused (bounds._grid); _SWEEP_DEFAULTS fills the rest.
-    s.add_argument("--loss", help="loss (default logistic)")
-    s.add_argument("--dataset", help="dataset (default breast_cancer)")
-    s.add_argument("--n-samples", type=int, help="n (default 200)")
-    s.add_argument("--n-steps", type=int, help="T (default 1000)")
-    s.add_argument("--max-delay", type=int, help="tau (default 0)")
+    s.add_argument(
+        "--loss", help=f"the loss: one of {', '.join(LOSS_NAMES)} (default logistic)"
+    )
+    s.add_argument(
+        "--dataset",
+        help=f"the data set: one of {', '.join(DATASET_NAMES)} (default breast_cancer)",
+    )
+    s.add_argument(
+        "--n-samples", type=int, help="training-set size n (samples; default 200)"
+    )
+    s.add_argument(
+        "--n-steps", type=int, help="SGD updates T (not epochs; default 1000)"
+    )
+    s.add_argument(
+        "--max-delay",
+        type=int,
+        help="largest staleness tau (in updates; default 0)",
+    )
     s.add_argument(
         "--delay",
         metavar="SPEC",
@@ -144,18 +233,34 @@ def build_parser() -> argparse.ArgumentParser:
         "default uniform",
     )
     s.add_argument(
-        "--step-size", type=float, help="eta0, or c if decaying (default 0.1)"
+        "--step-size",
+        type=float,
+        help="step size eta0, or c of eta_t = c/t for a decaying schedule (default "
+        "0.1)",
     )
-    s.add_argument("--schedule", help="constant | rule-tau | ... (default constant)")
+    s.add_argument(
+        "--schedule",
+        help=f"step-size schedule: one of {', '.join(SCHEDULE_NAMES)} (default "
+        "constant)",
+    )
     s.add_argument(
         "--diameter",
         type=float,
         help="projected SGD onto the ball ||w|| <= D/2 (needed by logistic-l2, "
         "least-squares)",
     )
-    s.add_argument("--results", required=True, help="JSON-lines results file")
-    s.add_argument("--resume", action="store_true", help="skip tasks already in FILE")
-    s.add_argument("--backend", default="local", help="local | serial | ray")
+    s.add_argument(
+        "--results", required=True, help="JSON-lines results file (appended to)"
+    )
+    s.add_argument(
+        "--resume", action="store_true", help="skip tasks already in --results"
+    )
+    s.add_argument(
+        "--backend",
+        default="local",
+        help="where the tasks run: local (worker processes, default) | serial (this "
+        "process) | ray (a Ray cluster)",
+    )
     _add_common(s)
     ps_cli.add_ray_arguments(
         s
@@ -189,6 +294,8 @@ def _check_names(names: Sequence[str] | None, known: Sequence[str], what: str) -
 
 
 def _theorem_keys(names: Sequence[str] | None) -> tuple[str, ...]:
+    from bounds import get_theorem  # the registry (sympy): only when asked
+
     if names is not None and not names:
         raise InvalidParameterError(
             "theorems='' must name at least one theorem key (leave out "
@@ -218,9 +325,14 @@ def _notice(message: str) -> None:
     print(f"asyncstab: note: {message}", file=sys.stderr)
 
 
-def _table_width() -> int:
-    """Columns of the terminal (120 when unknown), at least 80."""
-
+def _table_width() -> int | None:
+    """Columns of the terminal standard output is, at least 80; None for a file
+    or a pipe (the table is then never wrapped: one row a line)."""
+    try:
+        if not sys.stdout.isatty():
+            return None
+    except (AttributeError, ValueError):  # a closed or replaced stdout
+        return None
     return max(80, shutil.get_terminal_size((120, 24)).columns)
 
 
@@ -247,6 +359,11 @@ def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from empirical.runs._summary import results_line
     from empirical.runs._sweep import sweep
 
+    if args.table and args.json:
+        raise InvalidParameterError(
+            "table=True contradicts --json (the JSON holds the table): give one"
+        )
+    quick = not args.full  # the quick suite is the default; --quick says so
     _check_names(args.losses, tuple(LOSSES), "losses")
     _check_names(args.datasets, DATASETS, "datasets")
     theorems = _theorem_keys(args.theorems)
@@ -258,7 +375,7 @@ def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     out = check_writable_dir(args.output, "output")
     tasks = build_suite(
-        quick=args.quick,
+        quick=quick,
         losses=args.losses,
         datasets=args.datasets,
         max_delays=taus,
@@ -272,7 +389,7 @@ def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from empirical.runs._run_settings import SETTINGS_FILE, record_settings
 
     settings = {
-        "quick": args.quick,
+        "quick": quick,
         "seed": args.seed,
         "n_pairs": args.n_pairs,
         "max_delays": taus,
@@ -308,7 +425,7 @@ def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
     wall = time.perf_counter() - start
     config = {
         "command": "asyncstab " + shlex.join(argv),
-        "quick": args.quick,
+        "quick": quick,
         "seed": args.seed,
         "n_pairs": args.n_pairs,
         "max_delays": taus,
@@ -337,8 +454,14 @@ def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
                 default=float,
             )
         )
-    else:
+    elif args.table:
         print(format_table(report["table"], width=_table_width()))
+        print()
+    else:
+        from ._verify_summary import summary_lines
+
+        print("summary by theorem (the full table: --table, or report.md):")
+        print("\n".join(summary_lines(records, report["table"])))
         print()
     # The closing line, also after --json (on stderr there: stdout is the JSON).
     line = results_line(

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from bounds import InvalidParameterError
-from bounds.internal import check_int
+from bounds.internal import HelpFormatter, check_int
 from empirical.cli._args import csv_list
+from empirical.cli._choices import examples
 from empirical.cli._ps_cli import add_ray_arguments
 
 __all__ = ["register", "run"]
@@ -33,13 +34,29 @@ def register(sub: Any) -> argparse.ArgumentParser:
         "curves plus on-average stability and the seed's normalised distance, with "
         "paired intervals. Writes results.json, report.md (opening with the fidelity "
         "table against the authors' code) and figures.",
+        epilog=examples(
+            "asyncstab reproduce delay-question --quick",
+            "asyncstab reproduce regatti2019 --quick --output regatti-run",
+        ),
+        formatter_class=HelpFormatter,
     )
-    p.add_argument("experiment", choices=_NAMES)
+    p.add_argument(
+        "experiment",
+        choices=_NAMES,
+        help="the experiment: regatti2019 (Regatti et al. 2019's workers), "
+        "deng2024 (Deng et al. 2024's), delay-question (does a larger delay change "
+        "the gap, with controls)",
+    )
     p.add_argument(
         "--quick", action="store_true", help="small sizes (minutes on 2 cores)"
     )
     p.add_argument("--output", help="results folder (default: reproduce-EXPERIMENT)")
-    p.add_argument("--device", default="cpu", choices=["cpu", "gpu"])
+    p.add_argument(
+        "--device",
+        default="cpu",
+        choices=["cpu", "gpu"],
+        help="where JAX runs the networks (default cpu; gpu needs a CUDA JAX)",
+    )
     p.add_argument(
         "--resume", action="store_true", help="keep finished runs in OUTPUT/runs"
     )

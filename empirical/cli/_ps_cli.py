@@ -21,9 +21,10 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from bounds import InvalidParameterError
-from bounds.internal import check_choice, check_positive
+from bounds.internal import HelpFormatter, check_choice, check_positive
 
 from ._args import csv_list as _csv
+from ._choices import DATASET_NAMES, LOSS_NAMES, examples
 
 if TYPE_CHECKING:  # Ray is an optional extra, loaded by --backend ray
     from empirical.distributed._ray_backend import RayExecutor
@@ -116,10 +117,28 @@ def register(sub: Any) -> argparse.ArgumentParser:
         help="asynchronous SGD on a Ray parameter server; staleness trace and bounds",
         description="Run asynchronous SGD on a parameter server (Ray actors), record "
         "each update's staleness, replay the trace in the simulator and check the bounds.",
+        epilog=examples(
+            "asyncstab ps -K 4 --n-steps 2000 --output ps-run",
+            "asyncstab ps -K 4 --slowdowns 1,1,1,5 --rule constant,staleness",
+        ),
+        formatter_class=HelpFormatter,
     )
-    p.add_argument("--loss", default="logistic")
-    p.add_argument("--dataset", default="breast_cancer")
-    p.add_argument("--n-samples", type=int, default=400)
+    p.add_argument(
+        "--loss",
+        default="logistic",
+        help=f"the loss: one of {', '.join(LOSS_NAMES)} (default logistic)",
+    )
+    p.add_argument(
+        "--dataset",
+        default="breast_cancer",
+        help=f"the data set: one of {', '.join(DATASET_NAMES)} (default breast_cancer)",
+    )
+    p.add_argument(
+        "--n-samples",
+        type=int,
+        default=400,
+        help="training-set size n (samples; default 400)",
+    )
     p.add_argument(
         "-K", "--n-workers", type=int, default=4, help="worker actors (default 4)"
     )
@@ -133,7 +152,12 @@ def register(sub: Any) -> argparse.ArgumentParser:
         "comma-separated runs each and compares",
     )
     p.add_argument("--tau", type=int, help="tau of rule-tau (default K - 1)")
-    p.add_argument("--batch-size", type=int, default=1)
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        default=1,
+        help="samples per gradient a worker computes (default 1)",
+    )
     p.add_argument(
         "--compute-time", default="exponential", help="exponential | lognormal | fixed"
     )
@@ -153,8 +177,18 @@ def register(sub: Any) -> argparse.ArgumentParser:
         type=float,
         help="Ray CPUs per worker (default: available / (K + 1))",
     )
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--timeout", type=float, default=600.0, help="seconds (default 600)")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the data, the sampling and the compute times (default 0)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        help="give up a run after this many seconds (default 600)",
+    )
     p.add_argument(
         "--output", default="asyncstab-ps", help="folder for traces and summary"
     )
@@ -339,4 +373,8 @@ def _run(args: argparse.Namespace) -> int:
     )
     if args.json:
         print(json.dumps(summary, default=float))
+    # every written file named: the traces above, the summary here (on stderr
+    # after --json, whose stdout is the JSON)
+    where = f"summary: {out / 'summary.json'}"
+    print(where, file=sys.stderr if args.json else sys.stdout)
     return 0

@@ -193,6 +193,8 @@ FLAGS: dict[str, dict[str, Any]] = {
     "verify": {
         **COMMON,
         "--quick": None,
+        "--full": None,
+        "--table": None,
         "--losses": LISTS,
         "--datasets": LISTS,
         "--max-delays": LISTS,
@@ -409,6 +411,10 @@ def contradictions(argv: list[str]) -> list[str]:
             out.append("--max-delay with a delay model of its own maximum")
     if command == "verify" and {"--max-delays", "--delays-from"} <= given:
         out.append("--max-delays with --delays-from")
+    if command == "verify" and {"--quick", "--full"} <= given:
+        out.append("--quick with --full")
+    if command == "verify" and {"--table", "--json"} <= given:
+        out.append("--table with --json")
     if command == "ps":
         rules = [
             x.strip() for x in (_last(argv, "--rule", "constant") or "").split(",")
