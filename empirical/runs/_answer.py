@@ -102,7 +102,15 @@ def _sentence(rows: list[dict[str, Any]], group: str) -> str:
     flop = [r for r in (first, last) if did_not_train(r)]
     if flop:
         which = " and ".join(f"staleness {staleness_cell(r)}" for r in flop)
-        errs = "; ".join(_ci(r.get("test_error")) for r in flop)
+        errs = "; ".join(
+            _ci(r.get("test_error"))
+            + (
+                f", {r['diverged']} of {r['n_pairs_total']} pairs diverged"
+                if r.get("diverged")
+                else ""
+            )
+            for r in flop
+        )
         return (
             f"{head}: did not train at {which} (test error {errs}), so its gap says "
             "nothing about generalization."
