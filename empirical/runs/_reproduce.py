@@ -44,6 +44,8 @@ from empirical.runs._disk import write_atomic
 from empirical.runs._paths import check_writable_dir
 from empirical.schedules._sampling import check_sampling
 
+from ._bound_rows import bound_slopes
+from ._edge import delay_analysis
 from ._experiments import (
     DEFAULT_MODELS,
     DEFAULT_SAMPLING,
@@ -439,7 +441,8 @@ def reproduce(
         runs[task.stem] = rec
         if progress is not None:
             progress(f"{name}: {task.key} seed {task.seed} done ({k}/{len(todo)})")
-    results = {
+    summary = summarise(settings, runs, sizes)
+    results: dict[str, Any] = {
         "experiment": name,
         "command": command,
         "overridden": sorted(over),
@@ -448,9 +451,14 @@ def reproduce(
         "sampling": how,
         "sizes": sizes.__dict__,
         "models": sorted({_family(s) for s in settings}),
-        "summary": summarise(settings, runs, sizes),
+        "summary": summary,
         "runs": [runs[k] for k in sorted(runs)],
     }
+    slopes = bound_slopes(summary)
+    if slopes:  # models with certified constants: bounds against staleness
+        results["bound_slopes"] = slopes
+    if name == "delay-question":
+        results["delay_analysis"] = delay_analysis(results)
     write_atomic(out / "results.json", json.dumps(results, indent=1))
 
     write_report(results, out, figures=figures, settings=settings)
