@@ -29,7 +29,9 @@ def _ci(e: dict[str, Any] | None) -> str:
 
 
 def _num(x: float | None) -> str:
-    return "n/a" if x is None else f"{x:.3g}"
+    if x is None:
+        return "n/a"
+    return "0" if abs(x) < 1e-9 else f"{x:.3g}"  # an exact fit of a flat bound
 
 
 def _level(c: dict[str, Any]) -> str:
