@@ -236,8 +236,8 @@ def edge_section(results: dict[str, Any]) -> list[str]:
         "runs (power iteration on Hessian-vector products, pair 0's run on S, at "
         "every evaluation), tau the staleness in versions. Matched progress: the "
         "first evaluation at which a pair's training loss reaches the target (the "
-        "larger of the two ends' mean final training losses), paired over (seed, "
-        "pair); differences are larger staleness minus smaller, 95% Student-t.",
+        "largest final training loss over the kept pairs of both ends: every pair "
+        "reaches it), paired over (seed, pair); differences are larger staleness minus smaller, 95% Student-t.",
         "",
     ]
     if a["edges"]:

@@ -17,9 +17,9 @@ Two analyses of a delay-question reproduction (results dict: ``summary`` and
   gradients (the first evaluation where the run has computed as many gradients
   as the other run in total), and at **matched progress**: the first
   evaluation at which the pair's training loss (mean of its two runs) reaches a
-  stated target, the largest final training loss among the group's two ends
-  (the most progress both reach). Reported: the updates each needs to reach it,
-  and the gap and ``delta`` there.
+  stated target, the largest final training loss over the kept pairs of the
+  group's two ends (the most progress every pair reaches). Reported: the
+  updates each needs to reach it, and the gap and ``delta`` there.
 
 :func:`edge_answer` turns both into the answer paragraph's sentences: which
 effect survives at stable steps and matched progress, and which appears only
@@ -31,8 +31,6 @@ from __future__ import annotations
 import math
 import re
 from typing import Any
-
-import numpy as np
 
 from ._flags import did_not_train
 
@@ -163,17 +161,9 @@ def matched_progress(
     ]
     if not finals or "pair_train_loss_curve" not in next(iter(a_runs.values()), {}):
         return {"target": None, "reason": "no per-evaluation training-loss curves"}
-    # the most progress both ends reach: the larger of their mean final losses
-    ends = []
-    for rs in (a_runs, b_runs):
-        vals = [
-            v
-            for rec in rs.values()
-            for v, bad in zip(rec["pair_train_loss"], rec["diverged"], strict=True)
-            if v is not None and not bad
-        ]
-        ends.append(float(np.mean(vals)) if vals else math.inf)
-    target = max(ends)
+    # the most progress every kept pair reaches at both ends: the largest final
+    # training loss among them (each pair reaches it by its end at the latest)
+    target = max(finals)
     diffs: dict[str, list[float]] = {
         k: []
         for k in (
@@ -299,8 +289,9 @@ def edge_answer(analysis: dict[str, Any]) -> str:
         f"{detected('gap_equal_updates')} at equal updates, "
         f"{detected('gap_equal_gradients')} at equal gradients and "
         f"{detected('gap_at_target')} at matched training progress; "
-        f"{len(past)} groups are past the stability edge at one end, where a "
-        "change of the gap is that of a model that did not train."
+        f"{len(past)} groups did not train (or diverged) at one end, past the "
+        "stability edge or with too few updates, where a change of the gap is that "
+        "of a model that did not train."
     )
     lines.insert(0, head)
     for m in stable:
@@ -321,8 +312,8 @@ def edge_answer(analysis: dict[str, Any]) -> str:
             if not ok
         )
         lines.append(
-            f"- **{m['group']}**: past the stability edge at {which} (did not "
-            "train or diverged): its gap change is not evidence about "
-            "generalization."
+            f"- **{m['group']}**: did not train or diverged at {which} (past the "
+            "stability edge, or too few updates to train): its gap change is not "
+            "evidence about generalization."
         )
     return "\n".join(lines)

@@ -228,7 +228,7 @@ def test_delay_analysis_answers_stable_and_past_the_edge() -> None:
     runs = [_run("a", 0, fast, g), _run("b", 0, slow, g)]
     a = delay_analysis({"summary": rows, "runs": runs})
     text = edge_answer(a)
-    assert "past the stability edge at staleness 16" in text
+    assert "did not train or diverged at staleness 16" in text
     assert "mlp: (a) grid eta=0.01" in text
     assert "At stable steps (1 groups" in text
 
