@@ -26,7 +26,13 @@
   whatever the delay (:func:`~empirical.schedules._published_draws.held_fixed`).
   Under (c) the staleness in parameter versions can be far below tau (idle
   steps are not versions; :mod:`empirical.schedules._staleness`): the reports
-  give both.
+  give both. A step-size grid under (a) (:data:`STEP_GRID`; four times longer
+  runs at ``--quick``) measures the stability edge per staleness and compares
+  the delays at matched training progress (:mod:`empirical.runs._edge`).
+- ``--models softmax,tanh`` (every experiment): softmax regression and a
+  two-layer tanh network on the official MNIST, projected onto balls, with
+  certified constants; their rows carry the registry's bounds beside the
+  measured quantity (:mod:`empirical.runs._bound_rows`).
 
 Sampling (:data:`DEFAULT_SAMPLING`): the two published experiments read the
 authors' per-worker shards by default (faithful), the delay question draws
@@ -55,6 +61,7 @@ from empirical.schedules._published_draws import (
     regatti_worker_delays,
 )
 from empirical.schedules._sampling import check_sampling
+from empirical.simulators.nets._certified import softmax_ball, tanh_ball
 from empirical.simulators.nets._lenet import lenet
 from empirical.simulators.nets._models import NetModel, affine, cnn1d, mlp
 
@@ -109,6 +116,20 @@ DEFAULT_MODELS = {
     "delay-question": (("mlp",), ("mlp",)),  # --models lenet: real MNIST
 }
 
+#: Families with certified constants on balls (docs/theory.md, "Certified
+#: constants on balls"), on the official MNIST: run only when named
+#: (``--models softmax,tanh``), never by default. Their rows carry the registry's
+#: bounds beside the measured quantity (:mod:`empirical.runs._bound_rows`).
+CERTIFIED = ("softmax", "tanh")
+
+#: Step sizes of the delay question's grid (protocol (a), constant step):
+#: (quick, full). Each spans steps at which every staleness trains up to past
+#: the stability edge of the smallest one.
+STEP_GRID = (
+    (0.003, 0.01, 0.02, 0.05, 0.1),
+    (0.001, 0.003, 0.01, 0.02, 0.05, 0.1, 0.3),
+)
+
 #: The convex experiment's training-set size: ``breast_cancer`` has 569 points.
 CONVEX_N = 450
 
@@ -149,6 +170,30 @@ def _nets(quick: bool, paper_data: bool = False) -> dict[str, tuple[NetModel, st
     }
 
 
+def _certified() -> dict[str, tuple[NetModel, str]]:
+    """The certified families on MNIST: softmax regression (convex) and a
+    two-layer tanh network (nonconvex, smooth), inputs scaled into ``||x|| <= 2``
+    by the model, parameters projected onto balls after every step."""
+    return {
+        "softmax": (softmax_ball(784, 10, radius=5.0, input_radius=2.0), "mnist"),
+        "tanh": (
+            tanh_ball(784, 10, hidden=16, radius_u=4.0, radius_v=4.0, input_radius=2.0),
+            "mnist",
+        ),
+    }
+
+
+_SUB_CERT = (
+    "{what} on balls, with certified constants, stands in for {paper}: the "
+    "registry's bounds need L, beta and B; uniform sampling (the bounds' assumption)"
+)
+
+
+def _cert_sub(name: str, paper: str) -> str:
+    what = "softmax regression" if name == "softmax" else "a two-layer tanh network"
+    return _SUB_CERT.format(what=what, paper=paper)
+
+
 def _sub(name: str, data: str) -> str:
     """Why a family stands in for the seed's LeNet on MNIST ("" for LeNet)."""
     if name == "lenet":
@@ -163,8 +208,12 @@ def _regatti(quick: bool, sz: Sizes, sampling: str) -> list[Setting]:
     lrs = (0.2,) if quick else (0.05, 0.1, 0.2, 0.4)
     W, b = 4, 64  # main.py lines 45-46
     out = []
-    for name, (model, data) in _nets(quick, paper_data=True).items():
+    nets = {**_nets(quick, paper_data=True), **_certified()}
+    for name, (model, data) in nets.items():
         sub = _sub(name, data)
+        how = sampling
+        if name in CERTIFIED:
+            sub, how = _cert_sub(name, "LeNet"), "uniform"
         for lr0 in lrs:
             for D in Ds:
                 proto = RegattiDrawn(
@@ -187,7 +236,7 @@ def _regatti(quick: bool, sz: Sizes, sampling: str) -> list[Setting]:
                         eval_every=per,
                         step_rule=f"lr0/(1 + 0.05 epoch), lr0 = {lr0} (main.py)",
                         substitute=sub,
-                        sampling=sampling,
+                        sampling=how,
                     )
                 )
     return out
@@ -198,12 +247,17 @@ def _deng(quick: bool, sz: Sizes, sampling: str) -> list[Setting]:
     W, b = 16, 16  # bashrun.sh lines 18-19
     nets = _nets(quick, paper_data=True)
     nets["affine"] = (affine(30, 2), "breast_cancer")
+    nets.update(_certified())
     out = []
     for name, (model, data) in nets.items():
         n = CONVEX_N if name == "affine" else sz.n_samples
         what = {"mnist": "MNIST", "mnist1d": "MNIST-1D"}.get(data, data)
         what = f"{'LeNet' if name == 'lenet' else name} on {what}"
         sub = _SUB_RCV1 if name == "affine" else _SUB_CIFAR.format(what=what)
+        if name in CERTIFIED:
+            sub = _cert_sub(name, "ResNet-18 on CIFAR-10")
+        # uniform where the bounds are read (their assumption) or no shards exist
+        how = "uniform" if name == "affine" or name in CERTIFIED else sampling
         # The convex runs are cheap: their code's 200 epochs (train_args.py line
         # 16), scaled down with the other sizes when those are overridden.
         epochs = min(200, 25 * sz.epochs) if name == "affine" else sz.epochs
@@ -212,7 +266,7 @@ def _deng(quick: bool, sz: Sizes, sampling: str) -> list[Setting]:
             ("random", "eta=0.1/tau_bar (paper)", "eta0.1-over-taubar", None),
             ("fixed", "LR=0.01 (bashrun.sh)", "lr0.01", None),
         ]
-        if sampling == "shards" and name != "affine":
+        if how == "shards":
             # Where the replaced point sits matters when workers read their
             # shards at different rates: worker 1 (period 1) is the fastest,
             # worker 0 (period d) the slowest (server.py 698-711).
@@ -252,7 +306,7 @@ def _deng(quick: bool, sz: Sizes, sampling: str) -> list[Setting]:
                         eval_every=per,
                         step_rule=rule,
                         substitute=sub,
-                        sampling="uniform" if name == "affine" else sampling,
+                        sampling=how,
                         replaced_on=on,
                     )
                 )
@@ -267,10 +321,14 @@ def _question(quick: bool, sz: Sizes, sampling: str) -> list[Setting]:
     T_a, T_c = sz.epochs * n, sz.epochs * per_c
     B = max(taus) + 1
     out = []
-    nets = _nets(quick)
-    for fam in ("mlp", "lenet"):
-        model, data = nets[fam]
-        sub = _SUB_1D if fam == "mlp" else ""
+    nets = {f: _nets(quick)[f] for f in ("mlp", "lenet")} | _certified()
+    # the step-size grid (protocol (a)): longer runs at --quick, so that the
+    # small steps train too; evaluated often, for the matched-progress comparison
+    grid = STEP_GRID[0 if quick else 1]
+    T_g = 4 * T_a if quick else T_a
+    every_g = max(1, T_g // 32)
+    for fam, (model, data) in nets.items():
+        sub = {"mlp": _SUB_1D, "lenet": ""}.get(fam) or _cert_sub(fam, "the MLP")
 
         def add(
             group: str,
@@ -284,6 +342,7 @@ def _question(quick: bool, sz: Sizes, sampling: str) -> list[Setting]:
             model: NetModel = model,
             data: str = data,
             sub: str = sub,
+            curvature: bool = False,
         ) -> None:
             tag = "-".join(w for w in re.split(r"[^A-Za-z0-9.]+", group) if w)
             out.append(
@@ -303,6 +362,7 @@ def _question(quick: bool, sz: Sizes, sampling: str) -> list[Setting]:
                     step_rule=rule,
                     substitute=sub,
                     sampling=sampling,
+                    curvature=curvature,
                 )
             )
 
@@ -312,6 +372,18 @@ def _question(quick: bool, sz: Sizes, sampling: str) -> list[Setting]:
             add("(a) (i) eta=0.1", tau, a, 0.1, T_a, n, "constant 0.1")
             rule_a = "0.1/tau_bar, tau_bar = tau + 1 (Deng et al.'s rule)"
             add("(a) (ii) eta=0.1/tau_bar", tau, a, 0.1 / d, T_a, n, rule_a)
+            for eta in grid:
+                rule_g = f"constant {eta:g} (step-size grid)"
+                add(
+                    f"(a) grid eta={eta:g}",
+                    tau,
+                    a,
+                    eta,
+                    T_g,
+                    every_g,
+                    rule_g,
+                    curvature=True,
+                )
             kinds: tuple[Literal["fixed", "random"], ...] = ("fixed", "random")
             for kind in kinds:
                 periods = deng_worker_delays(W, d, kind)

@@ -44,6 +44,8 @@ from empirical.runs._disk import write_atomic
 from empirical.runs._paths import check_writable_dir
 from empirical.schedules._sampling import check_sampling
 
+from ._bound_rows import bound_slopes
+from ._edge import delay_analysis
 from ._experiments import (
     DEFAULT_MODELS,
     DEFAULT_SAMPLING,
@@ -106,6 +108,10 @@ def run_setting(
         if isinstance(rule, RegattiDecay)
         else rule
     )
+    sharp: list[float | None] = []
+    monitor = None
+    if setting.curvature:
+        monitor = _curvature_monitor(setting, data, n, seed, sharp, sizes.n_pairs)
     with np.errstate(all="ignore"):
         st = simulate_net_pairs(
             setting.model,
@@ -122,6 +128,7 @@ def run_setting(
             raise_on_divergence=False,
             sampling=setting.sampling,
             replaced_on=setting.replaced_on,
+            monitor=monitor,
         )
         P = st.n_pairs
         limit = divergence_threshold(setting.model.loss, data.n_classes)
@@ -142,7 +149,7 @@ def run_setting(
                 return [None] * a.shape[0]
             return _finite_list(a[:, ok].mean(axis=1))
 
-        return {
+        record = {
             "key": setting.key,
             "seed": seed,
             "n_steps": st.n_steps,
@@ -171,7 +178,61 @@ def run_setting(
             "pair_normalised_distance": _finite_list(ndist[-1]),
             "pair_train_loss0": _finite_list(pair_mean(st.train_loss0[None, :])[0]),
             "pair_train_loss": _finite_list(pair_mean(st.train_loss)[-1]),
+            # per evaluation and pair (E x P), for comparisons at matched progress
+            "pair_train_loss_curve": _rows(pair_mean(st.train_loss)),
+            "pair_gap_loss_curve": _rows(pair_mean(gap_l)),
+            "pair_delta_curve": _rows(st.delta),
         }
+        if setting.curvature:
+            record["sharpness"] = sharp
+        if setting.model.constants is not None:
+            from ._bound_run import certified_record
+
+            eta = np.asarray(
+                step(np.arange(1, st.n_steps + 1))
+                if callable(step)
+                else np.full(st.n_steps, float(step)),
+                dtype=np.float64,
+            )
+            record["bounds"] = certified_record(
+                setting, st, data, n=n, seed=seed, step_sizes=eta
+            )
+        return record
+
+
+def _rows(a: Any) -> list[list[float | None]]:
+    """An ``(E, P)`` array as E lists (non-finite: ``None``)."""
+    return [_finite_list(r) for r in np.asarray(a)]
+
+
+def _curvature_monitor(
+    setting: Setting,
+    data: Any,
+    n: int,
+    seed: int,
+    out: list[float | None],
+    n_pairs: int,
+) -> Callable[[int, Any], None]:
+    """Appends, at every evaluation, the top Hessian eigenvalue of the training
+    loss of pair 0's run on ``S`` (:mod:`empirical.simulators.nets._curvature`)."""
+    import jax.numpy as jnp
+
+    from empirical.simulators.nets._curvature import top_hessian_eigenvalue
+    from empirical.simulators.nets._simulate import pair_draws
+
+    dr = pair_draws(
+        data, setting.protocol, n_samples=n, n_pairs=n_pairs, n_steps=1, seed=seed
+    )
+    rows = dr.rows[0]
+    X = jnp.asarray(data.X[rows], dtype="float32")
+    ydt = "float32" if setting.model.loss == "logistic" else "int32"
+    y = jnp.asarray(data.y[rows], dtype=ydt)
+
+    def monitor(done: int, W: Any) -> None:
+        lam = top_hessian_eigenvalue(setting.model, W[0], X, y, seed=seed)
+        out.append(lam if math.isfinite(lam) else None)
+
+    return monitor
 
 
 @dataclass(frozen=True)
@@ -380,7 +441,8 @@ def reproduce(
         runs[task.stem] = rec
         if progress is not None:
             progress(f"{name}: {task.key} seed {task.seed} done ({k}/{len(todo)})")
-    results = {
+    summary = summarise(settings, runs, sizes)
+    results: dict[str, Any] = {
         "experiment": name,
         "command": command,
         "overridden": sorted(over),
@@ -389,9 +451,14 @@ def reproduce(
         "sampling": how,
         "sizes": sizes.__dict__,
         "models": sorted({_family(s) for s in settings}),
-        "summary": summarise(settings, runs, sizes),
+        "summary": summary,
         "runs": [runs[k] for k in sorted(runs)],
     }
+    slopes = bound_slopes(summary)
+    if slopes:  # models with certified constants: bounds against staleness
+        results["bound_slopes"] = slopes
+    if name == "delay-question":
+        results["delay_analysis"] = delay_analysis(results)
     write_atomic(out / "results.json", json.dumps(results, indent=1))
 
     write_report(results, out, figures=figures, settings=settings)

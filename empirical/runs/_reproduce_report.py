@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from ._answer import LEGEND, answer_paragraph
+from ._bound_report import bound_section, edge_section
 from ._disk import write_atomic
+from ._edge import edge_answer
 from ._fidelity import fidelity_table
 from ._flags import at_chance, did_not_train, error_cell, staleness_cell
 from ._settings import Sizes
@@ -230,6 +232,11 @@ def _heading(results: dict[str, Any], settings: list[Any] | None) -> list[str]:
         "",
         answer_paragraph(results),
         "",
+        *(
+            ["At stable steps and matched progress:", "", edge_answer(a), ""]
+            if (a := results.get("delay_analysis"))
+            else []
+        ),
         _sampling_note(results),
         "",
         "## Legend",
@@ -315,6 +322,8 @@ def write_report(
             _figure(rows, out / fig_name, f"{name}: {group}")
             lines += ["", f"![{group}]({fig_name})"]
         lines.append("")
+    lines += bound_section(results, out, figures=figures)
+    lines += edge_section(results)
     if any(r["model"].startswith("affine") for r in results["summary"]):
         lines += [
             "## The convex experiment against the theory",

@@ -17,6 +17,9 @@ Per setting, pooled over the pairs of every seed:
 - "did not train" (:data:`TRAINED_DROP`): the test error's interval reaches the
   error of the best constant prediction, or the mean training loss fell by less
   than the stated fraction of its value at the start;
+- for a model with certified constants, the registry's bounds beside the
+  measured quantity (:mod:`empirical.runs._bound_rows`); with a curvature
+  estimate, the top Hessian eigenvalue per seed and evaluation;
 - paired differences against the group's smallest delay use the pairs with the
   same seed and pair index where neither run diverged (same split, replaced
   point and start; the minibatch positions are drawn per step and worker, so
@@ -35,6 +38,7 @@ from empirical.measurement._estimate import estimate_mean
 from empirical.simulators.nets._datasets import load_net_data
 
 from ._applicability import theorems_for
+from ._bound_rows import bound_row
 from ._flags import TRAINED_DROP
 from ._settings import RegattiDecay, Setting, Sizes
 
@@ -205,6 +209,10 @@ def summarise(
             row[name] = bounded_estimate(_kept(_pooled(recs, field)), lo, hi, method)
         row["loss_drop"] = _loss_drop(recs)
         row["train_error"] = _train_error(recs)
+        if recs and all("bounds" in r for r in recs):  # certified constants
+            row["bounds"] = bound_row(recs, row["gap_loss"])
+        if recs and all("sharpness" in r for r in recs):  # per seed, per evaluation
+            row["sharpness"] = [r["sharpness"] for r in recs]
         for f in (
             "abs_gap_loss",
             "abs_gap_error",

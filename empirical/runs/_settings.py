@@ -65,6 +65,9 @@ class Setting:
         sampling: ``"uniform"`` or ``"shards"`` (:mod:`empirical.schedules._sampling`).
         replaced_on: ``None`` (the replaced point lands where the shuffle puts
             it) or the worker whose shard holds it (``"shards"`` only).
+        curvature: estimate the top Hessian eigenvalue of the training loss at
+            every evaluation (power iteration on Hessian-vector products), for
+            the curvature heuristic of the stability edge.
     """
 
     key: str
@@ -83,6 +86,7 @@ class Setting:
     substitute: str = ""
     sampling: str = "uniform"
     replaced_on: int | None = None
+    curvature: bool = False
 
     @property
     def family(self) -> str:

@@ -250,6 +250,7 @@ def simulate_net_pairs(
     raise_on_divergence: bool = True,
     sampling: str = "uniform",
     replaced_on: int | None = None,
+    monitor: Callable[[int, Any], None] | None = None,
 ) -> NetRunStats:
     """Run ``n_pairs`` coupled pairs of ``model`` under ``protocol``.
 
@@ -279,6 +280,10 @@ def simulate_net_pairs(
         replaced_on: with ``"shards"``, ``None`` (the replaced point lands where
             the shuffle puts it, as in the authors' code) or the worker whose
             shard holds it.
+        monitor: ``None``, or ``monitor(updates_done, W)`` called at every
+            evaluation with the flat ``(2P, p)`` parameters of every replica
+            (e.g. to estimate the curvature along the run); it must not keep
+            ``W`` past the call.
 
     Raises:
         InvalidParameterError: a bad argument, or ``device`` not present.
@@ -394,6 +399,8 @@ def simulate_net_pairs(
                 )
             )
             eval_steps.append(done)
+            if monitor is not None:
+                monitor(done, W)
             grads_at.append(n_grads)
             applied_at.append(stale.applied_at(done))
         final = np.asarray(ring_slot_flat(ring, (T + 1) % B), dtype=np.float64)
