@@ -39,6 +39,8 @@ from empirical.measurement._estimate import Estimate
 from empirical.measurement._slopes import bootstrap_slope
 from empirical.measurement._verdict import one_sided
 
+from ._intervals import bounded_estimate
+
 __all__ = ["bound_row", "bound_slopes", "gap_verdict"]
 
 
@@ -57,7 +59,6 @@ def _pooled(recs: list[dict[str, Any]], field: str, sub: str | None = None) -> l
 
 
 def _estimate(values: list[float | None], lo: float = 0.0) -> Estimate | None:
-    from ._reproduce_summary import bounded_estimate
 
     e = bounded_estimate([v for v in values if v is not None], lo, None, "bca")
     return None if e is None else Estimate.from_dict(e)

@@ -34,12 +34,12 @@ from typing import Any, Literal
 
 import numpy as np
 
-from empirical.measurement._estimate import estimate_mean
 from empirical.simulators.nets._datasets import load_net_data
 
 from ._applicability import theorems_for
 from ._bound_rows import bound_row
 from ._flags import TRAINED_DROP
+from ._intervals import bounded_estimate
 from ._settings import RegattiDecay, Setting, Sizes
 
 __all__ = ["RANGES", "TRAINED_DROP", "bounded_estimate", "summarise"]
@@ -53,25 +53,6 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     "pair_gap_error": (-1.0, 1.0),
     "pair_gap_loss": (None, None),
 }
-
-
-def bounded_estimate(
-    values: list[float],
-    lo: float | None = None,
-    hi: float | None = None,
-    method: Literal["t", "bca"] = "t",
-) -> dict[str, Any] | None:
-    """Mean and 95% interval, kept inside ``[lo, hi]``; ``None`` below 2 values."""
-
-    x = np.asarray(values, dtype=np.float64)
-    if x.size < 2:
-        return None
-    e = estimate_mean(x, method=method).to_dict()
-    if lo is not None:
-        e["low"] = max(e["low"], lo)
-    if hi is not None:
-        e["high"] = min(e["high"], hi)
-    return e
 
 
 def _pooled(recs: list[dict[str, Any]], field: str) -> list[float | None]:
