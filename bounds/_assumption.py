@@ -20,6 +20,7 @@ class Assumption(str, enum.Enum):
     DATA_INDEPENDENT_DELAY = "delays independent of the data"
     CONSTANT_STEP = "constant step size"
     DECAYING_STEP = "non-increasing step size eta_t <= c/t"
+    STEP_BELOW_C_OVER_T = "step size eta_t <= c/t at every step (monotone or not)"
     PROJECTED = "projected SGD onto a convex set"
     NONNEGATIVE_LOSS = "nonnegative loss f >= 0"
     BOUNDED_DOMAIN = "projected SGD onto a convex set of diameter r"

@@ -187,7 +187,7 @@ def _have(family: str, params: Mapping[str, Any]) -> frozenset[Assumption]:
     if params.get("step_size") is not None:
         have |= {A.CONSTANT_STEP, A.NON_INCREASING_STEP}
     if params.get("c") is not None:
-        have.add(A.DECAYING_STEP)
+        have |= {A.DECAYING_STEP, A.STEP_BELOW_C_OVER_T}
     return frozenset(have)
 
 

@@ -43,6 +43,7 @@ _FLAG_OF = {
     Assumption.CONSTANT_STEP: "add --step-size",
     Assumption.NON_INCREASING_STEP: "add --step-size",
     Assumption.DECAYING_STEP: "add --c",
+    Assumption.STEP_BELOW_C_OVER_T: "add --c",
 }
 
 

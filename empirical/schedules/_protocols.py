@@ -46,7 +46,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from bounds import InvalidParameterError
+from bounds import REGISTRY, Assumption, InvalidParameterError
 from bounds.internal import check_choice, check_int, check_positive
 from empirical.schedules._delays import AbstractDelay
 
@@ -406,7 +406,8 @@ def applicable_theorems(protocol: WorkerProtocol) -> tuple[tuple[str, ...], str]
 
     The cases of :data:`PROTOCOL_THEOREMS`: a clip (Regatti et al. 2019's
     default) leaves only ``delayed-ncvx-workers``; (a) with ``batch_size > 1``
-    only the part-3 theorems; otherwise the protocol's label.
+    only the part-3 theorems; otherwise the protocol's label, where (a) lists
+    the no-delay theorems (Hardt et al.'s) only when its delay is 0.
 
     Examples:
         >>> applicable_theorems(Regatti(4, 8))[0]
@@ -415,9 +416,20 @@ def applicable_theorems(protocol: WorkerProtocol) -> tuple[tuple[str, ...], str]
         ('delayed-ncvx-workers', 'delayed-cvx-workers')
         >>> applicable_theorems(Deng(16, 4, "random"))[0]
         ('delayed-ncvx-workers', 'delayed-cvx-workers')
+        >>> from empirical.schedules._delays import UniformDelay
+        >>> applicable_theorems(OneStale(UniformDelay(4)))[0][:2]
+        ('regatti-ncvx', 'delayed-cvx')
     """
     if protocol.clip is not None:
         return PROTOCOL_THEOREMS["clipped"]
     if protocol.label == "a" and protocol.batch_size != 1:
         return PROTOCOL_THEOREMS["a-minibatch"]
-    return PROTOCOL_THEOREMS[protocol.label]
+    keys, why = PROTOCOL_THEOREMS[protocol.label]
+    if isinstance(protocol, OneStale) and protocol.delay.max_delay != 0:
+        # Hardt et al.'s theorems assume no delay: listed only when tau = 0
+        # (an unbounded delay model's max_delay is None)
+        keys = tuple(
+            k for k in keys if Assumption.NO_DELAY not in REGISTRY[k].assumptions
+        )
+        why += "; with delays (max_delay != 0), without the no-delay theorems"
+    return keys, why
