@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from bounds import InvalidParameterError
-from bounds.internal import check_int
 from empirical.cli._args import csv_list
 from empirical.cli._ps_cli import add_ray_arguments
 
@@ -197,6 +196,7 @@ _FLAGS = {
     "seeds": "--seeds",
     "n_pairs": "--n-pairs",
     "epochs": "--epochs",
+    "n_samples": "--n-samples",
     "models": "--models",
 }
 
@@ -224,6 +224,7 @@ def _one_run(args: argparse.Namespace, out: str) -> int:
         "seeds": args.seeds,
         "n_pairs": args.n_pairs,
         "epochs": args.epochs,
+        "n_samples": args.n_samples,
         "models": None if args.models is None else sorted(csv_list(args.models)),
     }
     if args.resume:
@@ -255,17 +256,15 @@ def _check_sizes(args: argparse.Namespace) -> None:
 
     # imported here, so that the calculator subcommands load no simulation code
     from empirical.runs._experiments import experiment_settings
-    from empirical.runs._reproduce import _only_models
+    from empirical.runs._reproduce import _only_models, size_overrides
 
     sizes, _ = experiment_settings(args.experiment, quick=args.quick)
-    over = {}
-    for field, v in (
-        ("n_seeds", args.seeds),
-        ("n_pairs", args.n_pairs),
-        ("epochs", args.epochs),
-    ):
-        if v is not None:
-            over[field] = check_int(v, field, min_value=2 if field == "n_pairs" else 1)
+    over = size_overrides(
+        n_seeds=args.seeds,
+        n_pairs=args.n_pairs,
+        epochs=args.epochs,
+        n_samples=args.n_samples,
+    )
     _, settings = experiment_settings(
         args.experiment, quick=args.quick, sizes=replace(sizes, **over)
     )

@@ -58,6 +58,7 @@ __all__ = [
     "reproduce",
     "run_setting",
     "run_task",
+    "size_overrides",
     "summarise",
 ]
 
@@ -232,6 +233,26 @@ def _only_models(settings: list[Setting], models: Sequence[str]) -> list[Setting
     return [s for s in settings if _family(s) in names]
 
 
+def size_overrides(**sizes: int | None) -> dict[str, int]:
+    """The sizes given (not ``None``), validated: ``n_seeds``, ``n_pairs``,
+    ``epochs``, ``n_samples`` (the fields of :class:`Sizes` they override).
+
+    Raises:
+        InvalidParameterError: a size out of range, by name.
+    """
+    over = {}
+    for field, v in sizes.items():
+        if v is not None:
+            low = {"n_pairs": 2, "n_samples": 10}.get(field, 1)
+            over[field] = check_int(v, field, min_value=low)
+    if over.get("n_samples", 0) > 4998:
+        raise InvalidParameterError(
+            f"n_samples={sizes['n_samples']!r} must be <= 4998 (5,000 points, a "
+            "replacement and a test set)"
+        )
+    return over
+
+
 def reproduce(
     name: str,
     output: str | Path,
@@ -274,23 +295,11 @@ def reproduce(
     """
 
     sizes, _ = experiment_settings(name, quick=quick)
-    over = {}
+    over = size_overrides(
+        n_seeds=n_seeds, n_pairs=n_pairs, epochs=epochs, n_samples=n_samples
+    )
     flags = {"n_seeds": "--seeds", "n_pairs": "--n-pairs", "epochs": "--epochs"}
     flags["n_samples"] = "--n-samples"
-    for field, v in (
-        ("n_seeds", n_seeds),
-        ("n_pairs", n_pairs),
-        ("epochs", epochs),
-        ("n_samples", n_samples),
-    ):
-        if v is not None:
-            low = {"n_pairs": 2, "n_samples": 10}.get(field, 1)
-            over[field] = check_int(v, field, min_value=low)
-    if over.get("n_samples", 0) > 4998:
-        raise InvalidParameterError(
-            f"n_samples={n_samples!r} must be <= 4998 (5,000 points, a replacement "
-            "and a test set)"
-        )
     sizes, settings = experiment_settings(
         name, quick=quick, sizes=replace(sizes, **over)
     )
