@@ -18,6 +18,7 @@ from typing import Any
 from ._assumption import Assumption
 from ._compare import LOSS_FAMILIES, ComparisonTable, compare, format_rows
 from ._errors import InvalidParameterError
+from ._paths import check_output_path
 from ._quantity import Quantity
 
 __all__ = [
@@ -79,7 +80,10 @@ def check_compare_args(
 
 def _check_plot_path(text: str) -> None:
     path = Path(text)
-    if text == "" or path.is_dir():
+    is_folder = text == "" or os.path.isdir(text)  # False on any OSError
+    if not is_folder:  # name, loops, lengths, parts
+        check_output_path(text, "plot", folder=False)
+    if is_folder:
         raise InvalidParameterError(
             f"plot={text!r} is a folder; it must name a figure file, e.g. "
             f"{str(path / 'compare.png')!r}"

@@ -176,7 +176,6 @@ def resolve_protocol(theorem: TheoremLike, params: Mapping[str, Any]) -> dict[st
         return out
     if "clip" in out and out["clip"] is None:
         del out["clip"]  # no clip, as recursion_bound(clip=None) reads it
-    _check_pair(theorem, out)
     if Assumption.NO_CLIPPING in theorem.assumptions and out.get("clip") is not None:
         raise InvalidParameterError(
             f"clip={out['clip']!r}: {theorem.registry_key} {theorem.key} assumes no "
@@ -185,7 +184,9 @@ def resolve_protocol(theorem: TheoremLike, params: Mapping[str, Any]) -> dict[st
             "delayed-ncvx-workers allows a clip"
         )
     derived = check_description(out)
-    if derived is not None:
+    if derived is None:
+        _check_pair(theorem, out)
+    else:
         period = out.get("period")
         for name in (*DESCRIPTORS, "max_delay"):
             out.pop(name, None)

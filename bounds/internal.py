@@ -13,7 +13,7 @@ What it re-exports:
   messages quote the argument (``n_samples=0 must be >= 2``);
 * the command-line parsers of numbers, value lists and grids (``parse_number``,
   ``parse_values``, ``parse_grid``), so that one input gives one behaviour in
-  every subcommand;
+  every subcommand, and the one check of an output path (``check_output_path``);
 * ``StepSizeLike``, what a simulator accepts as ``step_size`` (a float, a
   schedule, a callable or an array; :func:`bounds.resolve_step_sizes`);
 * the calculator's subcommands (``OneLineParser``, ``register_calculator``,
@@ -37,6 +37,7 @@ from ._cli import run as run_calculator
 from ._grid import parse_grid as parse_grid
 from ._grid import parse_number as parse_number
 from ._grid import parse_values as parse_values
+from ._paths import check_output_path as check_output_path
 from ._schedules import StepSizeLike as StepSizeLike
 from ._validation import check_array as check_array
 from ._validation import check_bool_array as check_bool_array
@@ -58,6 +59,7 @@ __all__ = [
     "check_int",
     "check_int_array",
     "check_nonnegative",
+    "check_output_path",
     "check_positive",
     "check_probability",
     "parameters",

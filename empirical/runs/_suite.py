@@ -364,7 +364,12 @@ def build_suite(
     if delays_from is not None:
         from empirical.schedules._delays import make_delay
 
-        trace_tau = make_delay(f"trace:{delays_from}").max_delay
+        try:
+            trace_tau = make_delay(f"trace:{delays_from}").max_delay
+        except InvalidParameterError as exc:  # named as the caller typed it
+            raise InvalidParameterError(
+                str(exc).replace("path=", "delays_from=", 1)
+            ) from None
         assert trace_tau is not None  # a finite trace has a largest value
         for r in rows:
             # The worker protocols (b) and (c) make their own delays and keep

@@ -92,7 +92,8 @@ def check_tasks(tasks: Iterable[SweepTask]) -> None:
             try:
                 delays[t.delay_spec] = make_delay(t.delay_spec).max_delay
             except InvalidParameterError as exc:
-                raise InvalidParameterError(f"delay={t.delay!r}: {exc}") from None
+                why = str(exc).replace("path=", "trace file ", 1)
+                raise InvalidParameterError(f"delay={t.delay!r}: {why}") from None
         _schedule(t, delays[t.delay_spec])
 
 
