@@ -153,6 +153,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="projected SGD onto the ball ||w|| <= D/2 (needed by logistic-l2, "
         "least-squares)",
     )
+    s.add_argument(
+        "--max-grid-points",
+        type=int,
+        default=None,
+        metavar="N",
+        help="refuse a --grid of more than N points (default 1000)",
+    )
     s.add_argument("--results", required=True, help="JSON-lines results file")
     s.add_argument("--resume", action="store_true", help="skip tasks already in FILE")
     s.add_argument("--backend", default="local", help="local | serial | ray")
@@ -353,7 +360,7 @@ def _cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from empirical.measurement._table import format_table, table_rows
     from empirical.runs._summary import results_line
     from empirical.runs._sweep import sweep
-    from empirical.runs._task import make_tasks, parse_grid
+    from empirical.runs._task import MAX_SWEEP_POINTS, make_tasks, parse_grid
 
     given = {
         name: getattr(args, name)
@@ -370,7 +377,8 @@ def _cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
         "theorems": _theorem_keys(args.theorems),
         "diameter": args.diameter,
     }
-    tasks = make_tasks(base, parse_grid(args.grid, given=given))
+    limit = MAX_SWEEP_POINTS if args.max_grid_points is None else args.max_grid_points
+    tasks = make_tasks(base, parse_grid(args.grid, given=given, max_points=limit))
     from empirical.runs._paths import check_writable_file
     from empirical.runs._sweep import check_tasks
 

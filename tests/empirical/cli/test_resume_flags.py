@@ -51,6 +51,7 @@ NOT_RESULTS: dict[str, dict[str, str]] = {
         "--workers": "processes of --backend local",
         "--json": "the console format",
         "--format": "the console format",
+        "--max-grid-points": "a limit on the grid's size, checked before any work",
         "--address": "the Ray cluster of --backend ray",
         "--ray-num-cpus": "the size of a local Ray cluster",
         "--runtime-env": "the Ray workers' environment",
