@@ -250,7 +250,7 @@ def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from empirical.problems._data import DATASETS
     from empirical.problems._losses import LOSSES
     from empirical.runs._report import write_report
-    from empirical.runs._suite import build_suite
+    from empirical.runs._suite import build_suite, delay_changes
     from empirical.runs._summary import results_line
     from empirical.runs._sweep import sweep
 
@@ -275,6 +275,8 @@ def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
         delays_from=args.delays_from,
         worst_case=args.worst_case,
     )
+    if taus is not None and (note := delay_changes(tasks, taus)) is not None:
+        _notice(note)  # the families add (or leave out) delays of their own
     executor = _executor("local", args.workers)
     from empirical.runs._run_settings import SETTINGS_FILE, record_settings
 
