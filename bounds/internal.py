@@ -17,7 +17,8 @@ What it re-exports:
 * ``StepSizeLike``, what a simulator accepts as ``step_size`` (a float, a
   schedule, a callable or an array; :func:`bounds.resolve_step_sizes`);
 * the calculator's subcommands (``OneLineParser``, ``register_calculator``,
-  ``run_calculator``), which the full ``asyncstab`` CLI mounts beside its own;
+  ``run_calculator``), which the full ``asyncstab`` CLI mounts beside its own,
+  and ``one_line``, which keeps every error message on one line;
 * the tables of names and parameter rules (``symbols``: the symbol of each name
   and, in its docstring, the name table; ``parameters``: each parameter's rule and
   default), from which the documentation site generates its name table.
@@ -32,6 +33,7 @@ from __future__ import annotations
 from . import _parameters as parameters
 from . import _symbols as symbols
 from ._cli import OneLineParser as OneLineParser
+from ._cli import one_line as one_line
 from ._cli import register as register_calculator
 from ._cli import run as run_calculator
 from ._grid import parse_grid as parse_grid
@@ -62,6 +64,7 @@ __all__ = [
     "check_output_path",
     "check_positive",
     "check_probability",
+    "one_line",
     "parameters",
     "parse_grid",
     "parse_number",

@@ -423,6 +423,13 @@ def _cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return _report_bugs(records)
 
 
+def _one_line(exc: BaseException) -> str:
+    """An error's message on one line (a path or a value may hold a line break)."""
+    from bounds.internal import one_line
+
+    return one_line(str(exc))
+
+
 #: Exit status after the reader of standard output went away (``asyncstab list |
 #: head -1``): 128 + SIGPIPE, what a shell reports for a tool that SIGPIPE ended.
 EXIT_BROKEN_PIPE = 141
@@ -458,7 +465,7 @@ def _main(argv: Sequence[str] | None) -> int:
         command: Command = args.func
         return command(args, args_list)
     except InvalidParameterError as exc:
-        print(f"asyncstab: error: {exc}", file=sys.stderr)
+        print(f"asyncstab: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except RuntimeError as exc:
         from empirical.distributed._executors import TasksLostError
@@ -469,7 +476,9 @@ def _main(argv: Sequence[str] | None) -> int:
             return 1
         if not isinstance(exc, RayStartError):
             raise
-        print(f"asyncstab: error: {exc}", file=sys.stderr)  # a runtime failure
+        print(
+            f"asyncstab: error: {_one_line(exc)}", file=sys.stderr
+        )  # a runtime failure
         return 1
     except OSError as exc:
         from empirical.runs._disk import is_out_of_space

@@ -8,6 +8,7 @@ exits with status 2.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -123,6 +124,14 @@ def run(args: argparse.Namespace) -> int:
     from empirical.runs._reproduce_report import at_chance, delay_verdict
 
     out = args.output or f"reproduce-{args.experiment}"
+    if args.backend != "ray":  # a Ray task finds its GPU on its node, not here
+        from empirical.simulators.nets._simulate import check_device
+
+        if args.backend == "local":
+            # this process only asks; its workers use the GPU (and take its
+            # memory as they need it, as run_task sets for them)
+            os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+        check_device(args.device)  # one line, before any work
     executor = _executor(args)  # validated; Ray starts with the first task
     kept = _one_run(args, out)  # the last check, then the earlier run moves aside
     res = reproduce(

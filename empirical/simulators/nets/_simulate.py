@@ -40,6 +40,7 @@ __all__ = [
     "DTYPES",
     "NetRunStats",
     "PairDraws",
+    "check_device",
     "pair_draws",
     "regatti_step_size",
     "simulate_net_pairs",
@@ -187,15 +188,43 @@ def _step_sizes(step_size: Any, T: int) -> NDArray[np.float64]:
 
 
 def _device(device: str) -> Any:
-    import jax
+    """The JAX device named ``device``, or a one-line refusal.
+
+    JAX's own words on the way are silenced: without a GPU it logs (and may
+    warn) "An NVIDIA GPU may be present ... Falling back to cpu" before the
+    error, a second, contradictory line above the refusal. It says so once per
+    process, when its backends start, so a later run says nothing either.
+    """
+    import logging
+    import warnings
 
     check_choice(device, "device", DEVICES)
+    loggers = [logging.getLogger(n) for n in ("jax", "jax._src.xla_bridge")]
+    levels = [lg.level for lg in loggers]
     try:
-        return jax.devices(device)[0]
-    except RuntimeError as exc:
+        for lg in loggers:
+            lg.setLevel(logging.ERROR)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import jax
+
+            return jax.devices(device)[0]
+    except RuntimeError:
         raise InvalidParameterError(
             f"device={device!r}: JAX sees no such device (install jax[cuda12] for a GPU)"
-        ) from exc
+        ) from None
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
+def check_device(device: str) -> None:
+    """Refuse, before any work, a ``device`` this machine's JAX does not have.
+
+    Raises:
+        InvalidParameterError: one line; JAX's own warnings are silenced.
+    """
+    _device(device)
 
 
 def simulate_net_pairs(
