@@ -31,6 +31,7 @@ from ._rate import RATES, RateOnly
 from ._registry import REGISTRY
 from ._symbols import SYMBOL
 from ._theorem import Theorem
+from ._typecheck import checked
 from ._validation import check_choice
 
 __all__ = ["LOSS_FAMILIES", "ComparisonRow", "ComparisonTable", "RateRow", "compare"]
@@ -328,6 +329,7 @@ def _rate_row(rate: RateOnly, params: Mapping[str, Any]) -> RateRow:
     )
 
 
+@checked
 def compare(
     loss_family: str,
     *,

@@ -20,6 +20,7 @@ from ._compare import LOSS_FAMILIES, ComparisonTable, compare, format_rows
 from ._errors import InvalidParameterError
 from ._paths import check_output_path
 from ._quantity import Quantity
+from ._typecheck import checked
 
 __all__ = [
     "add_compare_arguments",
@@ -137,6 +138,7 @@ def add_compare_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+@checked
 def plot_comparison(table: ComparisonTable, axis: str, path: str | Path) -> Path:
     """Draw every applicable bound, as a bound on the gap, against a grid axis.
 

@@ -35,6 +35,7 @@ import numpy as np
 from ._assumption import Assumption
 from ._errors import InvalidParameterError
 from ._theorem_like import TheoremLike
+from ._typecheck import checked
 from ._validation import check_choice, check_int
 
 __all__ = [
@@ -62,6 +63,7 @@ _DERIVED = ("step_weight", "arrivals")
 PROTOCOL_DEFAULTS: dict[str, int] = {"step_weight": 1, "arrivals": 1, "batch_size": 1}
 
 
+@checked
 def protocol_constants(
     n_workers: int,
     aggregation: str | None = None,

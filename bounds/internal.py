@@ -19,6 +19,8 @@ What it re-exports:
 * the calculator's subcommands (``OneLineParser``, ``register_calculator``,
   ``run_calculator``), which the full ``asyncstab`` CLI mounts beside its own,
   and ``one_line``, which keeps every error message on one line;
+* ``checked``, the wrapper of a public function that refuses a wrong-typed
+  argument by name (``empirical``'s facade applies it to its functions);
 * the tables of names and parameter rules (``symbols``: the symbol of each name
   and, in its docstring, the name table; ``parameters``: each parameter's rule and
   default), from which the documentation site generates its name table.
@@ -41,6 +43,7 @@ from ._grid import parse_number as parse_number
 from ._grid import parse_values as parse_values
 from ._paths import check_output_path as check_output_path
 from ._schedules import StepSizeLike as StepSizeLike
+from ._typecheck import checked as checked
 from ._validation import check_array as check_array
 from ._validation import check_bool_array as check_bool_array
 from ._validation import check_choice as check_choice
@@ -64,6 +67,7 @@ __all__ = [
     "check_output_path",
     "check_positive",
     "check_probability",
+    "checked",
     "one_line",
     "parameters",
     "parse_grid",

@@ -176,10 +176,16 @@ def regatti_step_size(lr0: float, updates_per_epoch: int) -> Callable[[Any], Any
 
 def _step_sizes(step_size: Any, T: int) -> NDArray[np.float64]:
     t = np.arange(1, T + 1)
-    if callable(step_size):
-        eta = np.asarray(step_size(t), dtype=np.float64)
-    else:
-        eta = np.broadcast_to(np.asarray(step_size, dtype=np.float64), (T,)).copy()
+    try:
+        if callable(step_size):
+            eta = np.asarray(step_size(t), dtype=np.float64)
+        else:
+            raw = np.asarray(step_size, dtype=np.float64)
+            eta = np.broadcast_to(raw, (T,)).copy()
+    except (TypeError, ValueError):  # not numbers (or not T of them)
+        raise InvalidParameterError(
+            f"step_size={step_size!r} must give T={T} finite values > 0"
+        ) from None
     if eta.shape != (T,) or not np.all(np.isfinite(eta)) or np.any(eta <= 0):
         raise InvalidParameterError(
             f"step_size={step_size!r} must give T={T} finite values > 0"
