@@ -16,9 +16,13 @@ from typing import Any
 from ._assumption import Assumption
 from ._conversion import CONVERSIONS
 from ._errors import InvalidParameterError
+from ._symbols import SYMBOL
 from ._theorem import Theorem
 
 __all__ = ["check_used", "read_names"]
+
+#: The names compare takes: the name table, and how a protocol aggregates.
+_NAMES = (*SYMBOL, "aggregation")
 
 #: The hypotheses a loss family settles (the others are declared by a constant).
 _SHAPE = frozenset({Assumption.CONVEX, Assumption.STRONGLY_CONVEX})
@@ -52,8 +56,8 @@ def check_used(
     used = read_names(theorems, families[loss_family])
     for point in points:
         for name, value in point.items():
-            if value is None or name in used:
-                continue
+            if value is None or name in used or name not in _NAMES:
+                continue  # an unknown name: compare's own refusal names the table
             other = [f for f in families if name in read_names(theorems, families[f])]
             hint = (
                 f"; the bounds of loss_family {', '.join(map(repr, other))} read it"

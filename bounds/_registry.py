@@ -17,7 +17,6 @@ from ._rate import RATES
 from ._reference import REGATTI2019, THIS_PROJECT, hardt
 from ._symbols import B, K, L, M, T, b_batch, beta, c, eta, gamma, n, tau
 from ._theorem import Theorem
-from ._typecheck import checked
 
 __all__ = ["REGISTRY", "THEOREMS", "get_theorem", "nonconvex_closed_form"]
 
@@ -276,7 +275,6 @@ THEOREMS: dict[str, Theorem] = {
 REGISTRY: dict[str, Theorem] = {**THEOREMS, **LITERATURE}
 
 
-@checked
 def get_theorem(key: str) -> Theorem:
     """Look a theorem up by key (``"delayed-cvx"``) or registry key (``"[D-cvx]"``).
 

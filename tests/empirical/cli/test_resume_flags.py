@@ -171,7 +171,11 @@ def test_reproduce_resume_refuses_a_changed_flag(
     for extra in ("jax", "mlxtend", "mnist1d"):  # reproduce needs the nets extra
         pytest.importorskip(extra)
     from empirical.runs import _reproduce
+    from empirical.simulators.nets import _simulate
 
+    # --device gpu is checked against this machine before the run folder: a
+    # machine without a GPU would refuse it there, for another reason
+    monkeypatch.setattr(_simulate, "check_device", lambda device: None)
     out = tmp_path / "r"
     base = ["reproduce", "regatti2019", "--quick", "--output", str(out)]
     monkeypatch.setattr(_reproduce, "reproduce", _stop)
