@@ -11,7 +11,8 @@ What an annotation admits: ``int`` and ``float`` any real number but a bool
 (``1000.0`` for a count is the function's to accept or refuse); unions, ``None``
 and ``Literal`` as written; ``str``, ``Path`` and ``os.PathLike`` a path;
 ``Callable`` anything callable; an array annotation (numpy's ``ArrayLike``) any
-value numpy reads as numbers; a collection its abstract type; a protocol its
+value numpy reads as numbers; ``list``, ``tuple`` and ``Sequence`` any sequence
+or array (the kind, not the container); ``dict`` any mapping; a protocol its
 members. An annotation it cannot read (a name only imported for type checkers)
 admits anything.
 """
@@ -40,6 +41,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _ARRAY_NAMES = ("ArrayLike", "NDArray", "ndarray")
 
+#: Annotations read as "a sequence": a list, a tuple or an array fits each.
+_SEQUENCES = (list, tuple, cabc.Sequence)
+
 
 def _is_array_hint(hint: Any) -> bool:
     text = repr(hint)
@@ -56,8 +60,8 @@ def _numeric(value: Any) -> bool:
 
 def accepts(hint: Any, value: Any) -> bool:
     """Whether ``value`` is of a kind the annotation ``hint`` admits."""
-    if hint is Any or isinstance(hint, TypeVar):
-        return True
+    if hint is Any or isinstance(hint, TypeVar | str | typing.ForwardRef):
+        return True  # anything, or an annotation left as text: the function decides
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
@@ -83,6 +87,15 @@ def accepts(hint: Any, value: Any) -> bool:
         return isinstance(value, os.PathLike)
     if origin in (cabc.Callable, typing.Callable) or hint is cabc.Callable:
         return callable(value)
+    if origin in _SEQUENCES or hint in _SEQUENCES:  # the kind, not the container
+        return isinstance(value, cabc.Sequence | np.ndarray)
+    if origin in (cabc.Iterable, cabc.Collection) or hint in (
+        cabc.Iterable,
+        cabc.Collection,
+    ):
+        return isinstance(value, cabc.Iterable)
+    if origin in (dict, cabc.Mapping) or hint in (dict, cabc.Mapping):
+        return isinstance(value, cabc.Mapping)
     if origin is not None and isinstance(origin, type):
         return _instance(origin, value)
     if isinstance(hint, type):

@@ -3,14 +3,11 @@
 A facade lists its public names and the private module that defines each; the
 module is imported the first time one of its names is read, so importing the
 facade stays light (no numba, JAX or Ray until a name that needs them is used).
-A public function is wrapped by :func:`bounds.internal.checked`: an argument of a
-type its annotation rules out is refused by name.
 """
 
 from __future__ import annotations
 
 import importlib
-import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -39,10 +36,6 @@ def lazy_attributes(
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         value = getattr(importlib.import_module(f"{package}.{module}"), name)
-        if inspect.isfunction(value):  # the boundary: wrong types refused by name
-            from bounds.internal import checked
-
-            value = checked(value)
         namespace[name] = value
         return value
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
+from bounds.internal import checked
 from empirical.schedules._protocols import Deng, OneStale, Regatti
 
 from ._experiments import DEFAULT_MODELS, Setting, Sizes, experiment_settings
@@ -224,6 +225,7 @@ def ours(settings: list[Setting], sizes: Sizes) -> dict[str, str]:
     return {k: f(settings, sizes) for k, f in _OURS.items()}
 
 
+@checked
 def fidelity_table(
     name: str,
     *,

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bounds import InvalidParameterError
-from bounds.internal import check_choice, check_int
+from bounds.internal import check_choice, check_int, checked
 from empirical.runs._disk import write_atomic
 from empirical.runs._paths import check_writable_dir
 
@@ -253,6 +253,7 @@ def size_overrides(**sizes: int | None) -> dict[str, int]:
     return over
 
 
+@checked
 def reproduce(
     name: str,
     output: str | Path,

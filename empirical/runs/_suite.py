@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bounds import InvalidParameterError
-from bounds.internal import check_int
+from bounds.internal import check_int, checked
 from empirical.problems._data import load_dataset
 from empirical.problems._losses import LOSSES
 
@@ -292,6 +292,7 @@ def _family(tag: str, cfg: SuiteConfig, base: dict[str, Any]) -> list[dict[str, 
     return [{**base, "tag": tag, **o} for o in out]
 
 
+@checked
 def build_suite(
     *,
     quick: bool = False,

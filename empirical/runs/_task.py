@@ -22,6 +22,7 @@ from bounds.internal import (
     check_finite,
     check_int,
     check_positive,
+    checked,
     parse_number,
 )
 from bounds.internal import parse_grid as shared_parse_grid
@@ -200,6 +201,7 @@ _ALIASES = {
 MAX_SWEEP_POINTS = 1_000
 
 
+@checked
 def parse_grid(
     specs: Sequence[str],
     *,
@@ -240,6 +242,7 @@ def _grid_value(name: str, text: str) -> Any:
     return check_finite(value, name)
 
 
+@checked
 def make_tasks(
     base: dict[str, Any], grid: Mapping[str, Sequence[Any]]
 ) -> list[SweepTask]:

@@ -47,7 +47,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bounds import REGISTRY, Assumption, InvalidParameterError
-from bounds.internal import check_choice, check_int, check_positive
+from bounds.internal import check_choice, check_int, check_positive, checked
 from empirical.schedules._delays import AbstractDelay
 
 __all__ = [
@@ -401,6 +401,7 @@ PROTOCOL_THEOREMS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
+@checked
 def applicable_theorems(protocol: WorkerProtocol) -> tuple[tuple[str, ...], str]:
     """The registry theorem keys that apply to ``protocol``, and why (declared).
 

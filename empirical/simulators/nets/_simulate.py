@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bounds import InvalidParameterError
-from bounds.internal import check_choice, check_int, check_positive
+from bounds.internal import check_choice, check_int, check_positive, checked
 from empirical.problems._data import pair_split
 from empirical.schedules._protocols import WorkerProtocol
 from empirical.simulators.linear._simulate import DivergenceError
@@ -233,6 +233,7 @@ def check_device(device: str) -> None:
     _device(device)
 
 
+@checked
 def simulate_net_pairs(
     model: NetModel,
     data: NetData,
