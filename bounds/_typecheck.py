@@ -13,7 +13,7 @@ and ``Literal`` as written; ``str``, ``Path`` and ``os.PathLike`` a path;
 ``Callable`` anything callable; an array annotation (numpy's ``ArrayLike``) any
 value numpy reads as numbers; ``list``, ``tuple`` and ``Sequence`` any sequence
 or array (the kind, not the container); ``dict`` any mapping; a protocol its
-members. An annotation it cannot read (a name only imported for type checkers)
+members; a dataclass its instances, or a stand-in that has its fields. An annotation it cannot read (a name only imported for type checkers)
 admits anything.
 """
 
@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import builtins
 import collections.abc as cabc
+import dataclasses
 import functools
 import inspect
 import numbers
 import os
+import re
 import sys
 import types
 import typing
@@ -71,8 +73,8 @@ def accepts(hint: Any, value: Any) -> bool:
         return any(accepts(a, value) for a in args)
     if hint is None or hint is type(None):
         return value is None
-    if origin is typing.Literal:
-        return value in args
+    if origin is typing.Literal:  # the kind; which value is the function's to say
+        return isinstance(value, tuple({type(a) for a in args}))
     if _is_array_hint(hint):
         return _numeric(value)
     if hint is bool:
@@ -117,14 +119,31 @@ def _instance(cls: type, value: Any) -> bool:
         ]
         return all(hasattr(value, m) for m in members)
     try:
-        return isinstance(value, cls)
+        if isinstance(value, cls):
+            return True
     except TypeError:  # a generic alias or a class isinstance cannot test
         return True
+    if dataclasses.is_dataclass(cls) and not isinstance(value, type):
+        # a stand-in with the class's fields (duck typing: a namespace holding
+        # what the function reads) is let through by field name
+        return any(hasattr(value, f.name) for f in dataclasses.fields(cls))
+    return False
 
 
 def _describe(hint: Any) -> str:
-    text = repr(hint) if not isinstance(hint, type) else hint.__name__
-    return text.replace("typing.", "").replace("collections.abc.", "")
+    """``hint`` in words: ``str or Logistic``, ``AbstractDelay``, ``Sequence[int]``."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        parts = dict.fromkeys(_describe(a) for a in typing.get_args(hint))
+        return " or ".join(parts)
+    if origin is typing.Literal:
+        return f"one of {', '.join(map(repr, typing.get_args(hint)))}"
+    if hint is None or hint is type(None):
+        return "None"
+    if isinstance(hint, type) and origin is None:
+        return hint.__name__
+    text = repr(hint).replace("typing.", "").replace("collections.abc.", "")
+    return re.sub(r"\b(?:[A-Za-z_]\w*\.)+(\w+)", r"\1", text)  # no module paths
 
 
 def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
