@@ -20,6 +20,7 @@ class Assumption(str, enum.Enum):
     DATA_INDEPENDENT_DELAY = "delays independent of the data"
     CONSTANT_STEP = "constant step size"
     DECAYING_STEP = "non-increasing step size eta_t <= c/t"
+    STEP_BELOW_C_OVER_T = "step size eta_t <= c/t at every step (monotone or not)"
     #: Required by some theorems (Hardt et al.'s strongly convex one); allowed by
     #: the part-3 theorems (``Theorem.allows``): a projection onto a closed convex
     #: set is 1-Lipschitz, and a 1-Lipschitz map after every step keeps their

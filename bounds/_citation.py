@@ -7,6 +7,7 @@ from ._errors import InvalidParameterError
 from ._rate import RATES
 from ._reference import Reference
 from ._registry import REGISTRY, get_theorem
+from ._typecheck import checked
 
 __all__ = ["citation"]
 
@@ -28,6 +29,7 @@ def _reference(key: str) -> Reference:
         ) from None
 
 
+@checked
 def citation(*keys: str) -> str:
     """Bibtex entries of the given results (all when none given), deduplicated.
 

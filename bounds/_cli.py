@@ -21,7 +21,13 @@ from ._cli_catalogue import run_list, run_show
 from ._cli_help import EXAMPLES, HelpFormatter, epilog
 from ._compare_cli import add_compare_arguments, run_compare
 from ._errors import InvalidParameterError
-from ._grid import parse_grid, parse_number
+from ._grid import (
+    MAX_GRID_POINTS,
+    PROGRESS_POINTS,
+    parse_grid,
+    parse_number,
+    with_progress,
+)
 from ._names import HELP, NAMES
 from ._parameters import (
     COUNTS,
@@ -95,6 +101,13 @@ def _add_constants(p: argparse.ArgumentParser, *, skip: str = "") -> None:
         "an axis may not also be given as a constant)",
     )
     add_format_arguments(p)
+    p.add_argument(
+        "--max-grid-points",
+        type=int,
+        default=MAX_GRID_POINTS,
+        metavar="N",
+        help=f"refuse a --grid of more than N points (default {MAX_GRID_POINTS})",
+    )
 
 
 #: What a calculator subcommand runs: the parsed arguments -> exit status.
@@ -183,6 +196,7 @@ def _grid(args: argparse.Namespace) -> list[dict[str, Any]]:
         names=[k for k in NAMES if hasattr(args, k)],
         convert=lambda name, text: parse_number(text, name),
         given=base,
+        max_points=args.max_grid_points,
     )
     if getattr(args, "aggregation", None) is not None:
         base["aggregation"] = args.aggregation
@@ -207,7 +221,7 @@ def _cmd_bound(args: argparse.Namespace) -> list[dict[str, Any]]:
     # the catalogue's entry: the closed form without sympy (_catalogue.py)
     theorem = catalogue().get(args.theorem)
     out = []
-    for params in _grid(args):
+    for params in with_progress(_grid(args), getattr(args, "command", "bound")):
         value = theorem.compute(**params)
         number = json_number(value.value) if is_normal(value.value) else None
         row = {
@@ -232,7 +246,7 @@ def _cmd_inverse(
     theorem = get_theorem(args.theorem)
     target: Any = parse_number(args.target_gap, "target_gap")  # validated by solve
     out = []
-    for params in _grid(args):
+    for params in with_progress(_grid(args), getattr(args, "command", "grid")):
         sol = solve(theorem, target, **params)
         finite = math.isfinite(sol.value)
         number = (
@@ -302,7 +316,13 @@ _METAVAR = {"smoothness": "BETA", "lipschitz": "L", "strong_convexity": "GAMMA"}
 
 
 def _run_compare(args: argparse.Namespace) -> int:
-    return run_compare(args, _grid, print_table)
+    def grid(a: argparse.Namespace) -> list[dict[str, Any]]:
+        points = _grid(a)
+        if len(points) >= PROGRESS_POINTS:  # compare evaluates them in one call
+            print(f"asyncstab: compare: {len(points):,} grid points", file=sys.stderr)
+        return points
+
+    return run_compare(args, grid, print_table)
 
 
 def _run_bound(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ._assumption import Assumption
+from ._compare_check import check_used
 from ._conversion import CONVERSIONS
 from ._errors import InvalidParameterError
 from ._parameters import format_value, validate_parameter
@@ -30,6 +31,7 @@ from ._rate import RATES, RateOnly
 from ._registry import REGISTRY
 from ._symbols import SYMBOL
 from ._theorem import Theorem
+from ._typecheck import checked
 from ._validation import check_choice
 
 __all__ = ["LOSS_FAMILIES", "ComparisonRow", "ComparisonTable", "RateRow", "compare"]
@@ -187,7 +189,7 @@ def _have(family: str, params: Mapping[str, Any]) -> frozenset[Assumption]:
     if params.get("step_size") is not None:
         have |= {A.CONSTANT_STEP, A.NON_INCREASING_STEP}
     if params.get("c") is not None:
-        have.add(A.DECAYING_STEP)
+        have |= {A.DECAYING_STEP, A.STEP_BELOW_C_OVER_T}
     return frozenset(have)
 
 
@@ -327,6 +329,7 @@ def _rate_row(rate: RateOnly, params: Mapping[str, Any]) -> RateRow:
     )
 
 
+@checked
 def compare(
     loss_family: str,
     *,
@@ -354,8 +357,9 @@ def compare(
         with a gap value (ties share a rank).
 
     Raises:
-        InvalidParameterError: unknown family, theorem or parameter name; a bad
-            value of a parameter that no theorem accepts.
+        InvalidParameterError: unknown family, theorem or parameter name; a
+            parameter that no compared theorem reads for this family (as
+            ``bound`` refuses one its theorem does not take).
 
     Examples:
         >>> t = compare("convex-smooth", n_samples=500, n_steps=1000, step_size=0.01,
@@ -370,6 +374,8 @@ def compare(
             check_choice(k, "theorems", tuple(REGISTRY))
     rows: list[ComparisonRow] = []
     points = [dict(params, **g) for g in (grid or [{}])]
+    used = [t for t in chosen if t is not None]
+    check_used(loss_family, LOSS_FAMILIES, used, points)  # as bound does, by name
     for point in points:
         for name, v in point.items():
             if name == "aggregation":

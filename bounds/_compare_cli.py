@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Any
 from ._assumption import Assumption
 from ._catalogue import catalogue
 from ._errors import InvalidParameterError
+from ._paths import check_output_path
 from ._quantity import Quantity
+from ._typecheck import checked
 
 if TYPE_CHECKING:
     from ._compare import ComparisonTable
@@ -48,6 +50,7 @@ _FLAG_OF = {
     Assumption.CONSTANT_STEP: "add --step-size",
     Assumption.NON_INCREASING_STEP: "add --step-size",
     Assumption.DECAYING_STEP: "add --c",
+    Assumption.STEP_BELOW_C_OVER_T: "add --c",
 }
 
 
@@ -83,7 +86,10 @@ def check_compare_args(
 
 def _check_plot_path(text: str) -> None:
     path = Path(text)
-    if text == "" or path.is_dir():
+    is_folder = text == "" or os.path.isdir(text)  # False on any OSError
+    if not is_folder:  # name, loops, lengths, parts
+        check_output_path(text, "plot", folder=False)
+    if is_folder:
         raise InvalidParameterError(
             f"plot={text!r} is a folder; it must name a figure file, e.g. "
             f"{str(path / 'compare.png')!r}"
@@ -141,6 +147,7 @@ def add_compare_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+@checked
 def plot_comparison(table: ComparisonTable, axis: str, path: str | Path) -> Path:
     """Draw every applicable bound, as a bound on the gap, against a grid axis.
 

@@ -32,6 +32,7 @@ from ._parameters import Value, validate_parameter
 from ._quantity import Quantity
 from ._recursion import _arrays, _check_step_limit, _stale_sum
 from ._theorem_like import TheoremLike
+from ._typecheck import checked
 from ._validation import check_array
 
 __all__ = ["deng_recursion_bound"]
@@ -43,6 +44,7 @@ def _param(name: str, value: Any, key: str) -> float:
     return float(validate_parameter(name, value))
 
 
+@checked
 def deng_recursion_bound(
     theorem: TheoremLike,
     *,

@@ -10,7 +10,11 @@ functions, so one input gives one behaviour everywhere:
 * an empty element (``0,,2``, ``0,2,``) is refused;
 * an axis given twice (``--grid max_delay=1 --grid max_delay=2``) is refused;
 * an axis that is also given as a constant (``--max-delay 3 --grid
-  max_delay=0,8``) is refused.
+  max_delay=0,8``) is refused;
+* a value given twice in one list (``0,2,0``, or ``0.1,1e-1``: equal once
+  read) is refused, naming it: every command runs each value once;
+* a grid of more points than ``max_points`` (``--max-grid-points``) is refused,
+  naming both counts; :func:`with_progress` reports on a large one as it runs.
 """
 
 from __future__ import annotations
@@ -18,12 +22,28 @@ from __future__ import annotations
 import decimal
 import math
 import sys
-from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Any, TypeVar
+import time
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from typing import Any, TextIO, TypeVar
 
 from ._errors import InvalidParameterError
 
-__all__ = ["parse_grid", "parse_number", "parse_values"]
+__all__ = [
+    "MAX_GRID_POINTS",
+    "PROGRESS_POINTS",
+    "parse_grid",
+    "parse_number",
+    "parse_values",
+    "with_progress",
+]
+
+#: The calculator's default limit on a grid's points (``--max-grid-points``):
+#: ten thousand closed forms take seconds; a million would run for minutes with
+#: nothing to show.
+MAX_GRID_POINTS = 10_000
+
+#: From this many points on, :func:`with_progress` reports how far a grid is.
+PROGRESS_POINTS = 1_000
 
 V = TypeVar("V")
 
@@ -102,7 +122,19 @@ def parse_values(text: str, name: str, convert: Callable[[str], V]) -> list[V]:
                 f"{name}={text!r} has an empty value at position {i}; "
                 "separate values by single commas"
             )
-    return [convert(p.strip()) for p in parts]
+    values = [convert(p.strip()) for p in parts]
+    seen: dict[Any, int] = {}
+    for i, v in enumerate(values, start=1):
+        try:
+            first = seen.setdefault(v, i)
+        except TypeError:  # an unhashable value: not a grid value of ours
+            continue
+        if first != i:
+            raise InvalidParameterError(
+                f"{name}={text!r} repeats the value {parts[i - 1].strip()!r} (position "
+                f"{i}, equal to position {first}); give each value once"
+            )
+    return values
 
 
 def _bind(convert: Callable[[str, str], Any], name: str) -> Callable[[str], Any]:
@@ -116,6 +148,7 @@ def parse_grid(
     convert: Callable[[str, str], Any],
     aliases: Mapping[str, str] | None = None,
     given: Mapping[str, Any] | None = None,
+    max_points: int | None = None,
 ) -> dict[str, list[Any]]:
     """Parse ``["NAME=V1,V2", ...]`` into ``{name: [values]}``, in the given order.
 
@@ -127,10 +160,12 @@ def parse_grid(
             in a name reads as ``_``.
         given: constants already set by other arguments; an axis may not repeat
             one of them.
+        max_points: the most points the grid may have (``None``: no limit).
 
     Raises:
         InvalidParameterError: malformed spec, unknown axis, an empty element,
-            an axis given twice, or an axis that repeats a constant.
+            a value or an axis given twice, an axis that repeats a constant, or
+            more points than ``max_points``.
 
     Examples:
         >>> parse_grid(["tau=0,2"], names=["max_delay"], aliases={"tau": "max_delay"},
@@ -169,4 +204,47 @@ def parse_grid(
             values, f"grid={spec!r}: {name}", _bind(convert, name)
         )
         source[name] = spec
+    if max_points is not None:
+        _check_size(grid, max_points)
     return grid
+
+
+def _check_size(grid: Mapping[str, Sequence[Any]], max_points: int) -> None:
+    """Refuse a grid of more than ``max_points`` points, naming both counts."""
+    if (
+        isinstance(max_points, bool)
+        or not isinstance(max_points, int)
+        or max_points < 1
+    ):
+        raise InvalidParameterError(f"max_grid_points={max_points!r} must be >= 1")
+    n = math.prod(len(v) for v in grid.values())
+    if n > max_points:
+        shape = " x ".join(f"{len(v)} {k}" for k, v in grid.items())
+        raise InvalidParameterError(
+            f"max_grid_points={max_points}: the grid has {n:,} points ({shape}); "
+            f"give --max-grid-points {n} to run them all"
+        )
+
+
+def with_progress(
+    points: Sequence[V],
+    what: str,
+    *,
+    every: float = 2.0,
+    stream: TextIO | None = None,
+) -> Iterator[V]:
+    """Yield ``points``; on a grid of :data:`PROGRESS_POINTS` or more, say on
+    ``stream`` (standard error) how many are done, at most every ``every`` s."""
+    n = len(points)
+    if n < PROGRESS_POINTS:
+        yield from points
+        return
+    out = sys.stderr if stream is None else stream
+    print(f"asyncstab: {what}: {n:,} grid points", file=out, flush=True)
+    last = time.monotonic()
+    for i, p in enumerate(points, start=1):
+        yield p
+        now = time.monotonic()
+        if now - last >= every or i == n:
+            print(f"asyncstab: {what}: {i:,}/{n:,} points done", file=out, flush=True)
+            last = now

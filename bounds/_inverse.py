@@ -27,6 +27,7 @@ from ._parameters import format_value, is_normal, validate_parameter
 from ._quantity import Quantity
 from ._symbols import SYMBOL
 from ._theorem_like import TheoremLike
+from ._typecheck import checked
 from ._validation import check_positive
 
 __all__ = ["InverseSolution", "max_step_size", "min_samples"]
@@ -144,6 +145,7 @@ def _log_bound(
     return f
 
 
+@checked
 def max_step_size(
     theorem: TheoremLike, target_gap: float, **params: Any
 ) -> InverseSolution:
@@ -260,6 +262,7 @@ def _largest_below(
     return float(brentq(lambda x: f(x) - log_target, lo, hi, xtol=1e-15, rtol=1e-13))
 
 
+@checked
 def min_samples(
     theorem: TheoremLike, target_gap: float, **params: Any
 ) -> InverseSolution:

@@ -17,6 +17,7 @@ from ._deng import deng_recursion_bound, no_pathwise_level
 from ._errors import InvalidParameterError
 from ._parameters import Value
 from ._theorem_like import TheoremLike
+from ._typecheck import checked
 from ._workers import workers_pathwise_bound, workers_recursion_bound
 
 #: Recursion kinds of the part-3 theorems (``_workers.py``).
@@ -49,6 +50,7 @@ def _checked(
     return kwargs
 
 
+@checked
 def recursion_bound(theorem: TheoremLike, **kwargs: Any) -> Value:
     """Level 2: the proof's recursion (or sums) on the actual ``eta_t``, ``tau_t``.
 
@@ -77,6 +79,7 @@ def recursion_bound(theorem: TheoremLike, **kwargs: Any) -> Value:
     return function(theorem, **_checked(function, theorem, kwargs))
 
 
+@checked
 def pathwise_bound(theorem: TheoremLike, **kwargs: Any) -> Any:
     """Level 3: a deterministic bound on ``delta_t`` of realised coupled runs.
 

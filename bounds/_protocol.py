@@ -18,7 +18,8 @@ the update is ``w_{t+1} = w_t - eta_t C(sum_m a_{t,m} g_{t,m})``. The bounds
 * ``aggregation="sum"`` with a ``period`` ``d`` (Deng et al. 2024's fixed
   delays: worker ``m`` arrives at the steps ``s = m (mod d)``, staleness
   ``d - 1``): at most ``ceil(W/d)`` workers arrive together, so
-  ``K = M = ceil(W/d)`` and ``max_delay = d - 1``;
+  ``K = M = ceil(W/d)`` and ``max_delay = d - 1`` (a theorem caps it at
+  ``n_steps - 1``: the staleness ``min(d - 1, s)`` at the 0-based step ``s``);
 * ``aggregation="sum"`` without a period (any delays, e.g. Deng et al.'s random
   ones): ``K = M = W``; the recursion on the realised schedule
   (:func:`bounds.recursion_bound`) is sharper there.
@@ -29,9 +30,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from ._assumption import Assumption
 from ._errors import InvalidParameterError
 from ._theorem_like import Evaluable, TheoremLike
+from ._typecheck import checked
 from ._validation import check_choice, check_int
 
 __all__ = [
@@ -59,6 +63,7 @@ _DERIVED = ("step_weight", "arrivals")
 PROTOCOL_DEFAULTS: dict[str, int] = {"step_weight": 1, "arrivals": 1, "batch_size": 1}
 
 
+@checked
 def protocol_constants(
     n_workers: int,
     aggregation: str | None = None,
@@ -171,6 +176,8 @@ def resolve_protocol(theorem: Evaluable, params: Mapping[str, Any]) -> dict[str,
     out = {k: v for k, v in params.items() if v is not None or k not in DESCRIPTORS}
     if "step_weight" not in theorem.parameters:
         return out
+    if "clip" in out and out["clip"] is None:
+        del out["clip"]  # no clip, as recursion_bound(clip=None) reads it
     if Assumption.NO_CLIPPING in theorem.assumptions and out.get("clip") is not None:
         raise InvalidParameterError(
             f"clip={out['clip']!r}: {theorem.registry_key} {theorem.key} assumes no "
@@ -179,14 +186,53 @@ def resolve_protocol(theorem: Evaluable, params: Mapping[str, Any]) -> dict[str,
             "delayed-ncvx-workers allows a clip"
         )
     derived = check_description(out)
-    if derived is not None:
+    if derived is None:
+        _check_pair(theorem, out)
+    else:
+        period = out.get("period")
         for name in (*DESCRIPTORS, "max_delay"):
             out.pop(name, None)
+        if period is not None:
+            derived["max_delay"] = _within_run(derived["max_delay"], out)
         out.update({k: v for k, v in derived.items() if k in theorem.parameters})
     for name, value in PROTOCOL_DEFAULTS.items():
         if name in theorem.parameters:
             out.setdefault(name, value)
     return out
+
+
+def _check_pair(theorem: Evaluable, params: Mapping[str, Any]) -> None:
+    """``step_weight`` and ``arrivals`` go together where the closed form uses
+    both: the default of the missing one (1) describes another protocol (four
+    summed workers are ``K = M = 4``; ``K = 4, M = 1`` is 2.3x smaller)."""
+    names = [k for k in _DERIVED if k in theorem.parameters]
+    given = [k for k in names if k in params]  # None: refused by its validation
+    if len(names) == 2 and len(given) == 1:
+        (have,) = given
+        (need,) = (k for k in names if k != have)
+        raise InvalidParameterError(
+            f"{have}={params[have]!r}: {theorem.registry_key} {theorem.key} needs "
+            f"{need} too (K, the step's total weight, and M, the contributions in "
+            "one update); give both, or describe the protocol (n_workers, "
+            "aggregation, period)"
+        )
+
+
+def _within_run(tau: int, params: Mapping[str, Any]) -> Any:
+    """A period's ``max_delay = d - 1`` capped at ``n_steps - 1``: Deng et al.'s
+    staleness ``min(d - 1, s)`` at the 0-based step ``s`` never exceeds it.
+
+    ``n_steps`` is validated later; a value that is not a number is left to it.
+    """
+    T = params.get("n_steps")
+    try:
+        last = np.asarray(T, dtype=float) - 1
+    except (TypeError, ValueError):
+        return tau
+    if T is None or not np.all(np.isfinite(last)) or not np.all(last >= 0):
+        return tau
+    capped = np.minimum(tau, np.floor(last))
+    return int(capped) if capped.ndim == 0 else capped
 
 
 #: Names that describe an update other than one single-sample gradient.

@@ -24,6 +24,7 @@ from ._errors import InvalidParameterError
 from ._quantity import Quantity
 from ._reference import REGATTI2019, Reference
 from ._symbols import SYMBOL, L, T, beta, m, n, tau
+from ._typecheck import checked
 
 __all__ = ["RATES", "RateOnly", "RateOnlyError", "get_rate"]
 
@@ -244,6 +245,7 @@ RATES: dict[str, RateOnly] = {
 }
 
 
+@checked
 def get_rate(key: str) -> RateOnly:
     """Look a rate-only entry up by key.
 

@@ -200,7 +200,7 @@ DELAYED_NCVX_WORKERS = Theorem(
     | {
         A.BOUNDED_LOSS,
         A.DATA_INDEPENDENT_DELAY,
-        A.DECAYING_STEP,
+        A.STEP_BELOW_C_OVER_T,  # the proof uses eta_t <= c/t only, not monotonicity
         A.INDEPENDENT_MINIBATCHES,
     },
     expr=_ncvx_workers,

@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._errors import InvalidParameterError
+from ._typecheck import checked
 from ._validation import check_array, check_int, check_positive
 
 __all__ = [
@@ -131,6 +132,7 @@ _SCHEDULES = (
 )
 
 
+@checked
 def constant(step_size: float) -> ConstantStep:
     """Constant schedule ``eta_t = step_size``.
 
@@ -142,6 +144,7 @@ def constant(step_size: float) -> ConstantStep:
     return ConstantStep(check_positive(step_size, "step_size"))
 
 
+@checked
 def decaying(c: float) -> DecayingStep:
     """Decaying schedule ``eta_t = c / t`` of the nonconvex theorems ([H-ncvx]).
 
@@ -153,11 +156,13 @@ def decaying(c: float) -> DecayingStep:
     return DecayingStep(check_positive(c, "c"))
 
 
+@checked
 def inverse_sqrt(step_size: float) -> InverseSqrtStep:
     """Schedule ``eta_t = step_size / sqrt(t)``."""
     return InverseSqrtStep(check_positive(step_size, "step_size"))
 
 
+@checked
 def rule_tau(step_size: float, max_delay: int) -> RuleTauStep:
     """[rule-tau] constant form ``eta_t = step_size / (max_delay + 1)``.
 
@@ -172,12 +177,14 @@ def rule_tau(step_size: float, max_delay: int) -> RuleTauStep:
     )
 
 
+@checked
 def rule_tau_decaying(c: float, max_delay: int) -> DecayingStep:
     """[rule-tau] decaying form ``eta_t = c / ((max_delay + 1) t)``."""
     k = check_int(max_delay, "max_delay", min_value=0)
     return DecayingStep(check_positive(c, "c"), float(k + 1))
 
 
+@checked
 def staleness_adaptive(step_size: float) -> StalenessAdaptiveStep:
     """[rule-tau] per-step form ``eta_t = step_size / (tau_t + 1)``.
 
@@ -189,6 +196,7 @@ def staleness_adaptive(step_size: float) -> StalenessAdaptiveStep:
     return StalenessAdaptiveStep(check_positive(step_size, "step_size"))
 
 
+@checked
 def resolve_step_sizes(
     step_size: StepSizeLike,
     *,

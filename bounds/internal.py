@@ -13,11 +13,14 @@ What it re-exports:
   messages quote the argument (``n_samples=0 must be >= 2``);
 * the command-line parsers of numbers, value lists and grids (``parse_number``,
   ``parse_values``, ``parse_grid``), so that one input gives one behaviour in
-  every subcommand;
+  every subcommand, and the one check of an output path (``check_output_path``);
 * ``StepSizeLike``, what a simulator accepts as ``step_size`` (a float, a
   schedule, a callable or an array; :func:`bounds.resolve_step_sizes`);
 * the calculator's subcommands (``OneLineParser``, ``HelpFormatter``, ``register_calculator``,
-  ``run_calculator``), which the full ``asyncstab`` CLI mounts beside its own;
+  ``run_calculator``), which the full ``asyncstab`` CLI mounts beside its own,
+  and ``one_line``, which keeps every error message on one line;
+* ``checked``, the wrapper of a public function that refuses a wrong-typed
+  argument by name (``empirical``'s facade applies it to its functions);
 * the tables of names and parameter rules (``symbols``: the symbol of each name
   and, in its docstring, the name table; ``parameters``: each parameter's rule and
   default), from which the documentation site generates its name table.
@@ -34,13 +37,16 @@ from typing import TYPE_CHECKING, Any
 
 from . import _parameters as parameters
 from ._cli import OneLineParser as OneLineParser
+from ._cli import one_line as one_line
 from ._cli import register as register_calculator
 from ._cli import run as run_calculator
 from ._cli_help import HelpFormatter as HelpFormatter
 from ._grid import parse_grid as parse_grid
 from ._grid import parse_number as parse_number
 from ._grid import parse_values as parse_values
+from ._paths import check_output_path as check_output_path
 from ._schedules import StepSizeLike as StepSizeLike
+from ._typecheck import checked as checked
 from ._validation import check_array as check_array
 from ._validation import check_bool_array as check_bool_array
 from ._validation import check_choice as check_choice
@@ -65,8 +71,11 @@ __all__ = [
     "check_int",
     "check_int_array",
     "check_nonnegative",
+    "check_output_path",
     "check_positive",
     "check_probability",
+    "checked",
+    "one_line",
     "parameters",
     "parse_grid",
     "parse_number",

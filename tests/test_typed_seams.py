@@ -73,14 +73,25 @@ def test_empirical_imports_no_private_bounds_module() -> None:
 
 def test_internal_module_reexports_the_private_objects() -> None:
     """Not copies: the same functions, so behaviour cannot drift apart."""
-    from bounds import _cli, _grid, _parameters, _schedules, _symbols, _validation
+    from bounds import (
+        _cli,
+        _grid,
+        _parameters,
+        _paths,
+        _schedules,
+        _symbols,
+        _typecheck,
+        _validation,
+    )
 
     renamed = {"register_calculator": "register", "run_calculator": "run"}
     # The name and parameter tables are re-exported as the modules themselves.
     assert bounds.internal.symbols is _symbols
     assert bounds.internal.parameters is _parameters
     for name in set(bounds.internal.__all__) - {"symbols", "parameters"}:
-        homes = [m for m in (_cli, _grid, _schedules, _validation) if name in m.__all__]
+        modules = (_cli, _grid, _paths, _schedules, _typecheck, _validation)
+        # one_line is _cli's helper, not in its __all__ (the subcommands are)
+        homes = [m for m in modules if name in m.__all__ or name == "one_line"]
         home = _cli if name in renamed else homes[0]
         origin = getattr(home, renamed.get(name, name))
         assert getattr(bounds.internal, name) is origin, name

@@ -250,6 +250,13 @@ def build_parser() -> argparse.ArgumentParser:
         "least-squares)",
     )
     s.add_argument(
+        "--max-grid-points",
+        type=int,
+        default=None,
+        metavar="N",
+        help="refuse a --grid of more than N points (default 1000)",
+    )
+    s.add_argument(
         "--results", required=True, help="JSON-lines results file (appended to)"
     )
     s.add_argument(
@@ -355,7 +362,7 @@ def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from empirical.problems._data import DATASETS
     from empirical.problems._losses import LOSSES
     from empirical.runs._report import write_report
-    from empirical.runs._suite import build_suite
+    from empirical.runs._suite import build_suite, delay_changes
     from empirical.runs._summary import results_line
     from empirical.runs._sweep import sweep
 
@@ -385,6 +392,8 @@ def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
         delays_from=args.delays_from,
         worst_case=args.worst_case,
     )
+    if taus is not None and (note := delay_changes(tasks, taus)) is not None:
+        _notice(note)  # the families add (or leave out) delays of their own
     executor = _executor("local", args.workers)
     from empirical.runs._run_settings import SETTINGS_FILE, record_settings
 
@@ -476,7 +485,7 @@ def _cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from empirical.measurement._table import format_table, table_rows
     from empirical.runs._summary import results_line
     from empirical.runs._sweep import sweep
-    from empirical.runs._task import make_tasks, parse_grid
+    from empirical.runs._task import MAX_SWEEP_POINTS, make_tasks, parse_grid
 
     given = {
         name: getattr(args, name)
@@ -493,7 +502,8 @@ def _cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
         "theorems": _theorem_keys(args.theorems),
         "diameter": args.diameter,
     }
-    tasks = make_tasks(base, parse_grid(args.grid, given=given))
+    limit = MAX_SWEEP_POINTS if args.max_grid_points is None else args.max_grid_points
+    tasks = make_tasks(base, parse_grid(args.grid, given=given, max_points=limit))
     from empirical.runs._paths import check_writable_file
     from empirical.runs._sweep import check_tasks
 
@@ -536,6 +546,13 @@ def _cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return _report_bugs(records)
 
 
+def _one_line(exc: BaseException) -> str:
+    """An error's message on one line (a path or a value may hold a line break)."""
+    from bounds.internal import one_line
+
+    return one_line(str(exc))
+
+
 #: Exit status after the reader of standard output went away (``asyncstab list |
 #: head -1``): 128 + SIGPIPE, what a shell reports for a tool that SIGPIPE ended.
 EXIT_BROKEN_PIPE = 141
@@ -571,7 +588,7 @@ def _main(argv: Sequence[str] | None) -> int:
         command: Command = args.func
         return command(args, args_list)
     except InvalidParameterError as exc:
-        print(f"asyncstab: error: {exc}", file=sys.stderr)
+        print(f"asyncstab: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except RuntimeError as exc:
         from empirical.distributed._executors import TasksLostError
@@ -582,7 +599,9 @@ def _main(argv: Sequence[str] | None) -> int:
             return 1
         if not isinstance(exc, RayStartError):
             raise
-        print(f"asyncstab: error: {exc}", file=sys.stderr)  # a runtime failure
+        print(
+            f"asyncstab: error: {_one_line(exc)}", file=sys.stderr
+        )  # a runtime failure
         return 1
     except OSError as exc:
         from empirical.runs._disk import is_out_of_space

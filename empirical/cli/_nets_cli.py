@@ -8,13 +8,14 @@ exits with status 2.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from bounds import InvalidParameterError
-from bounds.internal import HelpFormatter, check_int
+from bounds.internal import HelpFormatter
 from empirical.cli._args import csv_list
 from empirical.cli._choices import examples
 from empirical.cli._ps_cli import add_ray_arguments
@@ -150,6 +151,14 @@ def run(args: argparse.Namespace) -> int:
     from empirical.runs._reproduce_report import delay_verdict
 
     out = args.output or f"reproduce-{args.experiment}"
+    if args.backend != "ray":  # a Ray task finds its GPU on its node, not here
+        from empirical.simulators.nets._simulate import check_device
+
+        if args.backend == "local":
+            # this process only asks; its workers use the GPU (and take its
+            # memory as they need it, as run_task sets for them)
+            os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+        check_device(args.device)  # one line, before any work
     executor = _executor(args)  # validated; Ray starts with the first task
     kept = _one_run(args, out)  # the last check, then the earlier run moves aside
     res = reproduce(
@@ -226,8 +235,8 @@ _FLAGS = {
     "seeds": "--seeds",
     "n_pairs": "--n-pairs",
     "epochs": "--epochs",
-    "models": "--models",
     "n_samples": "--n-samples",
+    "models": "--models",
     "sampling": "--sampling",
 }
 
@@ -255,8 +264,8 @@ def _one_run(args: argparse.Namespace, out: str) -> int:
         "seeds": args.seeds,
         "n_pairs": args.n_pairs,
         "epochs": args.epochs,
-        "models": None if args.models is None else sorted(csv_list(args.models)),
         "n_samples": args.n_samples,
+        "models": None if args.models is None else sorted(csv_list(args.models)),
         "sampling": args.sampling,
     }
     if args.resume:
@@ -288,22 +297,29 @@ def _check_sizes(args: argparse.Namespace) -> None:
 
     # imported here, so that the calculator subcommands load no simulation code
     from empirical.runs._experiments import experiment_settings
-    from empirical.runs._reproduce import _only_models
+    from empirical.runs._reproduce import (
+        _check_n_samples,
+        _only_models,
+        size_overrides,
+    )
 
     sizes, _ = experiment_settings(args.experiment, quick=args.quick)
-    over = {}
-    for field, v in (
-        ("n_seeds", args.seeds),
-        ("n_pairs", args.n_pairs),
-        ("epochs", args.epochs),
-    ):
-        if v is not None:
-            over[field] = check_int(v, field, min_value=2 if field == "n_pairs" else 1)
+    over = size_overrides(
+        n_seeds=args.seeds,
+        n_pairs=args.n_pairs,
+        epochs=args.epochs,
+        n_samples=args.n_samples,
+    )
     _, settings = experiment_settings(
-        args.experiment, quick=args.quick, sizes=replace(sizes, **over)
+        args.experiment,
+        quick=args.quick,
+        sizes=replace(sizes, **over),
+        sampling=args.sampling,
     )
     if args.models is not None:
-        _only_models(settings, csv_list(args.models))
+        settings = _only_models(settings, csv_list(args.models))
+    if "n_samples" in over:
+        _check_n_samples(settings, over["n_samples"], replace(sizes, **over))
 
 
 def _refuse_unrecorded(folder: Any) -> Exception:

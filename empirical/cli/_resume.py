@@ -45,7 +45,7 @@ def check_sweep_resume(results: str | os.PathLike[str], tasks: Sequence[Any]) ->
         if there:
             differ.append(
                 f"{k}={', '.join(sorted(there))} there, "
-                f"{', '.join(sorted(grid[k]))} now"
+                f"{', '.join(sorted(grid[k]))} now ({_SWEEP_FLAGS.get(k, '--grid')})"
             )
     what = "; ".join(differ) or "other settings"
     raise InvalidParameterError(
@@ -54,6 +54,25 @@ def check_sweep_resume(results: str | os.PathLike[str], tasks: Sequence[Any]) ->
         "with (a grid may grow, its settings may not change), or another "
         "--results file"
     )
+
+
+#: The option that sets each field of a sweep's tasks (for messages); the other
+#: fields (radius, protocol, batch_size, ...) are set by ``--grid`` only, which
+#: sets these too.
+_SWEEP_FLAGS = {
+    "loss": "--loss",
+    "dataset": "--dataset",
+    "n_samples": "--n-samples",
+    "n_steps": "--n-steps",
+    "max_delay": "--max-delay",
+    "delay": "--delay",
+    "step_size": "--step-size",
+    "schedule": "--schedule",
+    "diameter": "--diameter",
+    "theorems": "--theorems",
+    "n_pairs": "--n-pairs",
+    "seed": "--seed",
+}
 
 
 #: The option that sets each recorded setting of ``verify`` (for messages).

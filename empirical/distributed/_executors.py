@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
+from bounds.internal import checked
+
 from ._lost import TasksLostError
 from ._threads import THREAD_ENV_VARS, check_workers
 
@@ -215,6 +217,7 @@ class LocalProcessExecutor:
                     fut.cancel()
 
 
+@checked
 def make_executor(
     backend: str = "local", *, workers: int | None = None, split_cores: bool = False
 ) -> Executor:

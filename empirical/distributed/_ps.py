@@ -48,6 +48,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bounds import InvalidParameterError
+from bounds.internal import checked
 from empirical.problems._problem import make_problem
 
 from ._ps_actors import _Server, _Worker
@@ -381,6 +382,7 @@ def start_ps(config: PSConfig | None = None, **overrides: Any) -> PSRun:
     return PSRun(cfg)
 
 
+@checked
 def run_ps(
     config: PSConfig | None = None,
     *,

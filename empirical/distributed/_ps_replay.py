@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 import bounds
-from bounds.internal import check_choice, check_int, check_positive
+from bounds.internal import check_choice, check_int, check_positive, checked
 from empirical.measurement._measure import measure
 from empirical.measurement._status import Status
 from empirical.measurement._verdict import verify
@@ -107,6 +107,7 @@ class TraceEvaluation:
         return head + cols + "\n" + "\n".join(lines)
 
 
+@checked
 def evaluate_trace(
     trace: str | Path,
     *,

@@ -28,7 +28,7 @@ from numpy.typing import ArrayLike
 from scipy import stats
 
 from bounds import InvalidParameterError
-from bounds.internal import check_choice, check_finite
+from bounds.internal import check_choice, check_finite, checked
 
 __all__ = ["SKEW_THRESHOLD", "Estimate", "estimate_mean", "estimate_means"]
 
@@ -85,6 +85,7 @@ class Estimate:
         return f"{self.mean:.3g} [{self.low:.3g}, {self.high:.3g}]"
 
 
+@checked
 def estimate_mean(
     samples: ArrayLike,
     *,
@@ -148,6 +149,7 @@ def estimate_mean(
     return Estimate(mean, min(lo, mean), max(hi, mean), n, "bca", conf)
 
 
+@checked
 def estimate_means(
     samples: ArrayLike, *, confidence: float = 0.95
 ) -> tuple[Estimate, ...]:

@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from bounds import InvalidParameterError
+from bounds.internal import checked
 
 from ._estimate import Estimate, estimate_mean, estimate_means
 from ._excess import excess_samples, init_distance
@@ -101,6 +102,7 @@ class Measurement:
         return d
 
 
+@checked
 def model_stability(delta_T: ArrayLike, *, confidence: float = 0.95) -> Estimate:
     """On-average model stability from the final divergences of coupled pairs.
 
@@ -141,6 +143,7 @@ def excess_risk(
     )
 
 
+@checked
 def measure(run_stats: RunStats, *, confidence: float = 0.95) -> Measurement:
     """Estimates with intervals from a :class:`~empirical.simulators.linear._simulate.RunStats`.
 

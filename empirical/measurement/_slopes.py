@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from bounds import InvalidParameterError
-from bounds.internal import check_int
+from bounds.internal import check_int, checked
 
 from ._estimate import _BOOTSTRAP_SEED, Estimate, _check_confidence
 
@@ -53,6 +53,7 @@ def _positive_log(x: NDArray[np.float64], name: str) -> NDArray[np.float64]:
     return np.log(x)
 
 
+@checked
 def fit_slope(
     x: ArrayLike, estimates: Sequence[Estimate], *, confidence: float = 0.95
 ) -> SlopeFit:
@@ -124,6 +125,7 @@ def fit_slope(
     )
 
 
+@checked
 def bootstrap_slope(
     x: ArrayLike,
     samples: ArrayLike,

@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 
 import bounds
 from bounds import Assumption, InvalidParameterError, Quantity, Theorem
+from bounds.internal import checked
 
 from ._estimate import Estimate
 from ._measure import Measurement, measure
@@ -414,6 +415,7 @@ def _pathwise_holds(theorem: Theorem, run_stats: RunStats) -> bool:
     return kind == "convex" and convex
 
 
+@checked
 def verify(
     run_stats: RunStats,
     theorem: Theorem,

@@ -36,7 +36,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from bounds import InvalidParameterError, resolve_step_sizes
-from bounds.internal import StepSizeLike, check_int
+from bounds.internal import StepSizeLike, check_int, checked
 from empirical.problems._linear_loss import LinearLoss
 from empirical.problems._problem import Problem
 from empirical.schedules._delays import AbstractDelay
@@ -190,6 +190,7 @@ def _diffs(
     return np.asarray(vals[:P] - vals[P:])
 
 
+@checked
 def worst_case_stability(
     problem: Problem,
     *,

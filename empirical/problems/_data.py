@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn import datasets as skd
 
-from bounds.internal import check_choice, check_int, check_positive
+from bounds.internal import check_choice, check_int, check_positive, checked
 
 __all__ = ["DATASETS", "Dataset", "load_dataset", "pair_split"]
 
@@ -132,6 +132,7 @@ def _load(name: str, radius: float, seed: int) -> Dataset:
     return Dataset(name=name, X=Xs, y=labels, radius=radius, task=task, n_classes=k)
 
 
+@checked
 def load_dataset(name: str, *, radius: float = 1.0, seed: int = 0) -> Dataset:
     """Load a data set by name, features scaled into the ball of radius ``radius``.
 

@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import expit, logsumexp
 
-from bounds.internal import check_int, check_positive
+from bounds.internal import check_int, check_positive, checked
 
 from ._ball_losses import LeastSquares, RegLogistic
 from ._linear_loss import F64, Labels, LinearLoss, Task
@@ -249,6 +249,7 @@ class EstimatedConstants:
     method: str
 
 
+@checked
 def estimate_constants(
     loss: Loss,
     dataset: Dataset,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bounds import InvalidParameterError
-from bounds.internal import check_choice, check_int, check_positive
+from bounds.internal import check_choice, check_int, check_positive, checked
 
 from ._data import DATASETS, Dataset, load_dataset
 from ._losses import LOSSES, MLP, Loss, estimate_constants
@@ -56,6 +56,7 @@ class Problem:
         return self.loss.dim(self.dataset.n_features, self.dataset.n_classes)
 
 
+@checked
 def make_problem(
     loss: str | Loss,
     dataset: str,

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from bounds.internal import checked
 from empirical.schedules._protocols import Deng, OneStale, Regatti, WorkerProtocol
 from empirical.schedules._staleness import schedule_staleness
 
@@ -220,6 +221,7 @@ def regime_rows(name: str, columns: Sequence[tuple[str, Regime]]) -> list[str]:
     return lines
 
 
+@checked
 def fidelity_table(
     name: str,
     *,

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bounds import InvalidParameterError
+from bounds.internal import check_output_path
 
 __all__ = ["check_writable_dir", "check_writable_file", "move_aside"]
 
@@ -59,14 +60,15 @@ def check_writable_dir(path: str | os.PathLike[str], name: str) -> Path:
     ancestor.
 
     Raises:
-        InvalidParameterError: ``path`` is an existing file, or neither it nor its
-            nearest existing ancestor accepts a new file (read-only or virtual
-            file system, missing permission).
+        InvalidParameterError: ``path`` is refused by
+            :func:`~bounds.internal.check_output_path` (no name of its own, a
+            symlink loop, a name too long), is an existing file, or neither it
+            nor its nearest existing ancestor accepts a new file (read-only or
+            virtual file system, missing permission).
     """
     p = Path(path)
     shown = str(path)
-    if shown == "":
-        raise InvalidParameterError(f"{name}='' must name a folder")
+    check_output_path(path, name, folder=True)  # name, loops, lengths, parts
     if p.exists() and not p.is_dir():
         raise InvalidParameterError(
             f"{name}={shown!r} is an existing file; it must be a folder (or a new path)"
@@ -87,8 +89,7 @@ def check_writable_file(path: str | os.PathLike[str], name: str) -> Path:
     """
     p = Path(path)
     shown = str(path)
-    if shown == "":
-        raise InvalidParameterError(f"{name}='' must name a file")
+    check_output_path(path, name, folder=False)  # name, loops, lengths, parts
     if p.is_dir():
         raise InvalidParameterError(f"{name}={shown!r} is a folder; it must be a file")
     if p.exists():

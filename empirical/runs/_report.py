@@ -17,6 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, get_args
 
+from bounds.internal import checked
 from empirical.measurement._findings import findings as findings
 from empirical.measurement._status import CheckStatus
 from empirical.measurement._table import _est, _num, pathwise_bugs
@@ -151,6 +152,7 @@ def _finite_json(obj: Any) -> Any:
     return obj
 
 
+@checked
 def write_report(
     out_dir: str | Path,
     records: Sequence[dict[str, Any]],

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bounds import InvalidParameterError
-from bounds.internal import check_choice, check_int
+from bounds.internal import check_choice, check_int, checked
 from empirical.runs._disk import write_atomic
 from empirical.runs._paths import check_writable_dir
 from empirical.schedules._sampling import check_sampling
@@ -67,6 +67,7 @@ __all__ = [
     "reproduce",
     "run_setting",
     "run_task",
+    "size_overrides",
     "summarise",
 ]
 
@@ -327,6 +328,22 @@ def _only_models(settings: list[Setting], models: Sequence[str]) -> list[Setting
     return [s for s in settings if _family(s) in names]
 
 
+def size_overrides(**sizes: int | None) -> dict[str, int]:
+    """The sizes given (not ``None``), validated: ``n_seeds``, ``n_pairs``,
+    ``epochs``, ``n_samples`` (the fields of :class:`Sizes` they override).
+
+    Raises:
+        InvalidParameterError: a size out of range, by name.
+    """
+    over = {}
+    for field, v in sizes.items():
+        if v is not None:
+            low = {"n_pairs": 2, "n_samples": 10}.get(field, 1)
+            over[field] = check_int(v, field, min_value=low)
+    return over
+
+
+@checked
 def reproduce(
     name: str,
     output: str | Path,
@@ -373,18 +390,11 @@ def reproduce(
     """
 
     sizes, _ = experiment_settings(name, quick=quick)
-    over = {}
+    over = size_overrides(
+        n_seeds=n_seeds, n_pairs=n_pairs, epochs=epochs, n_samples=n_samples
+    )
     flags = {"n_seeds": "--seeds", "n_pairs": "--n-pairs", "epochs": "--epochs"}
     flags["n_samples"] = "--n-samples"
-    for field, v in (
-        ("n_seeds", n_seeds),
-        ("n_pairs", n_pairs),
-        ("epochs", epochs),
-        ("n_samples", n_samples),
-    ):
-        if v is not None:
-            low = {"n_pairs": 2, "n_samples": 10}.get(field, 1)
-            over[field] = check_int(v, field, min_value=low)
     how = DEFAULT_SAMPLING[name] if sampling is None else check_sampling(sampling)
     sizes, settings = experiment_settings(
         name, quick=quick, sizes=replace(sizes, **over), sampling=how

@@ -49,12 +49,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from bounds import InvalidParameterError
+from bounds.internal import check_int, checked
 from empirical.problems._data import load_dataset
 from empirical.problems._losses import LOSSES
 
 from ._task import SweepTask, unique_tasks
 
-__all__ = ["SuiteConfig", "build_suite"]
+__all__ = ["SuiteConfig", "build_suite", "delay_changes"]
 
 
 @dataclass(frozen=True)
@@ -291,6 +292,7 @@ def _family(tag: str, cfg: SuiteConfig, base: dict[str, Any]) -> list[dict[str, 
     return [{**base, "tag": tag, **o} for o in out]
 
 
+@checked
 def build_suite(
     *,
     quick: bool = False,
@@ -324,9 +326,17 @@ def build_suite(
 
     cfg = SuiteConfig.quick() if quick else SuiteConfig.default()
     if max_delays is not None:
-        taus = tuple(sorted(set(max_delays)))
+        taus = tuple(
+            sorted(check_int(t, "max_delays", min_value=0) for t in max_delays)
+        )
         if not taus:
             raise InvalidParameterError("max_delays must not be empty")
+        if len(set(taus)) < len(taus):  # as every grid of the package: no repeats
+            twice = next(t for t in taus if taus.count(t) > 1)
+            raise InvalidParameterError(
+                f"max_delays={list(max_delays)!r} repeats the value {twice}; give "
+                "each value once"
+            )
         cfg = SuiteConfig(
             taus,
             cfg.step_sizes,
@@ -364,7 +374,12 @@ def build_suite(
     if delays_from is not None:
         from empirical.schedules._delays import make_delay
 
-        trace_tau = make_delay(f"trace:{delays_from}").max_delay
+        try:
+            trace_tau = make_delay(f"trace:{delays_from}").max_delay
+        except InvalidParameterError as exc:  # named as the caller typed it
+            raise InvalidParameterError(
+                str(exc).replace("path=", "delays_from=", 1)
+            ) from None
         assert trace_tau is not None  # a finite trace has a largest value
         for r in rows:
             # The worker protocols (b) and (c) make their own delays and keep
@@ -380,3 +395,37 @@ def build_suite(
             f"no setting of the suite matches losses={losses!r}, datasets={datasets!r}"
         )
     return tasks
+
+
+def delay_changes(tasks: Sequence[SweepTask], asked: Sequence[int]) -> str | None:
+    """What the suite's delays are beside the asked ``max_delays``, or ``None``.
+
+    The families add delays of their own: every family has a no-delay baseline
+    (``0``), [DSL-cor1]'s step size divides by the delay (``>= 1``), the
+    sample-size and network families run ``min(4, top)``; and a family that runs
+    only ``{0, top}`` drops the delays between. The suite says so, naming the
+    families (a user who asked ``0`` and got ``1`` was not told before).
+
+    Examples:
+        >>> tasks = build_suite(quick=True, losses=["huber"], max_delays=[0, 2, 8])
+        >>> delay_changes(tasks, [0, 2, 8])
+        'max_delays=[0, 2, 8]: the suite runs max_delay 0, 8; dropped 2 (no kept family runs it)'
+    """
+    ran = sorted({t.max_delay for t in tasks if t.delay_spec.split(":")[0] != "trace"})
+    added = [tau for tau in ran if tau not in asked]
+    dropped = sorted({tau for tau in asked if tau not in ran})
+    if not added and not dropped:
+        return None
+    parts = []
+    if added:
+        by = [
+            f"{tau} ({', '.join(sorted({t.tag for t in tasks if t.max_delay == tau}))})"
+            for tau in added
+        ]
+        parts.append("added " + ", ".join(by))
+    if dropped:
+        parts.append(f"dropped {', '.join(map(str, dropped))} (no kept family runs it)")
+    return (
+        f"max_delays={sorted(asked)}: the suite runs max_delay "
+        f"{', '.join(map(str, ran))}; {'; '.join(parts)}"
+    )

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bounds import REGISTRY, InvalidParameterError, StepSize
+from bounds.internal import checked
 from empirical.distributed._executors import SerialExecutor
 from empirical.measurement._excess import excess_samples
 from empirical.measurement._measure import measure
@@ -92,7 +93,8 @@ def check_tasks(tasks: Iterable[SweepTask]) -> None:
             try:
                 delays[t.delay_spec] = make_delay(t.delay_spec).max_delay
             except InvalidParameterError as exc:
-                raise InvalidParameterError(f"delay={t.delay!r}: {exc}") from None
+                why = str(exc).replace("path=", "trace file ", 1)
+                raise InvalidParameterError(f"delay={t.delay!r}: {why}") from None
         _schedule(t, delays[t.delay_spec])
 
 
@@ -305,6 +307,7 @@ def scan_results(path: str | os.PathLike[str]) -> ResultsScan:
     return ResultsScan(out, tuple(rejected), truncated)
 
 
+@checked
 def load_results(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
     """Records of a results file by task id; an unreadable line (e.g. the last
     line of an interrupted write) is skipped, so that task counts as not done
@@ -354,6 +357,7 @@ def _append(path: Path, record: dict[str, Any]) -> None:
     append_line(path, json.dumps(record, sort_keys=True))
 
 
+@checked
 def sweep(
     tasks: Iterable[SweepTask],
     *,

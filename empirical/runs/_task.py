@@ -22,6 +22,7 @@ from bounds.internal import (
     check_finite,
     check_int,
     check_positive,
+    checked,
     parse_number,
 )
 from bounds.internal import parse_grid as shared_parse_grid
@@ -33,6 +34,7 @@ from empirical.schedules._step_sizes import SCHEDULES, make_schedule
 
 __all__ = [
     "DELAY_KINDS",
+    "MAX_SWEEP_POINTS",
     "SCHEDULES",
     "SweepTask",
     "check_task_delay",
@@ -194,8 +196,17 @@ _ALIASES = {
 }
 
 
+#: ``sweep``'s default limit on a grid's points (``--max-grid-points``): each
+#: point simulates ``n_pairs`` coupled runs, seconds to minutes.
+MAX_SWEEP_POINTS = 1_000
+
+
+@checked
 def parse_grid(
-    specs: Sequence[str], *, given: Mapping[str, Any] | None = None
+    specs: Sequence[str],
+    *,
+    given: Mapping[str, Any] | None = None,
+    max_points: int | None = None,
 ) -> dict[str, list[Any]]:
     """Parse ``["max_delay=0,2,8", "step_size=0.05,0.1"]`` into a grid dict.
 
@@ -203,7 +214,8 @@ def parse_grid(
     :func:`bounds._grid.parse_grid`'s, the calculator's own: an axis given twice
     (also under an alias), an empty value (``0,,2``) or a number float64 cannot
     hold is refused; so is an axis that repeats a constant in ``given`` (the
-    settings the user set otherwise, e.g. ``--max-delay 3``).
+    settings the user set otherwise, e.g. ``--max-delay 3``), a value given twice
+    and a grid of more than ``max_points`` points.
 
     Examples:
         >>> parse_grid(["tau=0,2", "loss=logistic,sigmoid"])
@@ -215,6 +227,7 @@ def parse_grid(
         aliases=_ALIASES,
         convert=_grid_value,
         given=given,
+        max_points=max_points,
     )
 
 
@@ -229,6 +242,7 @@ def _grid_value(name: str, text: str) -> Any:
     return check_finite(value, name)
 
 
+@checked
 def make_tasks(
     base: dict[str, Any], grid: Mapping[str, Sequence[Any]]
 ) -> list[SweepTask]:

@@ -30,6 +30,7 @@ from bounds.internal import (
     check_int_array,
     check_positive,
     check_probability,
+    checked,
 )
 
 __all__ = [
@@ -337,6 +338,7 @@ SPEC_FIELDS: dict[str, tuple[tuple[str, ...], int]] = {
 }
 
 
+@checked
 def make_delay(spec: str) -> AbstractDelay:
     """Parse a delay model from a CLI string.
 

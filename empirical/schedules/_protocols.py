@@ -46,8 +46,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from bounds import InvalidParameterError
-from bounds.internal import check_choice, check_int, check_positive
+from bounds import REGISTRY, Assumption, InvalidParameterError
+from bounds.internal import check_choice, check_int, check_positive, checked
 from empirical.schedules._delays import AbstractDelay
 
 __all__ = [
@@ -433,6 +433,7 @@ PROTOCOL_THEOREMS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
+@checked
 def applicable_theorems(
     protocol: WorkerProtocol, *, projected: bool = False
 ) -> tuple[tuple[str, ...], str]:
@@ -440,7 +441,8 @@ def applicable_theorems(
 
     The cases of :data:`PROTOCOL_THEOREMS`: a clip (Regatti et al. 2019's
     default) leaves only ``delayed-ncvx-workers``; (a) with ``batch_size > 1``
-    only the part-3 theorems; otherwise the protocol's label. With
+    only the part-3 theorems; otherwise the protocol's label, where (a) lists
+    the no-delay theorems (Hardt et al.'s) only when its delay is 0. With
     ``projected`` (the model projects onto a closed convex set after every
     step), the theorems that allow a projection (``Theorem.allows``): both
     part-3 theorems, or ``delayed-ncvx-workers`` alone with a clip.
@@ -454,6 +456,9 @@ def applicable_theorems(
         ('delayed-ncvx-workers', 'delayed-cvx-workers')
         >>> applicable_theorems(Regatti(4, 8), projected=True)[0]
         ('delayed-ncvx-workers',)
+        >>> from empirical.schedules._delays import UniformDelay
+        >>> applicable_theorems(OneStale(UniformDelay(4)))[0][:2]
+        ('regatti-ncvx', 'delayed-cvx')
     """
     if projected:
         clipped = protocol.clip is not None
@@ -462,4 +467,12 @@ def applicable_theorems(
         return PROTOCOL_THEOREMS["clipped"]
     if protocol.label == "a" and protocol.batch_size != 1:
         return PROTOCOL_THEOREMS["a-minibatch"]
-    return PROTOCOL_THEOREMS[protocol.label]
+    keys, why = PROTOCOL_THEOREMS[protocol.label]
+    if isinstance(protocol, OneStale) and protocol.delay.max_delay != 0:
+        # Hardt et al.'s theorems assume no delay: listed only when tau = 0
+        # (an unbounded delay model's max_delay is None)
+        keys = tuple(
+            k for k in keys if Assumption.NO_DELAY not in REGISTRY[k].assumptions
+        )
+        why += "; with delays (max_delay != 0), without the no-delay theorems"
+    return keys, why

@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bounds import InvalidParameterError
-from bounds.internal import check_choice, check_int
+from bounds.internal import check_choice, check_int, checked
 
 from ._protocols import Chunk, Deng, Regatti, arrival_slots
 
@@ -49,6 +49,7 @@ __all__ = [
 REGATTI_DELAY_SEED = 2019
 
 
+@checked
 def regatti_worker_delays(n_workers: int, max_delay: int) -> tuple[int, ...]:
     """Worker delays of the seed's ``main.py``: ``(D, 0, U{0..D}, ...)``, fixed per D.
 
@@ -63,6 +64,7 @@ def regatti_worker_delays(n_workers: int, max_delay: int) -> tuple[int, ...]:
     return (D, 0, *(int(v) for v in rest))
 
 
+@checked
 def deng_worker_delays(
     n_workers: int, delay: int, kind: str = "random", *, seed: int = 42
 ) -> tuple[int, ...]:
@@ -103,6 +105,7 @@ def _blocks(periods: tuple[int, ...]) -> int | None:
     return count
 
 
+@checked
 def max_arrivals(periods: tuple[int, ...], n_steps: int) -> int:
     """The most workers that arrive at one of the steps ``0..n_steps - 1``.
 
@@ -115,6 +118,7 @@ def max_arrivals(periods: tuple[int, ...], n_steps: int) -> int:
     return int(((s - np.arange(d.shape[1])[None, :]) % d == 0).sum(axis=1).max())
 
 
+@checked
 def held_fixed(periods: tuple[int, ...]) -> tuple[int, ...]:
     """The control of the delay question: worker ``m`` of period ``d_m`` becomes
     ``d_m`` workers of period ``d_m`` at consecutive indices, so that at every

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Literal
 
 from bounds import InvalidParameterError
-from bounds.internal import check_choice, check_int
+from bounds.internal import check_choice, check_int, checked
 
 __all__ = [
     "EXAMPLE_PREFIX",
@@ -44,6 +44,7 @@ EXAMPLE_TRACES = ("BCD_sun_MNIST", "BCD_Davis_RCV1", "PIAG_sun_MNIST")
 EXAMPLE_PREFIX = "example:"
 
 
+@checked
 def example_trace(name: str) -> Path:
     """The file of a staleness trace shipped with the package.
 

@@ -27,7 +27,13 @@ from numpy.typing import ArrayLike, NDArray
 from tqdm import tqdm
 
 from bounds import InvalidParameterError, resolve_step_sizes
-from bounds.internal import StepSizeLike, check_choice, check_int, check_int_array
+from bounds.internal import (
+    StepSizeLike,
+    check_choice,
+    check_int,
+    check_int_array,
+    checked,
+)
 from empirical.problems._data import pair_split
 from empirical.problems._losses import Huber, LinearLoss
 from empirical.problems._problem import Problem
@@ -126,6 +132,7 @@ def default_record_steps(n_steps: int, k: int = 40) -> NDArray[np.int64]:
     return np.union1d(steps, [n_steps]).astype(np.int64)
 
 
+@checked
 def simulate_pairs(
     problem: Problem,
     *,
@@ -188,6 +195,7 @@ def simulate_pairs(
     )
 
 
+@checked
 def simulate_draws(
     problem: Problem,
     draws: Draws,

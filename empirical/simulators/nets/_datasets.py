@@ -43,7 +43,7 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
-from bounds.internal import check_choice, check_int
+from bounds.internal import check_choice, check_int, checked
 
 __all__ = ["NET_DATASETS", "NetData", "load_net_data"]
 
@@ -183,6 +183,7 @@ def _load(name: str, n_points: int, seed: int) -> NetData:
     return NetData(name, X, y, int(y.max()) + 1, n_train)
 
 
+@checked
 def load_net_data(name: str, *, n_points: int = 5000, seed: int = 42) -> NetData:
     """Load a network data set by name (cached).
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bounds.internal import check_int
+from bounds.internal import check_int, checked
 
 from ._models import NetModel
 
@@ -43,6 +43,7 @@ def _uniform_layer(key: Any, shape: tuple[int, ...], fan_in: int) -> dict[str, A
     }
 
 
+@checked
 def lenet(n_classes: int = 10) -> NetModel:
     """The seed's LeNet (module doc) for one flat 784-pixel sample.
 

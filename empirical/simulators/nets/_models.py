@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bounds import InvalidParameterError
-from bounds.internal import check_choice, check_int
+from bounds.internal import check_choice, check_int, checked
 
 from ._constants import CertifiedConstants
 
@@ -178,6 +178,7 @@ def _dense_init(key: Any, n_in: int, n_out: int) -> dict[str, Any]:
     }
 
 
+@checked
 def mlp(sizes: Sequence[int], *, activation: str = "relu") -> NetModel:
     """A fully connected network ``sizes[0] -> ... -> sizes[-1]`` (cross-entropy).
 
@@ -217,6 +218,7 @@ def mlp(sizes: Sequence[int], *, activation: str = "relu") -> NetModel:
     return NetModel("mlp-" + "-".join(map(str, widths)), init, apply)
 
 
+@checked
 def cnn1d(
     length: int,
     n_classes: int,
@@ -297,6 +299,7 @@ def linear(n_features: int, *, loss: str = "logistic") -> NetModel:
     return NetModel(f"linear-{d}", init, apply, loss=loss)
 
 
+@checked
 def affine(n_features: int, n_classes: int, *, loss: str = "squared") -> NetModel:
     """``x -> W x + b`` with ``K`` outputs: Deng et al.'s convex model.
 

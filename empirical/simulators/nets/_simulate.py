@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bounds import InvalidParameterError
-from bounds.internal import check_choice, check_int, check_positive
+from bounds.internal import check_choice, check_int, check_positive, checked
 from empirical.problems._data import pair_split
 from empirical.schedules._protocols import WorkerProtocol
 from empirical.schedules._sampling import ShardReader, check_sampling
@@ -53,6 +53,7 @@ __all__ = [
     "DTYPES",
     "NetRunStats",
     "PairDraws",
+    "check_device",
     "pair_draws",
     "regatti_step_size",
     "simulate_net_pairs",
@@ -210,10 +211,16 @@ def regatti_step_size(lr0: float, updates_per_epoch: int) -> Callable[[Any], Any
 
 def _step_sizes(step_size: Any, T: int) -> NDArray[np.float64]:
     t = np.arange(1, T + 1)
-    if callable(step_size):
-        eta = np.asarray(step_size(t), dtype=np.float64)
-    else:
-        eta = np.broadcast_to(np.asarray(step_size, dtype=np.float64), (T,)).copy()
+    try:
+        if callable(step_size):
+            eta = np.asarray(step_size(t), dtype=np.float64)
+        else:
+            raw = np.asarray(step_size, dtype=np.float64)
+            eta = np.broadcast_to(raw, (T,)).copy()
+    except (TypeError, ValueError):  # not numbers (or not T of them)
+        raise InvalidParameterError(
+            f"step_size={step_size!r} must give T={T} finite values > 0"
+        ) from None
     if eta.shape != (T,) or not np.all(np.isfinite(eta)) or np.any(eta <= 0):
         raise InvalidParameterError(
             f"step_size={step_size!r} must give T={T} finite values > 0"
@@ -222,17 +229,46 @@ def _step_sizes(step_size: Any, T: int) -> NDArray[np.float64]:
 
 
 def _device(device: str) -> Any:
-    import jax
+    """The JAX device named ``device``, or a one-line refusal.
+
+    JAX's own words on the way are silenced: without a GPU it logs (and may
+    warn) "An NVIDIA GPU may be present ... Falling back to cpu" before the
+    error, a second, contradictory line above the refusal. It says so once per
+    process, when its backends start, so a later run says nothing either.
+    """
+    import logging
+    import warnings
 
     check_choice(device, "device", DEVICES)
+    loggers = [logging.getLogger(n) for n in ("jax", "jax._src.xla_bridge")]
+    levels = [lg.level for lg in loggers]
     try:
-        return jax.devices(device)[0]
-    except RuntimeError as exc:
+        for lg in loggers:
+            lg.setLevel(logging.ERROR)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import jax
+
+            return jax.devices(device)[0]
+    except RuntimeError:
         raise InvalidParameterError(
             f"device={device!r}: JAX sees no such device (install jax[cuda12] for a GPU)"
-        ) from exc
+        ) from None
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
 
 
+def check_device(device: str) -> None:
+    """Refuse, before any work, a ``device`` this machine's JAX does not have.
+
+    Raises:
+        InvalidParameterError: one line; JAX's own warnings are silenced.
+    """
+    _device(device)
+
+
+@checked
 def simulate_net_pairs(
     model: NetModel,
     data: NetData,

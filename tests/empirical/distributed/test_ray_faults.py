@@ -26,7 +26,11 @@ ray = pytest.importorskip("ray")
 from ray.cluster_utils import Cluster  # noqa: E402
 
 from empirical.distributed._executors import TasksLostError  # noqa: E402
-from empirical.distributed._ray_backend import RayExecutor  # noqa: E402
+from empirical.distributed._ray_backend import (  # noqa: E402
+    RayExecutor,
+    _clean_failed_start,
+    start_ray,
+)
 from empirical.runs._sweep import load_results, sweep  # noqa: E402
 from empirical.runs._task import SweepTask, make_tasks  # noqa: E402
 from tests._tolerances import RAY_POLL_S  # noqa: E402
@@ -36,17 +40,49 @@ pytestmark = [pytest.mark.ray, pytest.mark.slow, pytest.mark.xdist_group("ray")]
 _BASE = {"n_samples": 50, "n_steps": 200, "n_pairs": 4, "theorems": ("delayed-cvx",)}
 
 
+def _head_node() -> Cluster:
+    """A one-CPU head node, tried twice.
+
+    Ray waits a fixed 30 s for a new node to register (``ray._private.node``),
+    which a machine at load 15 on 2 cores can miss once; the failed try's
+    processes are stopped (as :func:`start_ray` does for ``ray.init``) and the
+    start is tried once more.
+    """
+    for attempt in (1, 2):
+        try:
+            return Cluster(
+                initialize_head=True,
+                head_node_args={"num_cpus": 1, "include_dashboard": False},
+            )
+        except Exception as exc:  # Ray raises bare Exception on a start-up timeout
+            _clean_failed_start(ray, exc)
+            if attempt == 2:
+                raise
+            time.sleep(2.0)  # let the machine catch up
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _add_node(cluster: Cluster) -> Any:
+    """A one-CPU worker node, tried twice (Ray's same fixed 30 s wait)."""
+    for attempt in (1, 2):
+        try:
+            return cluster.add_node(num_cpus=1)
+        except Exception as exc:  # Ray raises bare Exception on a start-up timeout
+            _clean_failed_start(ray, exc)
+            if attempt == 2:
+                raise
+            start_ray(ray, attempts=2, address=cluster.address)  # reconnect
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Cluster]:
     """A one-CPU head node for the module; each test adds the node it removes."""
     if ray.is_initialized():  # pragma: no cover - a leftover session
         ray.shutdown()
-    c = Cluster(
-        initialize_head=True,
-        head_node_args={"num_cpus": 1, "include_dashboard": False},
-    )
+    c = _head_node()
     try:
-        ray.init(address=c.address)
+        start_ray(ray, attempts=2, address=c.address)  # a retry on a busy machine
         yield c
     finally:
         ray.shutdown()
@@ -128,7 +164,7 @@ def test_a_lost_node_costs_retries_not_the_grid(
 ) -> None:
     tasks = make_tasks(_BASE, {"max_delay": [0, 1, 2, 3, 4, 5]})
     serial = sweep(tasks)
-    node = cluster.add_node(num_cpus=1)
+    node = _add_node(cluster)
     cluster.wait_for_nodes()
     marks = tmp_path / "marks"
     marks.mkdir()
@@ -154,7 +190,7 @@ def test_retries_run_out_then_resume_completes(
     cluster: Cluster, tmp_path: Path
 ) -> None:
     tasks = make_tasks(_BASE, {"max_delay": [0, 1, 2, 3]})
-    node = cluster.add_node(num_cpus=1)
+    node = _add_node(cluster)
     cluster.wait_for_nodes()
     marks = tmp_path / "marks"
     marks.mkdir()
@@ -204,7 +240,7 @@ def test_cli_sweep_survives_a_lost_node(cluster: Cluster, tmp_path: Path) -> Non
         capture_output=True,
         timeout=600,  # generous; a guard against a hang, not a measurement
     )
-    node = cluster.add_node(num_cpus=1)
+    node = _add_node(cluster)
     cluster.wait_for_nodes()
     out = tmp_path / "r.jsonl"
     proc = subprocess.Popen(

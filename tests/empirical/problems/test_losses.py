@@ -212,7 +212,11 @@ def test_make_problem_exact_constants():
             {"n_samples": 10, "radius": 0},
             "radius=0 must be > 0",
         ),
-        ((3, "breast_cancer"), {"n_samples": 10}, "loss=3 must be one of"),
+        (
+            (3, "breast_cancer"),
+            {"n_samples": 10},
+            "loss=3 must be str or Logistic or Sigmoid",
+        ),
     ],
     ids=[
         "loss",

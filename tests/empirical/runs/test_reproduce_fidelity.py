@@ -177,6 +177,9 @@ def test_applicability_depends_on_model_and_loss() -> None:
     assert theorems_for(a, mlp([4, 3]))[0] == ()
     assert "lacks" in theorems_for(a, mlp([4, 3]))[1]
     keys = theorems_for(a, linear(3, loss="logistic"))[0]
+    assert "delayed-cvx" in keys
+    assert "hardt-cvx" not in keys  # a no-delay theorem, and the delay is 2
+    keys = theorems_for(OneStale(ConstantDelay(0)), linear(3, loss="logistic"))[0]
     assert "hardt-cvx" in keys
     assert "hardt-ncvx" not in keys  # logistic loss is unbounded
 

@@ -162,7 +162,10 @@ def test_evaluate_trace_rejects_unknown_theorem_before_simulating(
     [
         ({"n_samples": 100_000}, "n_samples=100000 must be <= "),
         ({"loss": "mlp"}, "loss='mlp' needs a multiclass data set"),
-        ({"delay": "trace:/nonexistent.txt"}, "delay='trace:/nonexistent.txt': path="),
+        (
+            {"delay": "trace:/nonexistent.txt"},
+            "delay='trace:/nonexistent.txt': trace file ",
+        ),
         ({"delay": "workers:4", "schedule": "rule-tau"}, "needs a bounded delay model"),
     ],
     ids=["n-too-large", "loss-data", "trace-missing", "rule-tau-unbounded"],

@@ -297,7 +297,7 @@ def test_progress_bar(problems, capsys):
         ({"n_pairs": 0}, "n_pairs=0 must be >= 1"),
         ({"seed": -1}, "seed=-1 must be >= 0"),
         ({"backend": "cuda"}, "backend='cuda' must be one of"),
-        ({"delay": 3}, "delay=3 must be a delay model"),
+        ({"delay": 3}, "delay=3 must be AbstractDelay, got type int"),
         # (the value is printed as the validator's repr of a numpy float)
         ({"record_steps": [0, 5]}, r"record_steps\[0\]=.*0\.0\)? must be >= 1"),
         ({"record_steps": [5, 11]}, "record_steps=11 must be <= n_steps=10"),
