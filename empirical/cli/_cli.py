@@ -392,8 +392,6 @@ def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
         delays_from=args.delays_from,
         worst_case=args.worst_case,
     )
-    if taus is not None and (note := delay_changes(tasks, taus)) is not None:
-        _notice(note)  # the families add (or leave out) delays of their own
     executor = _executor("local", args.workers)
     from empirical.runs._run_settings import SETTINGS_FILE, record_settings
 
@@ -411,6 +409,9 @@ def _cmd_verify(args: argparse.Namespace, argv: Sequence[str]) -> int:
     results = out / "results.jsonl"
     if args.resume:
         check_verify_resume(out, settings, tasks)
+    # Said once every check has passed, so that a refusal stays one line.
+    if taus is not None and (note := delay_changes(tasks, taus)) is not None:
+        _notice(note)  # the families add (or leave out) delays of their own
     out.mkdir(parents=True, exist_ok=True)
     # The folder holds one run: a new run moves the files of an earlier one aside;
     # a resumed run keeps its results but moves its old figures aside (they are

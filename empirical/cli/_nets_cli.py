@@ -296,7 +296,7 @@ def _check_sizes(args: argparse.Namespace) -> None:
     and models, made first (same functions, same messages)."""
 
     # imported here, so that the calculator subcommands load no simulation code
-    from empirical.runs._experiments import experiment_settings
+    from empirical.runs._experiments import DEFAULT_MODELS, experiment_settings
     from empirical.runs._reproduce import (
         _check_n_samples,
         _only_models,
@@ -316,8 +316,12 @@ def _check_sizes(args: argparse.Namespace) -> None:
         sizes=replace(sizes, **over),
         sampling=args.sampling,
     )
-    if args.models is not None:
-        settings = _only_models(settings, csv_list(args.models))
+    chosen = (
+        DEFAULT_MODELS[args.experiment][0 if args.quick else 1]
+        if args.models is None
+        else csv_list(args.models)
+    )
+    settings = _only_models(settings, chosen)
     if "n_samples" in over:
         _check_n_samples(settings, over["n_samples"], replace(sizes, **over))
 

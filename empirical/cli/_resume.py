@@ -77,7 +77,7 @@ _SWEEP_FLAGS = {
 
 #: The option that sets each recorded setting of ``verify`` (for messages).
 _VERIFY_FLAGS = {
-    "quick": "--quick",
+    "quick": "--quick / --full",
     "seed": "--seed",
     "n_pairs": "--n-pairs",
     "max_delays": "--max-delays",

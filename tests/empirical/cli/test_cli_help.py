@@ -225,7 +225,11 @@ def test_compare_plot_with_nothing_to_draw_says_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     figure = tmp_path / "c.png"
-    argv = [*_COMPARE[:2], "nonconvex-smooth", *_COMPARE[3:], "--plot", str(figure)]
+    # nonconvex bounds need the loss bound B, not given: none has a gap value
+    # (and the convex family's --step-size is refused here as a parameter no
+    # nonconvex bound reads: --c instead)
+    argv = [*_COMPARE[:2], "nonconvex-smooth", "--c", "0.1", *_COMPARE[5:]]
+    argv += ["--plot", str(figure)]
     assert main(argv) == 0
     err = capsys.readouterr().err
     assert not figure.exists()

@@ -43,6 +43,7 @@ NOT_RESULTS: dict[str, dict[str, str]] = {
         # presentation only (issue 28, item 2), should they be added
         "--format": "the console format",
         "--table": "the console format",
+        "--quick": "the default suite, kept for old scripts (--full is the change)",
     },
     "sweep": {
         "--results": "names the results file itself",
@@ -74,9 +75,12 @@ CHANGE: dict[str, dict[str, Change]] = {
         "--epochs": ([], ["--epochs", "3"], None),
         "--n-samples": ([], ["--n-samples", "500"], None),
         "--models": ([], ["--models", "mlp"], None),
+        "--sampling": ([], ["--sampling", "uniform"], None),
     },
     "verify": {
-        "--quick": (["--quick"], [], None),
+        # the quick suite is the default (--quick kept for old scripts): --full
+        # changes the recorded setting, --quick alone does not
+        "--full": (["--quick"], ["--full"], "(--quick / --full)"),
         "--losses": (["--losses", "huber"], ["--losses", "logistic"], None),
         "--datasets": ([], ["--datasets", "diabetes"], None),
         "--max-delays": ([], ["--max-delays", "0,1"], None),
