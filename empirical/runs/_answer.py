@@ -84,9 +84,16 @@ def _held(first: dict[str, Any], last: dict[str, Any]) -> str:
     """What the comparison held fixed, in the units of the staleness axis."""
     g0, g1 = first["gradients_per_update"], last["gradients_per_update"]
     same = "data, split, replaced point, start, model, step-size rule, sampling"
-    if abs(g0 - g1) < 1e-9:
-        return f"{same}, and {g0:.3g} gradients per update"
-    return f"{same}; not held: gradients per update went from {g0:.3g} to {g1:.3g}"
+    moved = []
+    if first["step_size"] != last["step_size"]:  # a rule such as 0.1 / tau_bar
+        moved.append(
+            f"the step size went from {first['step_size']} to {last['step_size']}"
+        )
+    if abs(g0 - g1) >= 1e-9:
+        moved.append(f"gradients per update went from {g0:.3g} to {g1:.3g}")
+    else:
+        same += f", and {g0:.3g} gradients per update"
+    return same + ("; not held: " + "; ".join(moved) if moved else "")
 
 
 def _sentence(rows: list[dict[str, Any]], group: str) -> str:
