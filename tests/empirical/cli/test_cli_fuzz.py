@@ -257,6 +257,8 @@ FLAGS: dict[str, dict[str, Any]] = {
         "--seeds": NUMBERS,
         "--n-pairs": NUMBERS,
         "--epochs": NUMBERS,
+        "--n-samples": NUMBERS,
+        "--sampling": st.sampled_from(["shards", "uniform", "sorted", ""]),
         "--no-figures": None,
         "--models": LISTS,
         "--backend": st.sampled_from(["serial", "local", "ray", "spark", ""]),
