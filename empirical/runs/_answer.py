@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._flags import did_not_train, staleness_cell
+from ._flags import ci_text, did_not_train, staleness_cell
 
 __all__ = ["LEGEND", "answer_paragraph"]
 
@@ -59,25 +59,17 @@ LEGEND = """\
 """
 
 
-def _ci(e: dict[str, Any] | None, fmt: str = ".3g") -> str:
-    if e is None:
-        return "not estimable"
-    return f"{e['mean']:{fmt}} [{e['low']:{fmt}}, {e['high']:{fmt}}]"
-
-
 def _change(d: dict[str, Any] | None, base: dict[str, Any] | None, what: str) -> str:
     """Words for a paired change with its interval."""
     if d is None:
         return f"{what}: not estimable"
     if d["low"] > 0 or d["high"] < 0:
         way = "rose" if d["low"] > 0 else "fell"
-        return f"{what} {way}: {_ci(d)}"
+        return f"{what} {way}: {ci_text(d)}"
     if base and base.get("mean"):
         pct = 100 * max(abs(d["low"]), abs(d["high"])) / abs(base["mean"])
-        return (
-            f"{what}: no detectable change ({_ci(d)}; the interval allows +-{pct:.0f}%)"
-        )
-    return f"{what}: no detectable change ({_ci(d)})"
+        return f"{what}: no detectable change ({ci_text(d)}; the interval allows +-{pct:.0f}%)"
+    return f"{what}: no detectable change ({ci_text(d)})"
 
 
 def _held(first: dict[str, Any], last: dict[str, Any]) -> str:
@@ -110,7 +102,7 @@ def _sentence(rows: list[dict[str, Any]], group: str) -> str:
     if flop:
         which = " and ".join(f"staleness {staleness_cell(r)}" for r in flop)
         errs = "; ".join(
-            _ci(r.get("test_error"))
+            ci_text(r.get("test_error"))
             + (
                 f", {r['diverged']} of {r['n_pairs_total']} pairs diverged"
                 if r.get("diverged")

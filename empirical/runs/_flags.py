@@ -11,6 +11,7 @@ from typing import Any
 __all__ = [
     "TRAINED_DROP",
     "at_chance",
+    "ci_text",
     "did_not_train",
     "error_cell",
     "staleness_cell",
@@ -25,7 +26,8 @@ __all__ = [
 TRAINED_DROP = 0.25
 
 
-def _ci(e: dict[str, Any] | None) -> str:
+def ci_text(e: dict[str, Any] | None) -> str:
+    """``mean [low, high]`` of an estimate, or "not estimable" (no estimate)."""
     if e is None:
         return "not estimable"
     return f"{e['mean']:.3g} [{e['low']:.3g}, {e['high']:.3g}]"
@@ -64,7 +66,7 @@ def at_chance(row: dict[str, Any]) -> bool:
 
 def error_cell(row: dict[str, Any]) -> str:
     """The test error with its interval, flagged by :func:`at_chance`."""
-    text = _ci(row.get("test_error"))
+    text = ci_text(row.get("test_error"))
     if at_chance(row):
         text += f" (did not train: not below chance, {row['chance_error']:.3g})"
     elif did_not_train(row):

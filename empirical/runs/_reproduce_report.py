@@ -24,7 +24,7 @@ from ._bound_report import bound_section, edge_section
 from ._disk import write_atomic
 from ._edge import edge_answer
 from ._fidelity import fidelity_table
-from ._flags import at_chance, did_not_train, error_cell, staleness_cell
+from ._flags import at_chance, ci_text, did_not_train, error_cell, staleness_cell
 from ._settings import Sizes
 
 __all__ = [
@@ -35,12 +35,6 @@ __all__ = [
     "error_cell",
     "write_report",
 ]
-
-
-def _ci(e: dict[str, Any] | None) -> str:
-    if e is None:
-        return "not estimable"
-    return f"{e['mean']:.3g} [{e['low']:.3g}, {e['high']:.3g}]"
 
 
 def _slug(text: str) -> str:
@@ -81,7 +75,7 @@ def change_cell(row: dict[str, Any], field: str) -> str:
     d = row.get(f"paired_{field}")
     if d is None:
         return "not estimable"
-    text = _ci(d)
+    text = ci_text(d)
     if did_not_train(row):
         return text + " (did not train: not evidence about generalization)"
     if field == "gap_loss":
@@ -129,7 +123,7 @@ def delay_table(results: dict[str, Any]) -> str:
             f"| {group} | {staleness_cell(first)} -> {staleness_cell(last)} "
             f"| {first['tau']} -> {last['tau']} "
             f"| {first['gradients_per_update']:.3g} -> "
-            f"{last['gradients_per_update']:.3g} | {_ci(first['gap_loss'])} "
+            f"{last['gradients_per_update']:.3g} | {ci_text(first['gap_loss'])} "
             f"| {change_cell(last, 'gap_loss')} | {change_cell(last, 'stability_avg2')} "
             f"| {error_cell(first)}; {error_cell(last)} "
             f"| {change_cell(last, 'test_error')} "
@@ -310,11 +304,11 @@ def write_report(
                 f"| {r['curve']} | {staleness_cell(r)} | {eta_s} "
                 f"| {r['gradients_per_update']:.3g} | {steps} "
                 f"| {r['diverged']} of {r['n_pairs_total']} "
-                f"| {error_cell(r)} | {_ci(r['gap_loss'])} "
-                f"| {_ci(r['stability_avg2'])} | {_ci(r['normalised_distance'])} "
-                f"| {_ci(r['paired_gap_loss']) if paired else 'baseline'} "
-                f"| {_ci(r['paired_stability_avg2']) if paired else 'baseline'} "
-                f"| {_ci(r['paired_test_error']) if paired else 'baseline'} "
+                f"| {error_cell(r)} | {ci_text(r['gap_loss'])} "
+                f"| {ci_text(r['stability_avg2'])} | {ci_text(r['normalised_distance'])} "
+                f"| {ci_text(r['paired_gap_loss']) if paired else 'baseline'} "
+                f"| {ci_text(r['paired_stability_avg2']) if paired else 'baseline'} "
+                f"| {ci_text(r['paired_test_error']) if paired else 'baseline'} "
                 f"| {delay_verdict(r) if paired else ''} |"
             )
         fig_name = f"fig-{_slug(group)}.png"
