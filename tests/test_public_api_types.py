@@ -130,6 +130,8 @@ def _valid(tmp: Path) -> dict[str, tuple[tuple[Any, ...], dict[str, Any]]]:
         "empirical.cnn1d": ((40, 10), {}),
         "empirical.lenet": ((), {}),
         "empirical.mlp": (([4, 8, 2],), {}),
+        "empirical.softmax_ball": ((4, 3), {}),
+        "empirical.tanh_ball": ((4, 3), {"hidden": 2}),
         "empirical.applicable_theorems": ((OneStale(UniformDelay(2)),), {}),
         "empirical.bootstrap_slope": (
             ([1.0, 2.0, 4.0], np.ones((3, 4))),

@@ -82,7 +82,7 @@ def test_the_real_readme_has_what_getting_started_needs(sitegen: ModuleType) -> 
     for sub, _, _, default in gs.EXAMPLES:
         assert default.split()[1] == sub
         parser.parse_args(default.split()[1:])  # SystemExit on a bad flag
-    assert gs.EXAMPLES[2][3] == "asyncstab verify --quick"
+    assert gs.EXAMPLES[2][3] == "asyncstab verify"  # the quick suite is the default
 
 
 def test_worked_examples_cover_every_evaluable_theorem(sitegen: ModuleType) -> None:

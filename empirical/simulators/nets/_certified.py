@@ -23,7 +23,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from bounds.internal import check_int, check_positive
+from bounds.internal import check_int, check_positive, checked
 
 from ._constants import TANH_C2, CertifiedConstants, ball_inputs, project_balls
 from ._models import NetModel
@@ -107,6 +107,7 @@ def _radial(key: Any, shape: tuple[int, ...], radius: float) -> Any:
     return a * (0.5 * radius / jnp.sqrt(jnp.sum(a * a)))
 
 
+@checked
 def softmax_ball(
     n_features: int,
     n_classes: int,
@@ -152,6 +153,7 @@ def softmax_ball(
     )
 
 
+@checked
 def tanh_ball(
     n_features: int,
     n_classes: int,

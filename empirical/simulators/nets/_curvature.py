@@ -63,7 +63,7 @@ def top_hessian_eigenvalue(
         >>> from empirical.simulators.nets._models import affine
         >>> m = affine(2, 2)  # a linear model: its curvature does not depend on w
         >>> X = jnp.array([[1.0, 0.0], [0.0, 1.0]])
-        >>> lam = top_hessian_eigenvalue(m, jnp.zeros(3), X, jnp.array([0, 1]))
+        >>> lam = top_hessian_eigenvalue(m, jnp.zeros(6), X, jnp.array([0, 1]))
         >>> lam > 0
         True
     """

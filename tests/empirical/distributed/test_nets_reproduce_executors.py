@@ -63,7 +63,9 @@ def _redo_on(executor: Any, serial: Path, out: Path) -> None:
         progress=told.append,
         **TINY,
     )
-    assert told[0] == f"deng2024: 2 runs to do, 4 kept from {out / 'runs'}"
+    # 10 settings: 3 step rules x 2 delays, and the replaced point on the
+    # fastest and on the slowest worker's shard x 2 delays (shard sampling)
+    assert told[0] == f"deng2024: 2 runs to do, 8 kept from {out / 'runs'}"
     assert len(told) == 3  # the plan, then one line per finished run
 
 
@@ -101,7 +103,12 @@ class _Interrupt(Exception):
 
 def _fake_run_setting(setting: Any, sizes: Any, seed: int, **kw: Any) -> dict[str, Any]:
     """A run's record without the network: what resume reads back."""
-    return {"key": setting.key, "seed": seed, "n_steps": setting.n_steps}
+    return {
+        "key": setting.key,
+        "seed": seed,
+        "n_steps": setting.n_steps,
+        "sampling": setting.sampling,  # a record without it was a uniform run
+    }
 
 
 class _FirstThenInterrupt:
@@ -138,7 +145,7 @@ def test_each_finished_run_is_written_at_once_and_resumed(
     with pytest.raises(_Interrupt):
         reproduce("deng2024", tmp_path, executor=rec, resume=True, **TINY)
     stems = [t.stem for t in rec.tasks]
-    assert len(stems) == 5
+    assert len(stems) == 9  # the 10 settings' runs but the one written
     assert written.stem not in stems
     # Tasks are plain data: they pickle to any executor.
     import pickle
@@ -170,7 +177,7 @@ def test_resume_with_more_seeds_keeps_the_runs_of_the_seeds_already_run(
         reproduce(
             "deng2024", tmp_path, executor=rec, resume=True, **{**TINY, "n_seeds": 2}
         )
-    assert len(rec.tasks) == 6
+    assert len(rec.tasks) == 10
     assert {t.seed for t in rec.tasks} == {1}
     # ... while another size (here the epochs) still redoes every run.
     rec = _Recording()
@@ -178,7 +185,7 @@ def test_resume_with_more_seeds_keeps_the_runs_of_the_seeds_already_run(
         reproduce(
             "deng2024", tmp_path, executor=rec, resume=True, **{**TINY, "epochs": 2}
         )
-    assert len(rec.tasks) == 6
+    assert len(rec.tasks) == 10
     assert {t.seed for t in rec.tasks} == {0}
 
 
