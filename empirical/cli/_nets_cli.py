@@ -38,6 +38,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
         epilog=examples(
             "asyncstab reproduce delay-question --quick",
             "asyncstab reproduce regatti2019 --quick --output regatti-run",
+            "asyncstab reproduce regatti2019 --quick --models softmax,tanh",
         ),
         formatter_class=HelpFormatter,
     )
@@ -80,7 +81,9 @@ def register(sub: Any) -> argparse.ArgumentParser:
         "--models",
         help="run only these network families' settings, comma-separated: lenet "
         "(real MNIST), mlp, cnn1d (MNIST-1D substitutes), affine (deng2024's convex "
-        "experiment); default: regatti2019 lenet (--quick: mlp), deng2024 lenet and "
+        "experiment), softmax and tanh (on MNIST, projected onto balls, with "
+        "certified constants: the registry's bounds beside the measured uniform "
+        "stability); default: regatti2019 lenet (--quick: mlp), deng2024 lenet and "
         "affine (--quick: mlp and affine), delay-question mlp",
     )
     p.add_argument(

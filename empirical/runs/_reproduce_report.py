@@ -185,22 +185,38 @@ def _figure(rows: list[dict[str, Any]], path: Path, title: str) -> None:
     fig.savefig(path, dpi=100)
 
 
+_SHARDS_NOTE = (
+    "shards, the authors' loaders (a fixed shard per worker, read in order, "
+    "reshuffled each pass; both runs of a pair share them). The registry's bounds "
+    "are proved for uniform sampling only (every slot drawn independently and "
+    "uniformly); under shards a worker that arrives more often reads its shard, "
+    "and the replaced point in it, more often."
+)
+_UNIFORM_NOTE = (
+    "uniform (every minibatch slot drawn independently and uniformly from the n "
+    "training points), the assumption the registry's bounds are proved for"
+)
+
+
 def _sampling_note(results: dict[str, Any]) -> str:
-    """Which sampling ran, and what the theorems assume."""
-    how = results.get("sampling", "uniform")
-    if how == "shards":
+    """Which sampling ran (per group where they differ), and what the theorems assume."""
+    by: dict[str, list[str]] = {}
+    for r in results.get("summary") or []:
+        how = r.get("sampling") or results.get("sampling", "uniform")
+        if r["group"] not in by.setdefault(how, []):
+            by[how].append(r["group"])
+    if len(by) > 1:
+        uni = "; ".join(by.get("uniform", []))
         return (
-            "Sampling: shards, the authors' loaders (a fixed shard per worker, read "
-            "in order, reshuffled each pass; both runs of a pair share them). The "
-            "registry's bounds are proved for uniform sampling only (every slot "
-            "drawn independently and uniformly); under shards a worker that arrives "
-            "more often reads its shard, and the replaced point in it, more often."
+            f"Sampling: {_SHARDS_NOTE} Uniform sampling instead ({_UNIFORM_NOTE}) "
+            f"in these groups: {uni}."
         )
+    how = next(iter(by), results.get("sampling", "uniform"))
+    if how == "shards":
+        return f"Sampling: {_SHARDS_NOTE}"
     return (
-        "Sampling: uniform (every minibatch slot drawn independently and uniformly "
-        "from the n training points), the assumption the registry's bounds are "
-        "proved for; the authors' code reads per-worker shards instead "
-        "(`--sampling shards`)."
+        f"Sampling: {_UNIFORM_NOTE}; the authors' code reads per-worker shards "
+        "instead (`--sampling shards`)."
     )
 
 
@@ -277,7 +293,9 @@ def write_report(
     for group, rows in groups.items():
         rows.sort(key=lambda r: r["tau"])
         r0 = rows[0]
-        theorems = ", ".join(r0["theorems"]) or f"none ({r0['theorems_why']})"
+        theorems = ", ".join(r0["theorems"]) or "none"
+        if r0.get("theorems_why"):
+            theorems += f" ({r0['theorems_why']})"
         sub = f" {r0['substitute']}." if r0["substitute"] else ""
         lines += [
             f"### {group}",
