@@ -35,6 +35,15 @@ regime rows decide comparability: the largest staleness in parameter versions
 versions) over the updates applied per epoch and over all of them. Every
 `report.md` opens with a generated answer, a legend and the same table, with a
 column for the sizes it actually ran.
+
+Bounds beside measurements: with `--models softmax,tanh` (softmax regression and a
+two-layer tanh network on the official MNIST, projected onto balls, with L, beta and
+B certified in the theory page's "Certified constants on balls") every setting's
+row carries each applicable registry bound, its closed form and its recursion on the
+realised schedule, beside the measured uniform stability, with the ratio, the
+verdict and how far a vacuous bound lies above the loss range. The delay question's
+step grid adds the stability edge of every staleness and the comparison at matched
+training progress. The kept runs below show both.
 """
 
 _TITLES = {
@@ -105,6 +114,7 @@ def results_section() -> list[str]:
             "",
             delay_table(results),
             "",
+            *_analysis_lines(results, folder),
         ]
         # The report's own figures of the groups kept beside the results.
         for fig in sorted(folder.glob("fig-*.png")):
@@ -112,61 +122,158 @@ def results_section() -> list[str]:
     return lines
 
 
-#: The README's summary: the groups of the delay question at a constant step,
-#: Deng et al.'s protocol and its control with the gradients per update held fixed.
-_README_GROUPS = ("(c) fixed (i)", "(c) random (i)")
+def _demote(lines: list[str]) -> list[str]:
+    """A report section's headings two levels down (under a kept run's ``###``)."""
+    return [f"##{line}" if line.startswith("#") else line for line in lines]
+
+
+def _analysis_lines(results: dict[str, Any], folder: Path) -> list[str]:
+    """The report's own sections of a kept run, where it has them: bounds beside
+    measurements (models with certified constants; its figure is among the kept
+    ``fig-*.png``) and the delay question's stability edges and matched progress."""
+    from empirical.runs._bound_report import bound_section, edge_section
+
+    return _demote(
+        bound_section(results, folder, figures=False) + edge_section(results)
+    )
+
+
+def _span(values: list[float]) -> str:
+    lo, hi = min(values), max(values)
+    return f"{lo:.3g}" if f"{lo:.3g}" == f"{hi:.3g}" else f"{lo:.3g} to {hi:.3g}"
+
+
+def _run_label(results: dict[str, Any]) -> str:
+    sz = results["sizes"]
+    ep = sz["epochs"]
+    return (
+        f"{results['experiment']}, n = {sz['n_samples']:,}, {ep} epoch"
+        f"{'' if ep == 1 else 's'}"
+    )
+
+
+def bounds_summary() -> str:
+    """Markdown: one row per kept run, certified model and applicable theorem.
+
+    The registry's recursion on each pair's realised schedule (mean over pairs)
+    beside the measured uniform stability (mean over pairs of
+    ``max_z |f(w_T; z) - f(w'_T; z)|``), over every setting of the run: the ranges
+    of both, of their ratio, the verdicts and how many bounds are vacuous
+    (at least the loss range ``B``). Empty when no kept run has bounds.
+    """
+    from empirical.runs._bound_report import bound_lines
+
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for _, raw, _ in _kept_runs():
+        for e in bound_lines(raw["summary"]):
+            groups.setdefault((_run_label(raw), e["row"]["model"], e["key"]), []).append(
+                e
+            )
+    if not groups:
+        return ""
+    lines = [
+        "| run | model | theorem | settings | staleness (versions, max) "
+        "| measured uniform stability | bound (recursion) | bound / measured "
+        "| verdicts | vacuous (bound >= B) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for (run, model, key), es in groups.items():
+        rec = [e["recursion"] for e in es if e["recursion"].get("value") is not None]
+        verdicts: dict[str, int] = {}
+        for c in rec:
+            verdicts[c["verdict"]] = verdicts.get(c["verdict"], 0) + 1
+        vac = [c["over_range"] for c in rec if c.get("vacuous")]
+        lines.append(
+            f"| {run} | {model} | {key} | {len(es)} "
+            f"| {_span([e['row']['staleness_max'] for e in es])} "
+            f"| {_span([e['bounds']['measured']['mean'] for e in es])} "
+            f"| {_span([c['value'] for c in rec]) if rec else 'n/a'} "
+            f"| {_span([c['ratio'] for c in rec]) + 'x' if rec else 'n/a'} "
+            f"| {', '.join(f'{n} {v}' for v, n in sorted(verdicts.items()))} "
+            f"| {len(vac)} of {len(rec)}"
+            + (f" ({_span(vac)} B)" if vac else "")
+            + " |"
+        )
+    return "\n".join(lines)
+
+
+def _latest_delay_analysis() -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The most recent kept delay-question run with a step grid (its results and
+    ``delay_analysis``), or ``None``."""
+    found = [
+        (run["date"], raw)
+        for _, raw, run in _kept_runs()
+        if raw["experiment"] == "delay-question" and raw.get("delay_analysis")
+    ]
+    if not found:
+        return None
+    raw = max(found, key=lambda x: x[0])[1]
+    return raw, raw["delay_analysis"]
+
+
+def edge_summary() -> str:
+    """Markdown: the latest kept delay-question run's stability edges (measured
+    on the step grid, beside the curvature heuristic) and its comparisons at
+    matched progress for the grid's steps at which both ends train."""
+    from empirical.runs._flags import ci_text
+
+    latest = _latest_delay_analysis()
+    if latest is None:
+        return ""
+    raw, a = latest
+    lines = []
+    fams = sorted({e["family"] for e in a["edges"]})
+    for fam in fams:
+        edges = [e for e in a["edges"] if e["family"] == fam]
+        head = [f"staleness {e['staleness_max']}" for e in edges]
+        lines += [
+            f"| {fam}, {_run_label(raw)}: grid step | {' | '.join(head)} |",
+            "|---|" + "---|" * len(edges),
+            "| largest step that trains (next: fails) | "
+            + " | ".join(
+                f"{e['edge']:g} ({e['next_step']:g})"
+                if e["edge"] is not None and e.get("next_step") is not None
+                else (f"{e['edge']:g}" if e["edge"] is not None else "none")
+                for e in edges
+            )
+            + " |",
+            "| curvature heuristic (lambda) | "
+            + " | ".join(
+                f"{e['heuristic_edge']:.3g} ({e['curvature']:.3g})"
+                if e.get("heuristic_edge") is not None
+                else "n/a"
+                for e in edges
+            )
+            + " |",
+            "",
+        ]
+    rows = [
+        m
+        for m in a["matched"]
+        if " grid eta=" in m["group"] and all(m["trained"]) and m.get("target")
+    ]
+    if rows:
+        lines += [
+            "| grid step (both ends train) | staleness | gap change, equal updates "
+            "| gap change, matched progress (training loss) | updates needed |",
+            "|---|---|---|---|---|",
+        ]
+        for m in rows:
+            lines.append(
+                f"| {m['group']} | {m['staleness'][0]} -> {m['staleness'][1]} "
+                f"| {ci_text(m.get('gap_equal_updates'))} "
+                f"| {ci_text(m.get('gap_at_target'))} (<= {m['target']:.3g}) "
+                f"| {ci_text(m.get('updates_to_target'))} |"
+            )
+    return "\n".join(lines).rstrip()
 
 
 def readme_summary() -> str:
-    """Markdown: the README's delay-question summary, generated from the kept runs.
+    """Markdown: the README's generated block, from the kept runs.
 
-    One row per kept ``delay-question`` run and group of :data:`_README_GROUPS`
-    (with and without the control (iii)): the paired change of the gap and of the
-    test error from the smallest to the largest delay, and the mean test error at
-    both ends (flagged where it is not below chance). ``tests/docs`` checks that
-    the README carries exactly this text, so its numbers cannot drift from the runs.
+    :func:`bounds_summary` (bounds beside measured uniform stability) and
+    :func:`edge_summary` (the delay question at stable steps and matched
+    progress). ``tests/docs`` checks that the README carries exactly this text,
+    so its numbers cannot drift from the runs.
     """
-    from empirical.runs._flags import did_not_train, staleness_cell
-    from empirical.runs._kept import with_staleness
-    from empirical.runs._reproduce_report import change_cell
-
-    def error_ends(row: dict[str, Any]) -> str:
-        if row["test_error"] is None:  # every pair diverged
-            return "not estimable"
-        return f"{row['test_error']['mean']:.3g}" + (
-            " (did not train)" if did_not_train(row) else ""
-        )
-
-    lines = [
-        "| run | protocol (constant step) | staleness in versions (nominal tau) "
-        "| gradients per update | gap change | test error | test error change |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for _, raw, _ in _kept_runs():
-        if raw["experiment"] != "delay-question":
-            continue
-        results = with_staleness(raw)
-        sz = results["sizes"]
-        groups: dict[str, list[dict[str, Any]]] = {}
-        for r in results["summary"]:
-            groups.setdefault(r["group"], []).append(r)
-        for group, rows in groups.items():
-            if not any(f": {g}" in group for g in _README_GROUPS):
-                continue
-            rows = sorted(rows, key=lambda r: r["tau"])
-            first, last = rows[0], rows[-1]
-            data = first["data"]
-            if data == "mnist" and "sampling" not in raw:
-                data = "mnist (5,000 digits)"  # recorded before the official MNIST
-            lines.append(
-                f"| n = {sz['n_samples']}, {first['model']} on {data}, "
-                f"step {first['step_size']} | {group} "
-                f"| {staleness_cell(first)} -> {staleness_cell(last)} "
-                f"({first['tau']} -> {last['tau']}) "
-                f"| {first['gradients_per_update']:.3g} -> "
-                f"{last['gradients_per_update']:.3g} "
-                f"| {change_cell(last, 'gap_loss')} "
-                f"| {error_ends(first)} -> {error_ends(last)} "
-                f"| {change_cell(last, 'test_error')} |"
-            )
-    return "\n".join(lines)
+    return "\n\n".join(p for p in (bounds_summary(), edge_summary()) if p)

@@ -85,3 +85,94 @@ def test_the_lenet_control_is_labelled_by_its_staleness_not_its_period() -> None
     assert (
         rows["lenet-c-fixed-i-eta-0.01-iii-4-grads-update-tau16"]["staleness_max"] == 16
     )
+
+
+def _bound_runs() -> list[dict]:
+    from empirical.runs._bound_report import bound_lines
+
+    runs = [json.loads((f / "results.json").read_text()) for f in _folders()]
+    return [r for r in runs if bound_lines(r["summary"])]
+
+
+def test_kept_runs_put_bounds_beside_measurements_on_the_page(
+    reproductions: ModuleType,
+) -> None:
+    """Every (setting, theorem) of a kept run with certified constants has its
+    row on the page, with the theorem, the recursion's value and the measured
+    uniform stability's interval on the same line."""
+    from empirical.runs._bound_report import bound_lines
+
+    runs = _bound_runs()
+    # issue 27: the regatti2019 and deng2024 certified models are kept
+    assert {r["experiment"] for r in runs} >= {"regatti2019", "deng2024"}
+    lines = "\n".join(reproductions.results_section()).splitlines()
+    for results in runs:
+        for e in bound_lines(results["summary"]):
+            r, m = e["row"], e["bounds"]["measured"]
+            want = (
+                e["key"],
+                f"{e['recursion']['value']:.3g} (",
+                f"{m['mean']:.3g} [{m['low']:.3g}, {m['high']:.3g}]",
+            )
+            assert any(
+                line.startswith(f"| {r['group']}, {r['curve']} |")
+                and all(w in line for w in want)
+                for line in lines
+            ), (r["key"], e["key"])
+
+
+def test_readme_bounds_rows_count_every_setting_and_verdict(
+    reproductions: ModuleType,
+) -> None:
+    """The README's bounds table: per run, model and theorem, the number of
+    settings, the smallest bound / measured ratio (recomputed here from the raw
+    values) and every verdict, a violation included, as recorded."""
+    from empirical.runs._bound_report import bound_lines
+
+    table = reproductions.bounds_summary().splitlines()
+    for results in _bound_runs():
+        groups: dict[tuple[str, str], list] = {}
+        for e in bound_lines(results["summary"]):
+            groups.setdefault((e["row"]["model"], e["key"]), []).append(e)
+        for (model, key), es in groups.items():
+            rows = [
+                line
+                for line in table
+                if f"| {results['experiment']}, " in line
+                and f"| {model} | {key} | {len(es)} |" in line
+            ]
+            assert len(rows) == 1, (model, key)
+            ratios = [
+                e["recursion"]["value"] / e["bounds"]["measured"]["mean"] for e in es
+            ]
+            assert f"| {min(ratios):.3g}" in rows[0]
+            verdicts = [e["recursion"]["verdict"] for e in es]
+            for v in set(verdicts):
+                assert f"{verdicts.count(v)} {v}" in rows[0]
+
+
+def test_the_delay_question_kept_run_reports_edges_and_matched_progress(
+    reproductions: ModuleType,
+) -> None:
+    """The latest kept delay-question run with a step grid: every staleness's
+    measured edge and heuristic on the page and in the README's block, and at
+    least one grid step where both ends train compared at matched progress."""
+    latest = reproductions._latest_delay_analysis()
+    assert latest is not None, "no kept delay-question run with the step grid"
+    raw, analysis = latest
+    assert len({e["staleness_max"] for e in analysis["edges"]}) >= 2
+    page = "\n".join(reproductions.results_section())
+    readme = reproductions.edge_summary()
+    for e in analysis["edges"]:
+        assert f"staleness {e['staleness_max']}" in readme
+        if e["heuristic_edge"] is not None:
+            assert f"{e['heuristic_edge']:.3g} ({e['curvature']:.3g})" in readme
+    stable = [
+        m
+        for m in analysis["matched"]
+        if " grid eta=" in m["group"] and all(m["trained"]) and m.get("target")
+    ]
+    assert stable, "no grid step at which both staleness ends train"
+    for m in stable:
+        assert f"**{m['group']}**" in page
+        assert f"| {m['group']} |" in readme
