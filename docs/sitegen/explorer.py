@@ -7,9 +7,10 @@ printed from their sympy expressions by sympy's JavaScript code printer, and
 the rules :meth:`bounds.Theorem.evaluate` applies around the bare expression
 (argument ranges, defaults, the relations between constants, ``tau <= T``,
 the protocol read as ``K`` and ``M``, the float64 range) are read from the
-same tables the package validates with. ``docs/assets/explorer.js`` evaluates
-that data and draws it; ``tests/docs/test_explorer.py`` compares its values
-with ``evaluate`` in a browser.
+same tables the package validates with. ``docs/assets/explorer-engine.js``
+evaluates that data the way ``evaluate`` does and ``docs/assets/explorer.js``
+draws it; ``tests/docs/test_explorer.py`` compares the values with
+``evaluate`` in a browser.
 """
 
 from __future__ import annotations
@@ -257,6 +258,7 @@ def page() -> str:
             "<noscript>The explorer needs JavaScript.</noscript></div>",
             "",
             '<script src="../assets/explorer-data.js"></script>',
+            '<script src="../assets/explorer-engine.js"></script>',
             '<script src="../assets/explorer.js"></script>',
             "",
         ]
