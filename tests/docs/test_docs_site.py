@@ -131,7 +131,13 @@ def test_search_answers_on_average(browser: Any, base_url: str, site: Path) -> N
 
 
 def test_everything_loads_from_localhost(browser: Any, base_url: str) -> None:
-    for page in ["", "theory/", "walkthroughs/01_bounds_tour/", "reference/bounds/"]:
+    for page in [
+        "",
+        "theory/",
+        "walkthroughs/01_bounds_tour/",
+        "reference/bounds/",
+        "explorer/",
+    ]:
         open_page(browser, base_url + page)
         names = browser.execute_script(
             "return performance.getEntriesByType('resource').map(e => e.name)"
