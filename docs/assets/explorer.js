@@ -131,7 +131,9 @@
     if (c.log) for (let d = Math.ceil(xlo); d <= Math.floor(xhi); d++) ticks.push(10 ** d);
     for (const x of ticks) {
       el("line", { x1: px(x), x2: px(x), y1: M.t, y2: H - M.b, class: "grid" }, svg, true);
-      el("text", { x: px(x), y: H - M.b + 16, "text-anchor": "middle" }, svg, true).textContent = fmt(x);
+      const e = Math.round(Math.log10(x)); // a decade of a log axis: 1e6, not 1.000e+6
+      el("text", { x: px(x), y: H - M.b + 16, "text-anchor": "middle" }, svg, true)
+        .textContent = c.log && (e < -3 || e > 4) ? `1e${e}` : fmt(x);
     }
     el("text", { x: (W + M.l) / 2, y: H - 6, "text-anchor": "middle" }, svg, true).textContent = c.label;
     el("rect", { x: M.l, y: M.t, width: W - M.l - M.r, height: H - M.t - M.b, class: "frame" }, svg, true);
