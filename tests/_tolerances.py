@@ -131,3 +131,12 @@ RAY_POLL_S = 300.0
 #: rounding is ~1e-13 relative. The issue fixes 1e-10: far above rounding, far
 #: below any wrong index, stride or flattening order (errors of order 1).
 RTOL_LENET_REFERENCE = 1e-10
+
+#: The explorer's JavaScript (docs/assets/explorer-data.js, printed from the sympy
+#: expressions) against ``evaluate``: float64 in both, but a different order of
+#: operations (``Math.pow`` and a direct product in JavaScript, ``exp`` of a
+#: log-space sum in numpy) and a different ``pow``/``exp`` library. Each of a few
+#: dozen operations is off by ~1 ulp, and ``exp(log x)`` turns the absolute error
+#: of a log of size <= ~30 into a relative one (~1e-14); 1e-9 leaves a wide margin
+#: and is still 1000 times smaller than the 1e-6 alteration the tests must catch.
+RTOL_JS = 1e-9

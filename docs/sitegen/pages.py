@@ -9,6 +9,7 @@ from . import (
     benchmarks,
     cli_reference,
     comparing,
+    explorer,
     findings,
     getting_started,
     layout,
@@ -39,6 +40,7 @@ def nav() -> list[Any]:
         {
             "Theorems": [
                 "theorems/index.md",
+                "explorer.md",
                 *[f"theorems/{theorems.slug(t)}.md" for t in theorems.entries()],
             ]
         },
@@ -87,6 +89,8 @@ def generate() -> dict[str, str | bytes]:
     out["walkthroughs/index.md"] = notebooks.index_page()
     out["reproductions.md"] = reproductions.page()
     out["theorems/index.md"] = theorems.index_page()
+    out["explorer.md"] = explorer.page()
+    out["assets/explorer-data.js"] = explorer.script()
     for t in theorems.entries():
         png, caption = theorems.plot(t)
         name = f"{theorems.slug(t)}-tau.png" if png is not None else None

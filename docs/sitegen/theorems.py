@@ -229,6 +229,8 @@ def index_page() -> str:
         "# The theorems",
         "",
         "One page per registry entry, generated from the registry objects.",
+        "The [bound explorer](../explorer.md) plots every evaluable one against a",
+        "parameter of your choice, in the browser.",
         "",
         "## Part 1: uniform stability (`bounds.THEOREMS`)",
         "",

@@ -14,124 +14,20 @@ the tests skip, unless ``ASYNCSTAB_REQUIRE_BROWSER=1`` (CI), where they fail.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import re
-import shutil
-import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ._browser import PAGE_TIMEOUT, open_page
+
 ROOT = Path(__file__).resolve().parents[2]
 # One xdist worker runs them all: they share one build, one server, one browser.
 pytestmark = [pytest.mark.docs, pytest.mark.slow, pytest.mark.xdist_group("docs-site")]
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-#: Seconds a page may take to load and typeset its math (MathJax, 2 shared cores).
-PAGE_TIMEOUT = 60
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("ASYNCSTAB_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"ASYNCSTAB_REQUIRE_BROWSER=1 but {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    given = os.environ.get("ASYNCSTAB_DOCS_SITE")
-    if given:
-        path = Path(given).resolve()
-        assert (path / "index.html").is_file(), (
-            f"ASYNCSTAB_DOCS_SITE={given!r} has no index.html"
-        )
-        return path
-    pytest.importorskip("mkdocs", reason="the docs extra is not installed")
-    out = tmp_path_factory.mktemp("site")
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
-    env["PYTHONPATH"] = os.pathsep.join(
-        filter(None, [str(ROOT), env.get("PYTHONPATH")])
-    )
-    proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    return out
-
-
-@pytest.fixture(scope="module")
-def base_url(site: Path) -> Iterator[str]:
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    if CHROMIUM is None or CHROMEDRIVER is None:
-        _unavailable(
-            "chromium and chromium-driver are not installed (apt-get install -y chromium chromium-driver)"
-        )
-    webdriver = pytest.importorskip("selenium.webdriver")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1280,1000",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-    ):
-        options.add_argument(arg)
-    service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
-    driver = webdriver.Chrome(options=options, service=service)
-    driver.set_page_load_timeout(PAGE_TIMEOUT)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-def _open(browser: Any, url: str) -> None:
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    browser.get(url)
-    WebDriverWait(browser, PAGE_TIMEOUT).until(
-        lambda d: d.execute_script(
-            "return document.readyState === 'complete' && !!window.MathJax"
-            " && !!MathJax.Hub && MathJax.Hub.queue.pending === 0"
-            " && MathJax.Hub.queue.running === 0"
-        )
-    )
-
 
 #: Text of the article that a reader sees as prose: no code, no scripts, no
 #: typeset math (MathJax keeps the TeX source in a hidden script element).
@@ -164,7 +60,7 @@ def _assert_math_rendered(browser: Any, page: str) -> int:
     ["theory/", "stability/", "theorems/delayed-cvx/", "walkthroughs/01_bounds_tour/"],
 )
 def test_math_is_rendered(browser: Any, base_url: str, page: str) -> None:
-    _open(browser, base_url + page)
+    open_page(browser, base_url + page)
     assert _assert_math_rendered(browser, page) > 0, f"{page}: no typeset formula"
 
 
@@ -175,7 +71,7 @@ def test_every_page_has_no_raw_math(browser: Any, base_url: str, site: Path) -> 
     pages = [p for p in pages if not p.startswith(("assets", "search"))]
     assert len(pages) > 10
     for page in pages:
-        _open(browser, base_url + ("" if page == "." else page + "/"))
+        open_page(browser, base_url + ("" if page == "." else page + "/"))
         _assert_math_rendered(browser, page)
 
 
@@ -187,14 +83,14 @@ def _images(browser: Any) -> list[tuple[str, int]]:
 
 
 def test_walkthrough_shows_its_figures(browser: Any, base_url: str) -> None:
-    _open(browser, base_url + "walkthroughs/02_convex_verification/")
+    open_page(browser, base_url + "walkthroughs/02_convex_verification/")
     images = _images(browser)
     assert images, "no figure on the walkthrough page"
     assert all(width > 100 for _, width in images), images
 
 
 def test_theorem_page_shows_its_plot(browser: Any, base_url: str) -> None:
-    _open(browser, base_url + "theorems/regatti-ncvx/")
+    open_page(browser, base_url + "theorems/regatti-ncvx/")
     images = _images(browser)
     assert len(images) == 1, images
     assert images[0][1] > 100, images
@@ -212,7 +108,7 @@ def test_search_answers_on_average(browser: Any, base_url: str, site: Path) -> N
         pytest.skip("'on-average' does not occur in the docs yet")
     from selenium.webdriver.support.ui import WebDriverWait
 
-    _open(browser, base_url)
+    open_page(browser, base_url)
     browser.find_element(
         "css selector", "label.md-search__icon, .md-search__input"
     ).click()
@@ -235,8 +131,14 @@ def test_search_answers_on_average(browser: Any, base_url: str, site: Path) -> N
 
 
 def test_everything_loads_from_localhost(browser: Any, base_url: str) -> None:
-    for page in ["", "theory/", "walkthroughs/01_bounds_tour/", "reference/bounds/"]:
-        _open(browser, base_url + page)
+    for page in [
+        "",
+        "theory/",
+        "walkthroughs/01_bounds_tour/",
+        "reference/bounds/",
+        "explorer/",
+    ]:
+        open_page(browser, base_url + page)
         names = browser.execute_script(
             "return performance.getEntriesByType('resource').map(e => e.name)"
         )
@@ -268,7 +170,7 @@ def test_screenshots(browser: Any, base_url: str) -> None:
         ("theorems/delayed-cvx/", "theorem"),
         ("walkthroughs/02_convex_verification/", "walkthrough"),
     ]:
-        _open(browser, base_url + page)
+        open_page(browser, base_url + page)
         if name == "walkthrough":  # show its first figure
             browser.execute_script(
                 "document.querySelector('article img').scrollIntoView({block: 'center'})"
