@@ -79,10 +79,14 @@ __all__ = [
 DIVERGED_FACTOR = 10.0
 
 
-def divergence_threshold(loss: str, n_classes: int) -> float:
-    """The training loss above which a run counts as diverged."""
+def divergence_threshold(
+    loss: str | Callable[[Any, Any], Any], n_classes: int
+) -> float:
+    """The training loss above which a run counts as diverged (a callable loss:
+    the logistic loss's level)."""
     base = {"cross_entropy": math.log(n_classes), "squared": 1.0 / n_classes}
-    return DIVERGED_FACTOR * base.get(loss, math.log(2.0))
+    key = loss if isinstance(loss, str) else ""
+    return DIVERGED_FACTOR * base.get(key, math.log(2.0))
 
 
 def _finite_list(a: Any) -> list[float | None]:
