@@ -40,6 +40,11 @@ def _num(v: Any) -> str:
     return "-" if v is None else f"{v:.3g}"
 
 
+def _verdict(check: dict[str, Any]) -> str:
+    """A bound's verdict, flagged vacuous when it is at least the loss range ``B``."""
+    return check["verdict"] + (", vacuous: >= B" if check.get("vacuous") else "")
+
+
 @dataclass(frozen=True, eq=False)
 class YourModelRun:
     """Coupled delayed SGD on a user's model and data: what was measured.
@@ -123,8 +128,8 @@ class YourModelRun:
         for key, t in self.bounds["theorems"].items():
             cf, rec = t["closed_form"], t["recursion"]
             lines.append(
-                f"  {key}: closed form {_num(cf['value'])} ({cf['verdict']}), "
-                f"recursion {_num(rec['value'])} ({rec['verdict']}) "
+                f"  {key}: closed form {_num(cf['value'])} ({_verdict(cf)}), "
+                f"recursion {_num(rec['value'])} ({_verdict(rec)}) "
                 f"vs uniform probe {_est(self.uniform_probe)}"
                 + (f"; {t['reason']}" if "reason" in t else "")
             )

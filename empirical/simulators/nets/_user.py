@@ -207,8 +207,10 @@ def user_data(
         yt = _labels(yt, "y_test", loss)
         n_train = len(Xa)
         Xa, ya = np.concatenate([Xa, Xt]), np.concatenate([ya, yt]).astype(ya.dtype)
-    Xf = np.array(Xa, dtype=np.float64)
-    yf = np.array(ya)
+    # Our own read-only copy (after a concatenation, the new array already is).
+    own = X_test is not None
+    Xf = Xa.astype(np.float64, copy=not own)
+    yf = ya.astype(ya.dtype, copy=not own)
     Xf.setflags(write=False)
     yf.setflags(write=False)
     K = int(yf.max()) + 1 if yf.dtype.kind == "i" else 2
