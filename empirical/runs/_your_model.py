@@ -41,25 +41,29 @@ from empirical.schedules._protocols import WorkerProtocol
 from empirical.simulators.nets._user_constants import ModelConstants
 
 from ._intervals import bounded_estimate
+from ._reproduce_summary import RANGES
 from ._your_result import YourModelRun
 
 __all__ = ["run_your_model"]
 
-#: Range and interval method of each per-pair quantity, as the built-in
-#: summary pools them (``_reproduce_summary.RANGES``): t intervals for signed
-#: quantities, BCa bootstrap for the nonnegative, skewed ones.
-_POOL: dict[str, tuple[float | None, float | None, Literal["t", "bca"]]] = {
-    "gap_loss": (None, None, "t"),
-    "gap_error": (-1.0, 1.0, "t"),
-    "test_error": (0.0, 1.0, "bca"),
-    "train_error": (0.0, 1.0, "bca"),
-    "stability_avg2": (0.0, None, "bca"),
-    "uniform_probe": (0.0, None, "bca"),
+#: Each measured quantity -> the per-pair quantity of the built-in summary whose
+#: range it shares (:data:`~empirical.runs._reproduce_summary.RANGES`): pooled
+#: the same way, a t interval for signed quantities and a BCa bootstrap for the
+#: nonnegative, skewed ones (the probe as :mod:`empirical.runs._bound_rows`
+#: pools it, in ``[0, inf)``).
+_RANGE_OF = {
+    "gap_loss": "pair_gap_loss",
+    "gap_error": "pair_gap_error",
+    "test_error": "pair_test_error",
+    "train_error": "pair_test_error",
+    "stability_avg2": "pair_delta2",
+    "uniform_probe": "pair_delta2",
 }
 
 
 def _pooled(name: str, values: Any) -> Estimate | None:
-    lo, hi, method = _POOL[name]
+    lo, hi = RANGES[_RANGE_OF[name]]
+    method: Literal["t", "bca"] = "t" if lo is None or lo < 0 else "bca"
     x = np.asarray(values, dtype=np.float64)
     e = bounded_estimate(x[np.isfinite(x)].tolist(), lo, hi, method)
     return None if e is None else Estimate.from_dict(e)
@@ -160,7 +164,7 @@ def run_your_model(
         check_int(eval_every, "eval_every", min_value=1)
     check_choice(dtype, "dtype", ("float32", "float64"))
     eta = _step_sizes(step_size, T)
-    data = user_data(X, y, loss, X_test=X_test, y_test=y_test, name=name)
+    data = user_data(X, y, loss, X_test=X_test, y_test=y_test, name="X")
     radius = None if constants is None else constants.radius
     net = user_model(model, loss, radius=radius, name=name)
     check_model(net, data, model, dtype)

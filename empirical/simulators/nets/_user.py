@@ -102,6 +102,10 @@ def user_model(
     init, apply = _functions(model)
     if not callable(loss):
         check_choice(loss, "loss", NET_LOSSES)
+    try:
+        hash((init, apply, loss))
+    except TypeError:  # an unhashable callable: a model of its own, uncached
+        return _net_model.__wrapped__(init, apply, loss, radius, name)
     return _net_model(init, apply, loss, radius, name)
 
 
