@@ -223,6 +223,7 @@ def _curvature_monitor(
     import jax.numpy as jnp
 
     from empirical.simulators.nets._curvature import top_hessian_eigenvalue
+    from empirical.simulators.nets._models import label_dtype
     from empirical.simulators.nets._simulate import pair_draws
 
     dr = pair_draws(
@@ -230,8 +231,7 @@ def _curvature_monitor(
     )
     rows = dr.rows[0]
     X = jnp.asarray(data.X[rows], dtype="float32")
-    ydt = "float32" if setting.model.loss == "logistic" else "int32"
-    y = jnp.asarray(data.y[rows], dtype=ydt)
+    y = jnp.asarray(data.y[rows], dtype=label_dtype(setting.model, data.y, "float32"))
 
     def monitor(done: int, W: Any) -> None:
         lam = top_hessian_eigenvalue(setting.model, W[0], X, y, seed=seed)
