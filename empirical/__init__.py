@@ -66,6 +66,8 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
     from .runs._task import SweepTask as SweepTask
     from .runs._task import make_tasks as make_tasks
     from .runs._task import parse_grid as parse_grid
+    from .runs._your_model import run_your_model as run_your_model
+    from .runs._your_result import YourModelRun as YourModelRun
     from .schedules._delays import AbstractDelay as AbstractDelay
     from .schedules._delays import ConstantDelay as ConstantDelay
     from .schedules._delays import GeometricDelay as GeometricDelay
@@ -104,6 +106,10 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
     from .simulators.nets._models import mlp as mlp
     from .simulators.nets._simulate import NetRunStats as NetRunStats
     from .simulators.nets._simulate import simulate_net_pairs as simulate_net_pairs
+    from .simulators.nets._user_constants import ModelConstants as ModelConstants
+    from .simulators.nets._user_constants import (
+        estimate_model_constants as estimate_model_constants,
+    )
 
 #: public name -> private module that defines it.
 _EXPORTS: dict[str, str] = {
@@ -197,6 +203,11 @@ _EXPORTS: dict[str, str] = {
     "NetRunStats": "simulators.nets._simulate",
     "simulate_net_pairs": "simulators.nets._simulate",
     "reproduce": "runs._reproduce",
+    # your model, your data (nets extra)
+    "run_your_model": "runs._your_model",
+    "YourModelRun": "runs._your_result",
+    "ModelConstants": "simulators.nets._user_constants",
+    "estimate_model_constants": "simulators.nets._user_constants",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -39,6 +39,7 @@ TEST_PARAMETERS: dict[str, dict[str, Any]] = {
     "05_property_testing": {"max_examples": 60},
     "06_compare_bounds": {"n_grid": 12, "max_tau": 32, "diameters": [0.5, 1.0, 4.0]},
     "07_delay_question": {"n_pairs": 4, "epochs": 2, "taus": [0, 8]},
+    "08_your_model": {"n_samples": 1000, "n_pairs": 4, "n_steps": 80},
 }
 
 #: Seconds any one cell may run in the test (the slowest is a simulation sweep).

@@ -197,6 +197,21 @@ def _valid(tmp: Path) -> dict[str, tuple[tuple[Any, ...], dict[str, Any]]]:
                 "seed": 0,
             },
         ),
+        "empirical.run_your_model": (
+            (_USER_MODEL, *_user_arrays()),
+            {
+                "loss": "cross_entropy",
+                "protocol": OneStale(ConstantDelay(0)),
+                "n_samples": 10,
+                "n_pairs": 2,
+                "n_steps": 2,
+                "step_size": 0.1,
+            },
+        ),
+        "empirical.estimate_model_constants": (
+            (_USER_MODEL, *_user_arrays(), "cross_entropy"),
+            {"n_points": 4, "n_params": 1, "n_power_iter": 1},
+        ),
         "empirical.sweep": ((make_tasks({"n_steps": 5, "n_pairs": 2}, {}),), {}),
         "empirical.verify": ((_stats(problem), get_theorem("delayed-cvx")), {}),
         "empirical.worst_case_stability": (
@@ -212,6 +227,25 @@ def _valid(tmp: Path) -> dict[str, tuple[tuple[Any, ...], dict[str, Any]]]:
         ),
         "empirical.write_report": ((tmp / "rep2", []), {"config": {}, "wall_s": 1.0}),
     }
+
+
+def _user_init(key: Any) -> Any:
+    import jax.numpy as jnp
+
+    return {"W": jnp.zeros((2, 3))}
+
+
+def _user_apply(params: Any, x: Any) -> Any:
+    return params["W"] @ x
+
+
+#: A user's model for ``run_your_model`` (JAX is imported only when it runs).
+_USER_MODEL = (_user_init, _user_apply)
+
+
+def _user_arrays() -> tuple[Any, Any]:
+    X = np.arange(60.0).reshape(20, 3) / 60.0
+    return X, np.arange(20) % 2
 
 
 def _stats(problem: Any) -> Any:
@@ -270,7 +304,8 @@ def test_wrong_type_refused_by_name(
     valid: dict[str, tuple[tuple[Any, ...], dict[str, Any]]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    if function.endswith(("simulate_net_pairs", "load_net_data", "reproduce")):
+    nets = ("simulate_net_pairs", "load_net_data", "reproduce", "run_your_model")
+    if function.endswith((*nets, "estimate_model_constants")):
         pytest.importorskip("jax")
     if function.endswith("reproduce"):  # minutes of networks, should it slip
         from empirical.runs import _reproduce

@@ -65,9 +65,16 @@ def _needs(key: str) -> tuple[frozenset[str], str]:
 
 
 def theorems_for(
-    protocol: WorkerProtocol, model: NetModel
+    protocol: WorkerProtocol,
+    model: NetModel,
+    *,
+    properties: frozenset[str] | None = None,
 ) -> tuple[tuple[str, ...], str]:
     """Registry keys that apply to ``protocol`` AND ``model``, with the reason.
+
+    ``properties``: the loss's properties (as :func:`loss_properties` names
+    them) where the caller knows them otherwise, a user's stated constants;
+    ``None``: :func:`loss_properties` of ``model``.
 
     Examples:
         >>> from empirical.schedules._delays import ConstantDelay
@@ -79,7 +86,7 @@ def theorems_for(
     keys, why = applicable_theorems(protocol, projected=model.project is not None)
     if not keys:
         return (), why
-    have = loss_properties(model)
+    have = loss_properties(model) if properties is None else properties
     kept: list[tuple[str, str]] = []
     dropped: list[tuple[str, str]] = []
     for k in keys:

@@ -36,11 +36,21 @@ from numpy.typing import NDArray
 
 import bounds
 from bounds import InvalidParameterError, StepSizeConditionError
+from empirical.schedules._protocols import WorkerProtocol
+from empirical.simulators.nets._models import NetModel
 
 from ._applicability import theorems_for
 from ._settings import Setting
 
-__all__ = ["PATHWISE_ATOL", "PATHWISE_RTOL", "certified_record", "replay_schedule"]
+__all__ = [
+    "PATHWISE_ATOL",
+    "PATHWISE_RTOL",
+    "bound_record",
+    "certified_record",
+    "probe_differences",
+    "replay_protocol",
+    "replay_schedule",
+]
 
 #: Tolerance of the pathwise check on float32 runs: a few thousand float32 steps
 #: (relative rounding 6e-8 each) stay far below 1e-3 relative; the absolute
@@ -56,13 +66,37 @@ def replay_schedule(
 
     The same draws as :func:`~empirical.simulators.nets._simulate.simulate_net_pairs`
     (the same child streams and chunks of ``eval_every`` steps); uniform
-    sampling only (the bounds' assumption).
+    sampling only (the bounds' assumption). :func:`replay_protocol` on the
+    setting's protocol, steps and evaluation interval.
     """
+    return replay_protocol(
+        setting.protocol,
+        data,
+        n=n,
+        n_pairs=n_pairs,
+        n_steps=setting.n_steps,
+        eval_every=setting.eval_every or None,
+        seed=seed,
+    )
+
+
+def replay_protocol(
+    protocol: WorkerProtocol,
+    data: Any,
+    *,
+    n: int,
+    n_pairs: int,
+    n_steps: int,
+    eval_every: int | None,
+    seed: int,
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int64]]:
+    """:func:`replay_schedule` for a run given by its pieces (``eval_every``
+    ``None``: once per epoch, the simulator's default)."""
     from empirical.simulators.nets._simulate import pair_draws
 
-    proto, T = setting.protocol, setting.n_steps
+    proto, T = protocol, n_steps
     dr = pair_draws(data, proto, n_samples=n, n_pairs=n_pairs, n_steps=T, seed=seed)
-    every = setting.eval_every or proto.updates_per_epoch(n)
+    every = eval_every or proto.updates_per_epoch(n)
     taus, weights, hits = [], [], []
     done = 0
     while done < T:
@@ -88,6 +122,7 @@ def probe_differences(
     import jax.numpy as jnp
 
     from empirical.simulators.nets._backend import flat_model
+    from empirical.simulators.nets._models import label_dtype
 
     R = final.shape[0]
     P = R // 2
@@ -100,7 +135,7 @@ def probe_differences(
             )
         )
         X = jnp.asarray(data.X, dtype="float64")
-        ydt = "float64" if model.loss == "logistic" else "int32"
+        ydt = label_dtype(model, data.y, "float64")
         y = jnp.asarray(data.y, dtype=ydt)
         for p in range(P):
             idx = np.unique(np.concatenate([rows[p], rows[P + p], test_rows[p]]))
@@ -158,18 +193,73 @@ def certified_record(
         seed: the run's seed.
         step_sizes: ``(T,)`` the realised step sizes.
     """
-    from empirical.simulators.nets._simulate import pair_draws
-
     c = setting.model.constants
     assert c is not None  # callers check
-    P, proto = stats.n_pairs, setting.protocol
-    keys, why = theorems_for(proto, setting.model)
-    tau, a, hits = replay_schedule(setting, data, n=n, n_pairs=P, seed=seed)
+    return bound_record(
+        setting.model,
+        setting.protocol,
+        c,
+        stats,
+        data,
+        n=n,
+        seed=seed,
+        step_sizes=step_sizes,
+        eval_every=setting.eval_every or None,
+        sampling=setting.sampling,
+    )
+
+
+def bound_record(
+    model: NetModel,
+    protocol: WorkerProtocol,
+    constants: Any,
+    stats: Any,
+    data: Any,
+    *,
+    n: int,
+    seed: int,
+    step_sizes: NDArray[np.float64],
+    eval_every: int | None,
+    sampling: str,
+    properties: frozenset[str] | None = None,
+) -> dict[str, Any]:
+    """The bound block of a run given by its pieces: the one computation behind
+    :func:`certified_record` and a user's run
+    (:func:`~empirical.runs._your_model.run_your_model`).
+
+    Args:
+        model: the network that ran.
+        protocol: its worker protocol.
+        constants: ``lipschitz``, ``smoothness``, ``loss_bound``, ``convex`` and
+            ``proof`` (where they come from) as attributes: a
+            :class:`~empirical.simulators.nets._constants.CertifiedConstants`,
+            or a user's constants.
+        stats, data, n, seed, step_sizes: as for :func:`certified_record`.
+        eval_every: the run's evaluation interval (``None``: once per epoch).
+        sampling: the run's minibatch sampling, recorded.
+        properties: the loss's properties the theorems are filtered by
+            (:func:`~empirical.runs._applicability.theorems_for`); ``None``: the
+            model's own.
+    """
+    from empirical.simulators.nets._simulate import pair_draws
+
+    c = constants
+    P, proto = stats.n_pairs, protocol
+    keys, why = theorems_for(proto, model, properties=properties)
+    tau, a, hits = replay_protocol(
+        proto,
+        data,
+        n=n,
+        n_pairs=P,
+        n_steps=stats.n_steps,
+        eval_every=eval_every,
+        seed=seed,
+    )
     eta = np.broadcast_to(step_sizes, (P, step_sizes.size)).copy()
     dr = pair_draws(
         data, proto, n_samples=n, n_pairs=P, n_steps=stats.n_steps, seed=seed
     )
-    probe = probe_differences(setting.model, data, dr.rows, dr.test_rows, stats.final)
+    probe = probe_differences(model, data, dr.rows, dr.test_rows, stats.final)
     delta_T = np.asarray(stats.delta[-1], dtype=np.float64)
     const = {
         "n_samples": n,
@@ -183,7 +273,7 @@ def certified_record(
         "constants": {**const, "convex": c.convex, "proof": c.proof},
         "envelope": env,
         "theorems_why": why,
-        "sampling": setting.sampling,
+        "sampling": sampling,
         "pair_probe_diff": probe.tolist(),
         "pair_L_delta": (c.lipschitz * delta_T).tolist(),
         "theorems": {},

@@ -79,10 +79,14 @@ __all__ = [
 DIVERGED_FACTOR = 10.0
 
 
-def divergence_threshold(loss: str, n_classes: int) -> float:
-    """The training loss above which a run counts as diverged."""
+def divergence_threshold(
+    loss: str | Callable[[Any, Any], Any], n_classes: int
+) -> float:
+    """The training loss above which a run counts as diverged (a callable loss:
+    the logistic loss's level)."""
     base = {"cross_entropy": math.log(n_classes), "squared": 1.0 / n_classes}
-    return DIVERGED_FACTOR * base.get(loss, math.log(2.0))
+    key = loss if isinstance(loss, str) else ""
+    return DIVERGED_FACTOR * base.get(key, math.log(2.0))
 
 
 def _finite_list(a: Any) -> list[float | None]:
@@ -219,6 +223,7 @@ def _curvature_monitor(
     import jax.numpy as jnp
 
     from empirical.simulators.nets._curvature import top_hessian_eigenvalue
+    from empirical.simulators.nets._models import label_dtype
     from empirical.simulators.nets._simulate import pair_draws
 
     dr = pair_draws(
@@ -226,8 +231,7 @@ def _curvature_monitor(
     )
     rows = dr.rows[0]
     X = jnp.asarray(data.X[rows], dtype="float32")
-    ydt = "float32" if setting.model.loss == "logistic" else "int32"
-    y = jnp.asarray(data.y[rows], dtype=ydt)
+    y = jnp.asarray(data.y[rows], dtype=label_dtype(setting.model, data.y, "float32"))
 
     def monitor(done: int, W: Any) -> None:
         lam = top_hessian_eigenvalue(setting.model, W[0], X, y, seed=seed)

@@ -181,10 +181,12 @@ def compiled_evaluate(model: NetModel, dtype: str) -> Any:
 
     fm = flat_model(model, dtype)
     logistic = model.loss == "logistic"
+    user = callable(model.loss)
 
     def one(theta: Any, x: Any, y: Any) -> Any:
         out = fm.predict(theta, x)
-        wrong = (jnp.sign(out) != y) if logistic else (jnp.argmax(out) != y)
+        margin = logistic or (user and out.ndim == 0)  # a scalar output: its sign
+        wrong = (jnp.sign(out) != y) if margin else (jnp.argmax(out) != y)
         return fm.loss_fn(theta, x, y), wrong.astype(out.dtype)
 
     per = jax.vmap(jax.vmap(one, in_axes=(None, 0, 0)), in_axes=(0, 0, 0))

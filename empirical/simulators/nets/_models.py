@@ -27,6 +27,10 @@ logits), ``"squared"`` (``mean_k (z_k - [k = y])^2`` on one-hot targets: PyTorch
 ``"logistic"`` (``log(1 + exp(-y m))``; labels ``-1/+1``; ``apply``
 returns a scalar margin ``m``), the latter being the linear harness's logistic
 loss when ``apply`` is ``w.x`` (docs/theory.md, "Losses with exact constants").
+A callable ``loss(outputs, labels) -> per-example losses`` (batched: ``(m, K)``
+or ``(m,)`` outputs and ``(m,)`` labels to ``(m,)`` losses) is a user's own loss
+(:mod:`empirical.simulators.nets._user` checks it before a run); its error is
+the argmax's for vector outputs and the sign's for scalar ones.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from bounds import InvalidParameterError
 from bounds.internal import check_choice, check_int, checked
@@ -47,6 +53,7 @@ __all__ = [
     "affine",
     "cnn1d",
     "flatten",
+    "label_dtype",
     "linear",
     "mlp",
 ]
@@ -62,7 +69,8 @@ class NetModel:
         name: a label for reports.
         init: ``jax.random`` key -> pytree of arrays (the initial point).
         apply: ``(params, x) -> output`` for one sample ``x`` of shape ``(d,)``.
-        loss: one of :data:`NET_LOSSES`.
+        loss: one of :data:`NET_LOSSES`, or a callable ``loss(outputs, labels)
+            -> per-example losses`` (see the module doc).
         project: ``params -> params``, applied after every step (and to the
             initial point) by both runs of a pair; ``None``: no projection. A
             1-Lipschitz map, such as the projection onto a closed convex set,
@@ -76,12 +84,13 @@ class NetModel:
     name: str
     init: Callable[[Any], Any]
     apply: Callable[[Any, Any], Any]
-    loss: str = "cross_entropy"
+    loss: str | Callable[[Any, Any], Any] = "cross_entropy"
     project: Callable[[Any], Any] | None = None
     constants: CertifiedConstants | None = None
 
     def __post_init__(self) -> None:
-        check_choice(self.loss, "loss", NET_LOSSES)
+        if not callable(self.loss):
+            check_choice(self.loss, "loss", NET_LOSSES)
         if not callable(self.init) or not callable(self.apply):
             raise InvalidParameterError(
                 f"init={self.init!r} and apply={self.apply!r} must be callables"
@@ -141,7 +150,14 @@ def flatten(model: NetModel, dtype: Any) -> FlatModel:
     def predict(theta: Any, x: Any) -> Any:
         return model.apply(unravel(theta), x)
 
-    if model.loss == "cross_entropy":
+    user_loss = model.loss if callable(model.loss) else None
+    if user_loss is not None:
+
+        def tree_loss(params: Any, x: Any, y: Any) -> Any:
+            # the user's batched loss on a batch of one
+            return user_loss(model.apply(params, x)[None], y[None])[0]
+
+    elif model.loss == "cross_entropy":
 
         def tree_loss(params: Any, x: Any, y: Any) -> Any:
             z = model.apply(params, x)
@@ -164,6 +180,16 @@ def flatten(model: NetModel, dtype: Any) -> FlatModel:
     return FlatModel(
         model, int(flat0.shape[0]), init_flat, loss_fn, predict, tree_loss, unravel
     )
+
+
+def label_dtype(model: NetModel, y: Any, dtype: str) -> str:
+    """The dtype of the labels on the backend: ``dtype`` (float) for the logistic
+    loss's ``-1/+1`` labels and for a callable loss on float labels; ``"int32"``
+    (class indices) otherwise."""
+    floating = np.issubdtype(np.asarray(y).dtype, np.floating)
+    if model.loss == "logistic" or (callable(model.loss) and floating):
+        return dtype
+    return "int32"
 
 
 def _dense_init(key: Any, n_in: int, n_out: int) -> dict[str, Any]:

@@ -46,7 +46,7 @@ from ._backend import (
     ring_slot_flat,
 )
 from ._datasets import NetData
-from ._models import NetModel
+from ._models import NetModel, label_dtype
 
 __all__ = [
     "DEVICES",
@@ -384,7 +384,7 @@ def simulate_net_pairs(
         w0 = jax.vmap(fm.init_flat)(keys)
         ring = ring_from_flat(model, dtype, jnp.concatenate([w0, w0]), B)
         Xd = jnp.asarray(data.X, dtype=dtype)
-        yd = jnp.asarray(data.y, dtype=dtype if model.loss == "logistic" else "int32")
+        yd = jnp.asarray(data.y, dtype=label_dtype(model, data.y, dtype))
         rows_d = jnp.asarray(dr.rows, dtype="int32")
         test_d = jnp.asarray(dr.test_rows, dtype="int32")
         steps = compiled_steps(model, dtype, B, protocol.clip, shards is not None)
