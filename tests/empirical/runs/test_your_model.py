@@ -361,14 +361,13 @@ def test_bad_constant_refused_by_name(field: str, value: Any) -> None:
         ModelConstants(**{field: value})
 
 
-def test_equinox_module_runs() -> None:
+def test_equinox_module_runs_as_its_own_functions() -> None:
+    """An equinox module is the pair (its own weights, its call): the run equals
+    the one given those two functions, bit for bit (the same simulator)."""
     eqx = pytest.importorskip("equinox")
     X, y = _tiny()
     module = eqx.nn.Linear(5, 3, key=jax.random.PRNGKey(0))
-    run = run_your_model(
-        module,
-        X,
-        y,
+    kw = dict(
         loss="cross_entropy",
         protocol=OneStale(ConstantDelay(1)),
         n_samples=20,
@@ -376,4 +375,16 @@ def test_equinox_module_runs() -> None:
         n_steps=5,
         step_size=0.1,
     )
+    run = run_your_model(module, X, y, **kw)
+    params = {"weight": module.weight, "bias": module.bias}
+    by_hand = run_your_model(
+        (lambda key: params, lambda p, x: p["weight"] @ x + p["bias"]), X, y, **kw
+    )
     assert run.stats.final.shape == (4, 18)
+    # the same parameters in another order (leaves sorted by name vs the module's)
+    assert np.array_equal(
+        np.sort(run.stats.final, axis=1), np.sort(by_hand.stats.final, axis=1)
+    )
+    assert np.array_equal(np.asarray(run.stats.delta), np.asarray(by_hand.stats.delta))
+    start = np.sort(np.concatenate([np.ravel(module.weight), np.ravel(module.bias)]))
+    assert not np.allclose(np.sort(run.stats.final[0]), start)  # it trained
