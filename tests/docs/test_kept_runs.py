@@ -159,7 +159,7 @@ def test_the_delay_question_kept_run_reports_edges_and_matched_progress(
     least one grid step where both ends train compared at matched progress."""
     latest = reproductions._latest_delay_analysis()
     assert latest is not None, "no kept delay-question run with the step grid"
-    raw, analysis = latest
+    _raw, analysis = latest
     assert len({e["staleness_max"] for e in analysis["edges"]}) >= 2
     page = "\n".join(reproductions.results_section())
     readme = reproductions.edge_summary()

@@ -35,7 +35,8 @@ def test_mixed_groups_name_the_uniform_ones() -> None:
 
 def test_shards_only() -> None:
     note = _sampling_note(_results("shards", {"mlp, lr0=0.2": "shards"}))
-    assert note.startswith("Sampling: shards") and "Uniform sampling instead" not in note
+    assert note.startswith("Sampling: shards")
+    assert "Uniform sampling instead" not in note
 
 
 def test_results_recorded_before_per_row_sampling_use_the_run_wide_value() -> None:
