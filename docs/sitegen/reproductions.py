@@ -13,6 +13,7 @@ machine it ran on): every number on the page is read from a run, none is typed.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +144,16 @@ def _span(values: list[float]) -> str:
     return f"{lo:.3g}" if f"{lo:.3g}" == f"{hi:.3g}" else f"{lo:.3g} to {hi:.3g}"
 
 
+def _ratios(rec: list[dict[str, Any]]) -> str:
+    """The range of bound / measured, and how many settings measured 0 (every
+    pair's replaced point unread: no ratio)."""
+    # results recorded before measured zeros had no ratio stored it as infinite
+    ratios = [c["ratio"] for c in rec if c.get("ratio") not in (None, math.inf)]
+    zero = len(rec) - len(ratios)
+    text = f"{_span(ratios)}x" if ratios else "n/a"
+    return text + (f" ({zero} measured 0: no ratio)" if zero else "")
+
+
 def _run_label(results: dict[str, Any]) -> str:
     sz = results["sizes"]
     ep = sz["epochs"]
@@ -188,7 +199,7 @@ def bounds_summary() -> str:
             f"| {_span([e['row']['staleness_max'] for e in es])} "
             f"| {_span([e['bounds']['measured']['mean'] for e in es])} "
             f"| {_span([c['value'] for c in rec]) if rec else 'n/a'} "
-            f"| {_span([c['ratio'] for c in rec]) + 'x' if rec else 'n/a'} "
+            f"| {_ratios(rec)} "
             f"| {', '.join(f'{n} {v}' for v, n in sorted(verdicts.items()))} "
             f"| {len(vac)} of {len(rec)}" + (f" ({_span(vac)} B)" if vac else "") + " |"
         )

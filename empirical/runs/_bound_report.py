@@ -13,6 +13,7 @@ comparisons (:mod:`empirical.runs._edge`).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,10 @@ def _level(c: dict[str, Any]) -> str:
     """``value (ratio x; verdict; vacuous: k B)``."""
     if c.get("value") is None:
         return "n/a"
-    text = f"{c['value']:.3g} ({_num(c['ratio'])}x, {c['verdict']}"
+    # no ratio where every pair measured 0 (recorded as infinite by earlier runs)
+    r = c.get("ratio")
+    ratio = "no ratio: measured 0" if r in (None, math.inf) else f"{_num(r)}x"
+    text = f"{c['value']:.3g} ({ratio}, {c['verdict']}"
     if c.get("vacuous"):
         text += f"; vacuous: {c['over_range']:.3g} B"
     return text + ")"

@@ -84,7 +84,9 @@ def _check(bound: float | None, measured: Estimate | None, B: float) -> dict[str
     """Value, ratio, verdict and vacuity of one bound against one estimate."""
     if bound is None or measured is None:
         return {"value": bound, "ratio": None, "verdict": "not estimable"}
-    ratio = bound / measured.mean if measured.mean > 0 else math.inf
+    # A mean of exactly 0: the replaced point was read by no pair (every probe
+    # difference is 0), so there is no ratio to report (not an infinite one).
+    ratio = bound / measured.mean if measured.mean > 0 else None
     out: dict[str, Any] = {
         "value": bound,
         "ratio": ratio,
@@ -171,11 +173,19 @@ def bound_slopes(summary: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if all(c[i] is not None and c[i] > 0 for c in cols)
         ]
         entry: dict[str, Any] = {"group": group, "x": x, "n_pairs": len(keep)}
-        try:
-            samples = np.array([[c[i] for c in cols] for i in keep])
-            entry["measured"] = bootstrap_slope(x, samples).to_dict()
-        except InvalidParameterError as exc:
-            entry["measured"] = {"slope": None, "reason": str(exc)}
+        if len(keep) < 2:
+            entry["measured"] = {
+                "slope": None,
+                "reason": f"not estimable: {len(keep)} of {len(cols[0])} pairs "
+                "measure a positive difference at every staleness (a log-log slope "
+                "needs it; a pair whose replaced point was never read measures 0)",
+            }
+        else:
+            try:
+                samples = np.array([[c[i] for c in cols] for i in keep])
+                entry["measured"] = bootstrap_slope(x, samples).to_dict()
+            except InvalidParameterError as exc:
+                entry["measured"] = {"slope": None, "reason": f"not estimable: {exc}"}
         entry["bounds"] = {}
         for key in rows[0]["bounds"]["theorems"]:
             vals = {}

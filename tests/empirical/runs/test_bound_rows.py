@@ -278,3 +278,29 @@ def test_certified_run_carries_bounds_from_the_registry() -> None:
     assert (
         probe <= np.array(b["theorems"]["delayed-cvx-workers"]["pair_recursion"])
     ).all()
+
+
+def test_a_measurement_of_zero_has_no_ratio_and_no_slope() -> None:
+    """Where no pair read its replaced point every probe difference is 0: the
+    ratio bound / measured does not exist (not infinite) and the log-log slope
+    of the measurement is not estimable, said in words, not as an internal error."""
+    from empirical.measurement._estimate import Estimate
+    from empirical.runs._bound_rows import _check, bound_slopes
+
+    c = _check(1.0, Estimate(0.0, 0.0, 0.0, 8, "bca"), 2.0)
+    assert c["ratio"] is None
+    assert c["value"] == 1.0
+
+    def row(s: int, probe: list[float]) -> dict:
+        th = {"closed_form": {"value": 1.0 + s}, "recursion": {"value": 0.5 + s}}
+        return {
+            "group": "g",
+            "staleness_max": s,
+            "tau": s,
+            "bounds": {"pair_probe_diff": probe, "theorems": {"k": th}},
+        }
+
+    (entry,) = bound_slopes([row(0, [0.0, 0.1, 0.0]), row(3, [0.2, 0.0, 0.0])])
+    assert entry["measured"]["slope"] is None
+    assert entry["measured"]["reason"].startswith("not estimable: 0 of 3 pairs")
+    assert entry["bounds"]["k"]["recursion"] is not None  # the bound's slope stays
