@@ -221,9 +221,14 @@ def _latest_delay_analysis() -> tuple[dict[str, Any], dict[str, Any]] | None:
 
 
 def edge_summary() -> str:
-    """Markdown: the latest kept delay-question run's stability edges (measured
-    on the step grid, beside the curvature heuristic) and its comparisons at
-    matched progress for the grid's steps at which both ends train."""
+    """Markdown: the latest kept delay-question run's step grid in one table.
+
+    Per grid step: at which staleness the runs train (the measured stability edge
+    of a staleness is its largest step marked yes), and, where the smallest and
+    the largest staleness both train, their paired comparison at equal updates
+    and at matched training progress; a last row gives the curvature heuristic's
+    edge per staleness (lambda in brackets).
+    """
     from empirical.runs._flags import ci_text
 
     latest = _latest_delay_analysis()
@@ -231,50 +236,47 @@ def edge_summary() -> str:
         return ""
     raw, a = latest
     lines = []
-    fams = sorted({e["family"] for e in a["edges"]})
-    for fam in fams:
-        edges = [e for e in a["edges"] if e["family"] == fam]
-        head = [f"staleness {e['staleness_max']}" for e in edges]
+    for fam in sorted({e["family"] for e in a["edges"]}):
+        edges = sorted(
+            (e for e in a["edges"] if e["family"] == fam),
+            key=lambda e: e["staleness_max"],
+        )
+        stal = ", ".join(str(e["staleness_max"]) for e in edges)
+        matched = {
+            m["group"]: m
+            for m in a["matched"]
+            if m["group"].startswith(f"{fam}: ") and " grid eta=" in m["group"]
+        }
         lines += [
-            f"| {fam}, {_run_label(raw)}: grid step | {' | '.join(head)} |",
-            "|---|" + "---|" * len(edges),
-            "| largest step that trains (next: fails) | "
-            + " | ".join(
-                f"{e['edge']:g} ({e['next_step']:g})"
-                if e["edge"] is not None and e.get("next_step") is not None
-                else (f"{e['edge']:g}" if e["edge"] is not None else "none")
-                for e in edges
-            )
-            + " |",
-            "| curvature heuristic (lambda) | "
-            + " | ".join(
-                f"{e['heuristic_edge']:.3g} ({e['curvature']:.3g})"
-                if e.get("heuristic_edge") is not None
-                else "n/a"
-                for e in edges
-            )
-            + " |",
-            "",
+            f"| {fam}, {_run_label(raw)}: grid step | trains at staleness {stal} "
+            "| staleness compared | gap change, equal updates | gap change, matched "
+            "progress (training loss) | updates needed |",
+            "|---|---|---|---|---|---|",
         ]
-    rows = [
-        m
-        for m in a["matched"]
-        if " grid eta=" in m["group"] and all(m["trained"]) and m.get("target")
-    ]
-    if rows:
-        lines += [
-            "| grid step (both ends train) | staleness | gap change, equal updates "
-            "| gap change, matched progress (training loss) | updates needed |",
-            "|---|---|---|---|---|",
-        ]
-        for m in rows:
-            lines.append(
-                f"| {m['group']} | {m['staleness'][0]} -> {m['staleness'][1]} "
-                f"| {ci_text(m.get('gap_equal_updates'))} "
-                f"| {ci_text(m.get('gap_at_target'))} (<= {m['target']:.3g}) "
-                f"| {ci_text(m.get('updates_to_target'))} |"
+        for i, eta in enumerate(edges[0]["grid"]):
+            trains = ", ".join("yes" if e["trains"][i] else "no" for e in edges)
+            m = next(
+                (v for k, v in matched.items() if k.endswith(f" grid eta={eta:g}")),
+                None,
             )
-    return "\n".join(lines).rstrip()
+            if m is not None and all(m["trained"]) and m.get("target"):
+                cmp = (
+                    f"{m['staleness'][0]} -> {m['staleness'][1]} "
+                    f"| {ci_text(m.get('gap_equal_updates'))} "
+                    f"| {ci_text(m.get('gap_at_target'))} (<= {m['target']:.3g}) "
+                    f"| {ci_text(m.get('updates_to_target'))}"
+                )
+            else:
+                cmp = "not both trained | | |"
+            lines.append(f"| {eta:g} | {trains} | {cmp} |")
+        heur = ", ".join(
+            f"{e['heuristic_edge']:.3g} ({e['curvature']:.3g})"
+            if e.get("heuristic_edge") is not None
+            else "n/a"
+            for e in edges
+        )
+        lines.append(f"| curvature heuristic edge (lambda) | {heur} | | | | |")
+    return "\n".join(lines)
 
 
 def readme_summary() -> str:

@@ -168,10 +168,13 @@ def test_the_delay_question_kept_run_reports_edges_and_matched_progress(
     assert len({e["staleness_max"] for e in analysis["edges"]}) >= 2
     page = "\n".join(reproductions.results_section())
     readme = reproductions.edge_summary()
+    stal = ", ".join(str(e["staleness_max"]) for e in analysis["edges"])
+    assert f"trains at staleness {stal}" in readme
     for e in analysis["edges"]:
-        assert f"staleness {e['staleness_max']}" in readme
         if e["heuristic_edge"] is not None:
             assert f"{e['heuristic_edge']:.3g} ({e['curvature']:.3g})" in readme
+        # the edge: the largest grid step marked "yes" for this staleness
+        assert e["edge"] is None or e["trains"][e["grid"].index(e["edge"])]
     stable = [
         m
         for m in analysis["matched"]
@@ -180,4 +183,7 @@ def test_the_delay_question_kept_run_reports_edges_and_matched_progress(
     assert stable, "no grid step at which both staleness ends train"
     for m in stable:
         assert f"**{m['group']}**" in page
-        assert f"| {m['group']} |" in readme
+        eta = m["group"].rsplit("=", 1)[1]
+        want = f"| {eta} | "
+        row = next(line for line in readme.splitlines() if line.startswith(want))
+        assert f"| {m['staleness'][0]} -> {m['staleness'][1]} |" in row
