@@ -23,7 +23,9 @@ What it re-exports:
   argument by name (``empirical``'s facade applies it to its functions);
 * the tables of names and parameter rules (``symbols``: the symbol of each name
   and, in its docstring, the name table; ``parameters``: each parameter's rule and
-  default), from which the documentation site generates its name table.
+  default), from which the documentation site generates its name table, and
+  ``protocol`` (the worker-protocol descriptors, aggregations and defaults), from
+  which it generates the bound explorer's checks.
 
 The rest of what :mod:`empirical` uses from the calculator (``REGISTRY``,
 ``Theorem``, ``InvalidParameterError``, ``resolve_step_sizes``, ...) is public and
@@ -36,6 +38,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from . import _parameters as parameters
+from . import _protocol as protocol
 from ._cli import OneLineParser as OneLineParser
 from ._cli import one_line as one_line
 from ._cli import register as register_calculator
@@ -80,6 +83,7 @@ __all__ = [
     "parse_grid",
     "parse_number",
     "parse_values",
+    "protocol",
     "register_calculator",
     "run_calculator",
     "symbols",

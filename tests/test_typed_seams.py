@@ -78,6 +78,7 @@ def test_internal_module_reexports_the_private_objects() -> None:
         _grid,
         _parameters,
         _paths,
+        _protocol,
         _schedules,
         _symbols,
         _typecheck,
@@ -88,7 +89,8 @@ def test_internal_module_reexports_the_private_objects() -> None:
     # The name and parameter tables are re-exported as the modules themselves.
     assert bounds.internal.symbols is _symbols
     assert bounds.internal.parameters is _parameters
-    for name in set(bounds.internal.__all__) - {"symbols", "parameters"}:
+    assert bounds.internal.protocol is _protocol
+    for name in set(bounds.internal.__all__) - {"symbols", "parameters", "protocol"}:
         modules = (_cli, _grid, _paths, _schedules, _typecheck, _validation)
         # one_line is _cli's helper, not in its __all__ (the subcommands are)
         homes = [m for m in modules if name in m.__all__ or name == "one_line"]

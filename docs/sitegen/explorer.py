@@ -25,8 +25,9 @@ import sympy as sp
 from sympy.printing.jscode import JavascriptCodePrinter
 
 import bounds
-from bounds import _parameters, _protocol
-from bounds._symbols import API_NAME, SYMBOL
+from bounds.internal import parameters as _parameters
+from bounds.internal import protocol as _protocol
+from bounds.internal import symbols as _symbols
 
 from .cli import DocsBuildError
 from .theorems import REFERENCE, slug
@@ -74,7 +75,7 @@ class _Printer(JavascriptCodePrinter):
     """sympy's JavaScript printer with each symbol read from ``p`` by API name."""
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
-        return f"p.{API_NAME[expr]}"
+        return f"p.{_symbols.API_NAME[expr]}"
 
 
 def js_function(expr: sp.Expr) -> str:
@@ -186,7 +187,7 @@ def _tables() -> dict[str, Any]:
 
 def _controls() -> list[dict[str, Any]]:
     for name, *_ in CONTROLS:
-        if name not in SYMBOL:
+        if name not in _symbols.SYMBOL:
             raise DocsBuildError(f"explorer control {name!r} is not an API name")
     return [
         {
