@@ -266,8 +266,23 @@ def edge_summary() -> str:
                     f"| {ci_text(m.get('gap_at_target'))} (<= {m['target']:.3g}) "
                     f"| {ci_text(m.get('updates_to_target'))}"
                 )
+            elif m is not None:  # past the edge at one end: no evidence, shown so
+                last = max(
+                    (r for r in raw["summary"] if r["group"] == m["group"]),
+                    key=lambda r: r["tau"],
+                )
+                failed = ", ".join(
+                    str(v)
+                    for v, ok in zip(m["staleness"], m["trained"], strict=True)
+                    if not ok
+                )
+                cmp = (
+                    f"{m['staleness'][0]} -> {m['staleness'][1]} "
+                    f"| {ci_text(last.get('paired_gap_loss'))} (did not train at "
+                    f"staleness {failed}) | | "
+                )
             else:
-                cmp = "not both trained | | |"
+                cmp = "| | |"
             lines.append(f"| {eta:g} | {trains} | {cmp} |")
         heur = ", ".join(
             f"{e['heuristic_edge']:.3g} ({e['curvature']:.3g})"

@@ -164,6 +164,12 @@ def matched_progress(
     # the most progress every kept pair reaches at both ends: the largest final
     # training loss among them (each pair reaches it by its end at the latest)
     target = max(finals)
+    # With one evaluation per run (at the end) the target is reached there or
+    # never: "matched progress" would be the end again, so it is not reported.
+    evals = min(
+        len(rec["pair_train_loss_curve"])
+        for rec in (*a_runs.values(), *b_runs.values())
+    )
     diffs: dict[str, list[float]] = {
         k: []
         for k in (
@@ -208,11 +214,19 @@ def matched_progress(
                 va, vb = _at(ra, field, ia, p), _at(rb, field, ib, p)
                 if va is not None and vb is not None:
                     diffs[name].append(vb - va)
-    return {
+    out = {
         "target": target,
         "not_reached": not_reached,
         **{k: _paired(v) for k, v in diffs.items()},
     }
+    if evals < 2:
+        for k in ("updates_to_target", "gap_at_target", "delta_at_target"):
+            out[k] = None
+        out["not_reached"] = 0
+        out["reason"] = (
+            "one evaluation per run, at the end: progress cannot be matched before it"
+        )
+    return out
 
 
 def delay_analysis(results: dict[str, Any]) -> dict[str, Any]:
@@ -295,15 +309,20 @@ def edge_answer(analysis: dict[str, Any]) -> str:
     )
     lines.insert(0, head)
     for m in stable:
+        matched = (
+            f"not resolved ({m['reason']})"
+            if m.get("reason")
+            else f"(training loss <= {m['target']:.3g}; {m.get('not_reached', 0)} "
+            f"pairs never reached it): gap {_word(m.get('gap_at_target'))}, delta "
+            f"{_word(m.get('delta_at_target'))}, updates needed "
+            f"{_word(m.get('updates_to_target'))}"
+        )
         lines.append(
             f"- **{m['group']}**, staleness {m['staleness'][0]} -> "
             f"{m['staleness'][1]} (both train): gap at equal updates: "
             f"{_word(m.get('gap_equal_updates'))}; at equal gradients: "
             f"{_word(m.get('gap_equal_gradients'))}; at matched progress "
-            f"(training loss <= {m['target']:.3g}; {m.get('not_reached', 0)} pairs "
-            f"never reached it): gap {_word(m.get('gap_at_target'))}, delta "
-            f"{_word(m.get('delta_at_target'))}, updates needed "
-            f"{_word(m.get('updates_to_target'))}."
+            f"{matched}."
         )
     for m in past:
         which = " and ".join(

@@ -215,6 +215,19 @@ def test_matched_progress_pairs_first_reaching_updates() -> None:
     assert m["gap_equal_gradients"]["mean"] == pytest.approx(-0.3)
 
 
+def test_one_evaluation_per_run_matches_no_progress() -> None:
+    """Runs evaluated only at the end reach any target there or never: matched
+    progress would be the end again, so it is not reported (with the reason),
+    while the comparisons at equal updates and gradients stay."""
+    runs = [_run("a", s, [[1.0, 0.9, 0.8]], [[0.1, 0.2, 0.3]]) for s in (0, 1)]
+    runs += [_run("b", s, [[1.2, 1.1, 1.0]], [[0.0, 0.1, 0.2]]) for s in (0, 1)]
+    m = matched_progress({"key": "a"}, {"key": "b"}, runs)
+    assert m["gap_at_target"] is None
+    assert m["updates_to_target"] is None
+    assert "one evaluation per run" in m["reason"]
+    assert m["gap_equal_updates"]["mean"] == pytest.approx(-0.1)
+
+
 def test_delay_analysis_answers_stable_and_past_the_edge() -> None:
     fast = [[2.0, 2.0], [1.0, 1.0]]
     slow = [[2.0, 2.0], [1.2, 1.3]]
