@@ -13,7 +13,6 @@ machine it ran on): every number on the page is read from a run, none is typed.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -147,8 +146,9 @@ def _span(values: list[float]) -> str:
 def _ratios(rec: list[dict[str, Any]]) -> str:
     """The range of bound / measured, and how many settings measured 0 (every
     pair's replaced point unread: no ratio)."""
-    # results recorded before measured zeros had no ratio stored it as infinite
-    ratios = [c["ratio"] for c in rec if c.get("ratio") not in (None, math.inf)]
+    from empirical.runs._bound_report import stored_ratio
+
+    ratios = [r for c in rec if (r := stored_ratio(c)) is not None]
     zero = len(rec) - len(ratios)
     text = f"{_span(ratios)}x" if ratios else "n/a"
     return text + (f" ({zero} measured 0: no ratio)" if zero else "")

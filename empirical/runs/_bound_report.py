@@ -20,7 +20,13 @@ from typing import Any
 from ._edge import edge_answer
 from ._flags import staleness_cell
 
-__all__ = ["bound_figure", "bound_lines", "bound_section", "edge_section"]
+__all__ = [
+    "bound_figure",
+    "bound_lines",
+    "bound_section",
+    "edge_section",
+    "stored_ratio",
+]
 
 
 def _ci(e: dict[str, Any] | None) -> str:
@@ -35,13 +41,19 @@ def _num(x: float | None) -> str:
     return "0" if abs(x) < 1e-9 else f"{x:.3g}"  # an exact fit of a flat bound
 
 
+def stored_ratio(c: dict[str, Any]) -> float | None:
+    """A check's bound / measured, or ``None`` where every pair measured 0
+    (results recorded before that case had no ratio stored it as infinite)."""
+    r = c.get("ratio")
+    return None if r is None or r == math.inf else float(r)
+
+
 def _level(c: dict[str, Any]) -> str:
     """``value (ratio x; verdict; vacuous: k B)``."""
     if c.get("value") is None:
         return "n/a"
-    # no ratio where every pair measured 0 (recorded as infinite by earlier runs)
-    r = c.get("ratio")
-    ratio = "no ratio: measured 0" if r in (None, math.inf) else f"{_num(r)}x"
+    r = stored_ratio(c)
+    ratio = "no ratio: measured 0" if r is None else f"{_num(r)}x"
     text = f"{c['value']:.3g} ({ratio}, {c['verdict']}"
     if c.get("vacuous"):
         text += f"; vacuous: {c['over_range']:.3g} B"

@@ -50,6 +50,7 @@ __all__ = [
     "probe_differences",
     "replay_protocol",
     "replay_schedule",
+    "run_probe",
 ]
 
 #: Tolerance of the pathwise check on float32 runs: a few thousand float32 steps
@@ -149,6 +150,26 @@ def probe_differences(
     return out
 
 
+def run_probe(
+    model: Any, data: Any, protocol: Any, stats: Any, *, n: int, seed: int
+) -> NDArray[np.float64]:
+    """Per pair of a finished run, ``max_z |f(w_T; z) - f(w'_T; z)|``
+    (:func:`probe_differences`) over the training sets, replacement and test set
+    the simulator drew from ``seed`` (replayed by
+    :func:`~empirical.simulators.nets._simulate.pair_draws`)."""
+    from empirical.simulators.nets._simulate import pair_draws
+
+    dr = pair_draws(
+        data,
+        protocol,
+        n_samples=n,
+        n_pairs=stats.n_pairs,
+        n_steps=stats.n_steps,
+        seed=seed,
+    )
+    return probe_differences(model, data, dr.rows, dr.test_rows, stats.final)
+
+
 def _envelope(
     eta: NDArray[np.float64], tau: NDArray[np.int64], a: NDArray[np.float64]
 ) -> dict[str, float]:
@@ -241,8 +262,6 @@ def bound_record(
             (:func:`~empirical.runs._applicability.theorems_for`); ``None``: the
             model's own.
     """
-    from empirical.simulators.nets._simulate import pair_draws
-
     c = constants
     P, proto = stats.n_pairs, protocol
     keys, why = theorems_for(proto, model, properties=properties)
@@ -256,10 +275,7 @@ def bound_record(
         seed=seed,
     )
     eta = np.broadcast_to(step_sizes, (P, step_sizes.size)).copy()
-    dr = pair_draws(
-        data, proto, n_samples=n, n_pairs=P, n_steps=stats.n_steps, seed=seed
-    )
-    probe = probe_differences(model, data, dr.rows, dr.test_rows, stats.final)
+    probe = run_probe(model, data, proto, stats, n=n, seed=seed)
     delta_T = np.asarray(stats.delta[-1], dtype=np.float64)
     const = {
         "n_samples": n,

@@ -152,7 +152,7 @@ def run_your_model(
     from empirical.simulators.nets._user import check_model, user_data, user_model
 
     from ._bound_rows import bound_row
-    from ._bound_run import bound_record, probe_differences
+    from ._bound_run import bound_record, run_probe
 
     if not isinstance(protocol, WorkerProtocol):
         raise InvalidParameterError(f"protocol={protocol!r} must be a WorkerProtocol")
@@ -213,12 +213,9 @@ def run_your_model(
         )
         bounds_out = {"constants_source": constants.source, **row}
     else:
-        from empirical.simulators.nets._simulate import pair_draws
-
         from ._applicability import theorems_for
 
-        dr = pair_draws(data, protocol, n_samples=n, n_pairs=P, n_steps=T, seed=seed)
-        probe = probe_differences(net, data, dr.rows, dr.test_rows, st.final)
+        probe = run_probe(net, data, protocol, st, n=n, seed=seed)
         why = theorems_for(protocol, net)[1]
     return YourModelRun(
         model=net.name,
